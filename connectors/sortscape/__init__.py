@@ -1,0 +1,1 @@
+"""The SortScape connector."""
