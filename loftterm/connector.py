@@ -53,6 +53,9 @@ class ConnectorInfo:
         ``all`` active ones, ``customers`` (customers and neither-customer-nor-supplier) or ``none``.
     :param archives: the connector archives its records when a ledger contact goes inactive.
     :param sync_every_minutes: default automatic sync interval, 0 for none.
+    :param name_scope: where remote names must be unique: ``active`` records of the linked roles
+        (Xero), ``all`` records of every role, inactive included (QBO: customers, vendors and
+        employees share one namespace), or ``none``.
     """
 
     name: str
@@ -63,6 +66,7 @@ class ConnectorInfo:
     imports_remote: Literal["all", "customers", "none"] = "all"
     archives: bool = False
     sync_every_minutes: int = 0
+    name_scope: Literal["active", "all", "none"] = "active"
 
 
 class TokenStoreProtocol:

@@ -112,6 +112,22 @@ def loftterm_connector_archive(
 
 
 @hookspec(firstresult=True)
+def loftterm_connector_display_name(ctx: ConnectorContext, role: str, name: str) -> str:
+    """Return the name a record of this role gets remotely (QBO: ``*`` before a customer's name).
+
+    Called before a create, so the engine can predict a name clash from the mirror (which stores
+    the remote display name in ``RemoteContact.extra["display_name"]``) instead of letting the
+    API fail.  Stops at the first non-None result; without an answer the name is used as is.
+
+    :param ctx: the run's connector context.
+    :param role: the link role of the record to create.
+    :param name: the profile's name.
+    :returns: the remote display name.
+    """
+    raise NotImplementedError
+
+
+@hookspec(firstresult=True)
 def loftterm_connector_pull_items(ctx: ConnectorContext) -> list[RemoteItem]:
     """Return every product/service (ledgers) or material (field service).
 
