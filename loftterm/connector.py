@@ -56,6 +56,8 @@ class ConnectorInfo:
     :param name_scope: where remote names must be unique: ``active`` records of the linked roles
         (Xero), ``all`` records of every role, inactive included (QBO: customers, vendors and
         employees share one namespace), or ``none``.
+    :param synced_fields: the profile fields kept equal on both sides after linking (the seeds:
+        name, email and addresses for ledgers; name, email, phone and company for SortScape).
     """
 
     name: str
@@ -67,6 +69,7 @@ class ConnectorInfo:
     archives: bool = False
     sync_every_minutes: int = 0
     name_scope: Literal["active", "all", "none"] = "active"
+    synced_fields: tuple[str, ...] = ("name", "email", "billing", "shipping")
 
 
 class TokenStoreProtocol:

@@ -6,15 +6,37 @@ Reads come from the book alone.  Every write takes the book's write lock for as 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from threading import Event
 
+import pluggy
+
+from loftterm.book import Book
+from loftterm.book.lock import BookLock
+from loftterm.config import Config, ConnectorConfig
 from loftterm.connector import SyncEvent
+from loftterm.engine.actions import (
+    manual_link,
+    profile_rules,
+    proposal_from_dict,
+    resolve_warnings,
+    run_summary,
+    search_mirror,
+)
+from loftterm.engine.pending import pending_counter
+from loftterm.engine.states import link_row, link_rows, open_duplicates
+from loftterm.engine.sync import SyncOptions, run_connector
+from loftterm.errors import UsageError
+from loftterm.http.tokens import TokenFile
+from loftterm.models import LinkState
 from loftterm.models import Warning as BookWarning
+from loftterm.plugins import ConnectorHooks
 from loftterm.views import (
     Candidate,
     ConnectorStatus,
     LinkRow,
+    PendingCounter,
     ProfileView,
     Proposal,
     RunSummary,
@@ -25,7 +47,7 @@ EventCallback = Callable[[SyncEvent], None]
 
 
 class Console:
-    """One configured book with its connectors (interface; implemented in the foundation issue)."""
+    """One configured book with its connectors: the interface the TUI is written against."""
 
     def connectors(self) -> list[str]:
         """Return the enabled connectors' names, in config order."""
@@ -84,3 +106,223 @@ class Console:
     ) -> SyncReport:
         """Run the sync pipeline for one connector, or every enabled one in config order."""
         raise NotImplementedError
+
+
+class BookConsole(Console):
+    """The console over a real book file, its config and the installed connectors."""
+
+    def __init__(
+        self,
+        config: Config,
+        pm: pluggy.PluginManager,
+        *,
+        lock_wait_s: float = 3.0,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.pm = pm
+        self.lock_wait_s = lock_wait_s
+        self.sleep = sleep
+        self.tokens = TokenFile(config.tokens)
+        self._book: Book | None = None
+        self._stamp: tuple[int, int] | None = None
+        self._hooks: dict[str, ConnectorHooks] = {}
+        self._pending: dict[str, tuple[tuple[int, int] | None, PendingCounter]] = {}
+
+    # ----------------------------------------------------------------- book access
+    def _file_stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = self.config.book.stat()
+        except FileNotFoundError:
+            return None
+        return stat.st_mtime_ns, stat.st_size
+
+    def book(self) -> Book:
+        """Return the book, re-read when another process changed the file."""
+        stamp = self._file_stamp()
+        if self._book is None or stamp != self._stamp:
+            self._book = Book.open(self.config.book)
+            self._stamp = stamp
+        return self._book
+
+    @contextmanager
+    def writing(self, purpose: str = "write") -> Iterator[Book]:
+        """Hold the write lock, hand out a freshly read book, save it when the block succeeds."""
+        with BookLock(self.config.book, self.lock_wait_s, purpose=purpose):
+            book = Book.open(self.config.book)
+            yield book
+            book.save()
+            self._book, self._stamp = book, self._file_stamp()
+
+    def hooks(self, name: str) -> ConnectorHooks:
+        """Return one connector's hooks (checked to be installed)."""
+        if name not in self._hooks:
+            self._hooks[name] = ConnectorHooks(self.pm, name)
+        return self._hooks[name]
+
+    def _connector(self, name: str) -> ConnectorConfig:
+        conn = self.config.connector(name)
+        if not conn.enabled:
+            raise UsageError(f"connector {name!r} is disabled in {self.config.source or 'the config'}")
+        return conn
+
+    def _role(self, name: str, role: str) -> str:
+        roles = self.hooks(name).info.roles
+        if not role:
+            return roles[0]
+        if role not in roles:
+            raise UsageError(f"{name} has no role {role!r} (roles: {', '.join(roles)})")
+        return role
+
+    # ----------------------------------------------------------------- views
+    def connectors(self) -> list[str]:
+        """Return the enabled connectors' names, in config order."""
+        return [c.name for c in self.config.enabled()]
+
+    def pending(self, name: str) -> PendingCounter:
+        """Return the pending counter of one connector (cached until the book changes)."""
+        stamp = self._file_stamp()
+        cached = self._pending.get(name)
+        if cached is None or cached[0] != stamp or stamp is None:
+            counter = pending_counter(self.book(), self.hooks(name).info, self._connector(name).settings)
+            self._pending[name] = (stamp, counter)
+            return counter
+        return cached[1]
+
+    def status(self) -> list[ConnectorStatus]:
+        """Return each enabled connector's dashboard status."""
+        book = self.book()
+        out = []
+        for conn in self.config.enabled():
+            info = self.hooks(conn.name).info
+            counts = {str(state): 0 for state in LinkState}
+            for row in link_rows(book, info):
+                counts[str(row.state)] += 1
+            meta = book.connector_meta(conn.name)
+            runs = [r for r in reversed(book.runs) if r.get("connector") == conn.name]
+            every = int(conn.settings.get("sync_every_minutes") or 0)
+            out.append(ConnectorStatus(
+                conn.name, info.title, str(meta.get("tenant_name") or "not synced yet"),
+                run_summary(runs[0]) if runs else None, counts, self.pending(conn.name), every,
+            ))
+        return out
+
+    def link_rows(self, connector: str = "", state: str = "", text: str = "") -> list[LinkRow]:
+        """Return the link rows (profile x connector x role), filtered."""
+        book = self.book()
+        names = [connector] if connector else self.connectors()
+        needle = text.strip().lower()
+        rows = []
+        for name in names:
+            for row in link_rows(book, self.hooks(name).info):
+                if state and str(row.state) != state:
+                    continue
+                if needle and needle not in f"{row.profile_id} {row.name} {row.remote_name}".lower():
+                    continue
+                rows.append(row)
+        return rows
+
+    def profile(self, profile_id: str) -> ProfileView:
+        """Return one profile with its links, warnings and the rules that apply."""
+        book = self.book()
+        profile = book.profile(profile_id)
+        org = book.profiles.get(profile.payable_to) if profile.payable_to else None
+        duplicates = {}
+        rows = []
+        for name in self.connectors():
+            info = self.hooks(name).info
+            duplicates = open_duplicates(book, name)
+            rows.extend(link_row(book, info, profile, role, duplicates) for role in info.roles)
+        warnings = [w for w in book.warnings.values() if w.profile_id == profile_id and not w.resolved]
+        return ProfileView(profile, org.name if org else "", rows, warnings, profile_rules(book, profile))
+
+    def search_remote(self, connector: str, query: str, role: str = "", limit: int = 20) -> list[Candidate]:
+        """Rank the remote mirror for a relink: exact email first, then trigram score."""
+        book = self.book()
+        role = self._role(connector, role)
+        return search_mirror(book, connector, role, query, limit)
+
+    def warnings(self, include_resolved: bool = False) -> list[BookWarning]:
+        """Return the open (or all) warnings, newest first."""
+        found = [w for w in self.book().warnings.values() if include_resolved or not w.resolved]
+        return sorted(found, key=lambda w: (w.last_seen, w.kind), reverse=True)
+
+    def runs(self, limit: int = 50) -> list[RunSummary]:
+        """Return the sync history, newest first."""
+        return [run_summary(r) for r in reversed(self.book().runs[-limit:])]
+
+    def proposals(self, include_closed: bool = False) -> list[Proposal]:
+        """Return the link-to-existing-contact reviews."""
+        return [proposal_from_dict(p) for p in self.book().proposals.values()
+                if include_closed or p.get("status", "open") == "open"]
+
+    # ----------------------------------------------------------------- actions
+    def link(self, profile_id: str, connector: str, remote_id: str, role: str = "") -> LinkRow:
+        """Link a profile to a remote record by hand (method ``manual``)."""
+        role = self._role(connector, role)
+        with self.writing("link") as book:
+            manual_link(book, self.hooks(connector).info, profile_id, role, remote_id)
+        return self._row(profile_id, connector, role)
+
+    def unlink(self, profile_id: str, connector: str, role: str = "") -> LinkRow:
+        """Clear a profile's link (the seeds' red Unlink button)."""
+        role = self._role(connector, role)
+        with self.writing("unlink") as book:
+            book.profile(profile_id)
+            if book.drop_link(profile_id, connector, role) is None:
+                raise UsageError(f"{profile_id} has no {connector} {role} link to clear")
+            resolve_warnings(book, profile_id, connector, ("missing", "misplaced"))
+        return self._row(profile_id, connector, role)
+
+    def set_sync_enabled(self, profile_id: str, connector: str, enabled: bool) -> LinkRow:
+        """Turn sync off or on for one profile and connector."""
+        self._connector(connector)
+        with self.writing("sync setting") as book:
+            profile = book.profile(profile_id)
+            disabled = [c for c in profile.sync_disabled if c != connector]
+            profile.sync_disabled = disabled if enabled else [*disabled, connector]
+        return self._row(profile_id, connector, self._role(connector, ""))
+
+    def decide_proposal(self, proposal_id: str, accept: bool, take: dict[str, str] | None = None) -> Proposal:
+        """Accept or reject a review (implemented with the SortScape rules)."""
+        raise UsageError("there are no link-to-existing-contact reviews in this book")
+
+    def _row(self, profile_id: str, connector: str, role: str) -> LinkRow:
+        book = self.book()
+        info = self.hooks(connector).info
+        return link_row(book, info, book.profile(profile_id), role, open_duplicates(book, connector))
+
+    # ----------------------------------------------------------------- sync
+    def sync(
+        self,
+        connector: str = "",
+        dry_run: bool = False,
+        on_event: EventCallback | None = None,
+        cancel: Event | None = None,
+        *,
+        full_pull: bool = False,
+        repoint: bool = False,
+    ) -> SyncReport:
+        """Run the sync pipeline for one connector, or every enabled one in config order."""
+        names = [self._connector(connector).name] if connector else self.connectors()
+        if not names:
+            raise UsageError("no connector is enabled in the config")
+        options = SyncOptions(dry_run=dry_run, full_pull=full_pull, repoint=repoint,
+                              on_event=on_event or (lambda event: None), cancel=cancel, sleep=self.sleep)
+        if dry_run:
+            return self._sync_in(Book.open(self.config.book), names, options)
+        with self.writing("sync") as book:
+            return self._sync_in(book, names, options)
+
+    def _sync_in(self, book: Book, names: list[str], options: SyncOptions) -> SyncReport:
+        report = SyncReport(ok=True, dry_run=options.dry_run, connectors={})
+        for name in names:
+            conn = self._connector(name)
+            result = run_connector(book, self.pm, name, conn.settings, self.tokens.for_connector(name), options)
+            report.connectors[name] = {k: v for k, v in result.counts.items() if k != "updated_local"}
+            report.plan.extend(result.plan)
+            if result.error is not None:
+                report.ok = False
+                report.errors[name] = str(result.error)
+                report.exit_code = max(report.exit_code, result.error.exit_code)
+        return report

@@ -43,6 +43,21 @@ class LinkMethod(StrEnum):
     RECOVERED = "recovered"
 
 
+def compact(data: dict[str, Any]) -> dict[str, Any]:
+    """Drop empty values (``""``, None, False, empty containers) so the book stays small.
+
+    Every ``from_dict`` treats an absent key as its empty default, so this loses nothing.
+    """
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            value = compact(value)
+        if value in ("", None, False) or value == {} or value == []:
+            continue
+        out[key] = value
+    return out
+
+
 def to_decimal(value: Any) -> Decimal:
     """Parse money from the wire or the book; empty and unparseable values are zero."""
     if isinstance(value, Decimal):
@@ -76,13 +91,20 @@ class Address:
         """Return the address as one comma-separated line for display."""
         return ", ".join(part for part in dataclasses.astuple(self) if part)
 
+    def to_dict(self) -> dict[str, str]:
+        """Return a JSON-ready mapping of every part."""
+        return dict(self.__dict__)
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Address:
         """Build an address from a stored mapping, ignoring unknown keys."""
         if not data:
-            return cls()
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: str(v or "") for k, v in data.items() if k in names})
+            return _EMPTY_ADDRESS
+        return cls(**{k: str(v or "") for k, v in data.items() if k in _ADDRESS_PARTS})
+
+
+_ADDRESS_PARTS = frozenset(f.name for f in dataclasses.fields(Address))
+_EMPTY_ADDRESS = Address()
 
 
 @dataclass(frozen=True)
@@ -104,7 +126,10 @@ class ContactFields:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready mapping."""
-        return dataclasses.asdict(self)
+        data = dict(self.__dict__)
+        data["billing"] = self.billing.to_dict()
+        data["shipping"] = self.shipping.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ContactFields:
@@ -194,21 +219,21 @@ class RemoteContact:
         return self.fields.email
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready mapping."""
-        return {
+        """Return a compact JSON-ready mapping."""
+        return compact({
             "remote_id": self.remote_id,
             "role": self.role,
             "fields": self.fields.to_dict(),
             "status": self.status,
             "is_customer": self.is_customer,
             "is_supplier": self.is_supplier,
-            "balance": self.balance.to_dict(),
+            "balance": self.balance.to_dict() if self.balance.ar or self.balance.ap else {},
             "updated": self.updated,
             "version": self.version,
             "external_key": self.external_key,
             "merged_to": self.merged_to,
             "extra": self.extra,
-        }
+        })
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RemoteContact:
@@ -265,8 +290,8 @@ class Profile:
         return connector not in self.sync_disabled
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready mapping."""
-        return {
+        """Return a compact JSON-ready mapping."""
+        return compact({
             "id": self.id,
             "kind": self.kind,
             "fields": self.fields.to_dict(),
@@ -277,7 +302,7 @@ class Profile:
             "updated_at": self.updated_at,
             "balances": self.balances,
             "extra": self.extra,
-        }
+        })
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Profile:
@@ -296,7 +321,7 @@ class Profile:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class Link:
     """A profile's link to one remote record of one connector, in one role.
 
@@ -314,8 +339,12 @@ class Link:
     baseline: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready mapping."""
-        return dataclasses.asdict(self)
+        """Return a compact JSON-ready mapping."""
+        return compact({
+            "profile_id": self.profile_id, "connector": self.connector, "role": self.role,
+            "remote_id": self.remote_id, "method": self.method, "score": self.score,
+            "at": self.at, "baseline": self.baseline,
+        })
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Link:
@@ -356,7 +385,9 @@ class Warning:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready mapping."""
-        return dataclasses.asdict(self)
+        data = dict(self.__dict__)
+        data["remote_ids"] = list(self.remote_ids)
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Warning:

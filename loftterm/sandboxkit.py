@@ -208,7 +208,7 @@ class TokenIssuer:
         with self._lock:
             if grant == "client_credentials":
                 return json_response(self._issue(with_refresh=False))
-            if grant == "authorization_code" and self.codes.pop(form.get("code", ""), None):
+            if grant == "authorization_code" and self.codes.pop(form.get("code", ""), ""):
                 return json_response(self._issue(with_refresh=True))
             if grant == "refresh_token" and form.get("refresh_token", "") in self.refresh:
                 self.refresh.discard(form["refresh_token"])

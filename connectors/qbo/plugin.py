@@ -1,9 +1,139 @@
-"""The QuickBooks Online connector's hook implementations (placeholder until the connector lands)."""
+"""The QuickBooks Online connector's hook implementations.
 
-from loftterm.api import ConnectorInfo, hookimpl
+Each profile that can be batched has a Vendor (bills) and a ``*``-prefixed Customer (invoices);
+DisplayName is one namespace across Customers, Vendors and Employees, inactive ones included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from loftterm.api import (
+    ArchiveRequest,
+    ConnectorContext,
+    ConnectorInfo,
+    DemoSandbox,
+    DocumentOutcome,
+    DocumentRequest,
+    PullPage,
+    PullRequest,
+    PushRequest,
+    RecordOutcome,
+    RemoteItem,
+    Setting,
+    Tenant,
+    hookimpl,
+)
+
+from . import archive as archiving
+from . import documents as posting
+from . import pull as pulling
+from . import push as pushing
+from .client import QboClient, client_for
+from .mapping import display_name, item_from_qbo
+from .query import ANY_ACTIVE, select
+from .settings import SETTINGS
 
 
 @hookimpl
 def loftterm_connector_info() -> ConnectorInfo:
-    """Describe the connector."""
-    return ConnectorInfo(name="qbo", title="QuickBooks Online")
+    """Describe the connector: a ledger whose profiles hold a vendor and a customer."""
+    return ConnectorInfo(
+        name="qbo",
+        title="QuickBooks Online",
+        roles=("vendor", "customer"),
+        kind="ledger",
+        default_name_rule="containment",
+        imports_remote="all",
+        archives=False,
+        name_scope="all",
+    )
+
+
+@hookimpl
+def loftterm_connector_settings() -> Sequence[Setting]:
+    """List the QBO-specific config keys (the host adds the common ones)."""
+    return SETTINGS
+
+
+@hookimpl
+def loftterm_connector_display_name(ctx: ConnectorContext, role: str, name: str) -> str:
+    """Return the DisplayName a record gets: the customer prefix before a customer's name."""
+    prefix = str(ctx.setting("customer_prefix", "*"))
+    return display_name(role, name, prefix)
+
+
+def _note_company(ctx: ConnectorContext, client: QboClient) -> str:
+    if "tenant_name" not in ctx.state:
+        ctx.state["tenant_name"] = str(client.company_info().get("CompanyName") or "")
+    return str(ctx.state["tenant_name"])
+
+
+@hookimpl
+def loftterm_connector_pull(ctx: ConnectorContext, request: PullRequest) -> Iterator[PullPage]:
+    """Page through Customers, Vendors and Employees (full, resumed, or by CDC)."""
+    client = client_for(ctx)
+    _note_company(ctx, client)
+    return pulling.pull(client, request)
+
+
+@hookimpl
+def loftterm_connector_push(
+    ctx: ConnectorContext, requests: Sequence[PushRequest]
+) -> list[RecordOutcome]:
+    """Create and sparse-update Vendors and Customers (batched when there are several)."""
+    if not requests:
+        return []
+    return pushing.push(client_for(ctx), requests)
+
+
+@hookimpl
+def loftterm_connector_archive(
+    ctx: ConnectorContext, requests: Sequence[ArchiveRequest]
+) -> list[RecordOutcome]:
+    """Make Vendors and Customers inactive; a customer with a balance is refused by QBO."""
+    if not requests:
+        return []
+    return archiving.archive(client_for(ctx), requests)
+
+
+@hookimpl
+def loftterm_connector_pull_items(ctx: ConnectorContext) -> list[RemoteItem]:
+    """Return every product/service, active or not."""
+    client = client_for(ctx)
+    size = client.settings.page_size
+    items: list[RemoteItem] = []
+    start = 1
+    while True:
+        rows = client.rows(select("Item").where(ANY_ACTIVE).page(start, size), "Item")
+        items.extend(item_from_qbo(row) for row in rows)
+        if len(rows) < size:
+            return items
+        start += size
+
+
+@hookimpl
+def loftterm_connector_post_documents(
+    ctx: ConnectorContext, documents: Sequence[DocumentRequest]
+) -> list[DocumentOutcome]:
+    """Post bills to vendors, credit notes as vendor credits, invoices to ``*`` customers."""
+    if not documents:
+        return []
+    return posting.post_documents(client_for(ctx), documents)
+
+
+@hookimpl
+def loftterm_connector_tenants(ctx: ConnectorContext) -> list[Tenant]:
+    """Return the configured realm with its company name."""
+    client = client_for(ctx)
+    return [Tenant(id=client.settings.realm_id, name=_note_company(ctx, client), kind="realm")]
+
+
+@hookimpl
+def loftterm_connector_sandbox(options: Mapping[str, Any]) -> DemoSandbox:
+    """Return an unstarted QBO sandbox (seeded unless ``seed`` is false)."""
+    from .sandbox import QboSandbox
+
+    return QboSandbox(seed=bool(options.get("seed", True)),
+                      contacts=int(options.get("contacts", 0) or 0))

@@ -132,7 +132,7 @@ class RetryTransport(httpx.BaseTransport):
             self.stats.calls += 1
             try:
                 response = self.wrapped.handle_request(request)
-            except (httpx.TimeoutException, httpx.NetworkError) as exc:
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 if attempt >= self.policy.max_retries or not self._may_retry(request):
                     kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "unreachable"
                     raise RemoteError(f"{self._where(request)}: {kind} ({exc.__class__.__name__})") from exc

@@ -1,0 +1,107 @@
+"""Pulling Customers, Vendors and Employees: full paged pulls and Change Data Capture.
+
+A full pull pages each entity with ``Active IN (true, false)`` (inactive names still block a
+DisplayName).  An incremental pull is one CDC call when ``since`` is under 30 days old; a
+saturated CDC answer (1000 objects) is not a safe checkpoint, so it falls back to a full pull.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from loftterm.api import PullPage, PullRequest, RemoteContact
+
+from .client import QboClient, to_utc_iso
+from .mapping import contact_from_qbo
+from .query import ANY_ACTIVE, count, select
+
+ENTITIES = ("Customer", "Vendor", "Employee")
+CDC_LOOKBACK = timedelta(days=30)
+CDC_CAP = 1000
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def cdc_usable(since: str, now: datetime | None = None) -> bool:
+    """Return True when ``since`` is a parseable time less than 30 days ago (and not ahead)."""
+    stamp = to_utc_iso(since)
+    if not stamp:
+        return False
+    moment = datetime.fromisoformat(stamp)
+    now = now or datetime.now(UTC)
+    return now - CDC_LOOKBACK < moment <= now + timedelta(minutes=5)
+
+
+def _contacts(entity: str, rows: list[dict[str, Any]], prefix: str) -> list[RemoteContact]:
+    return [contact_from_qbo(entity, row, prefix) for row in rows if row.get("status") != "Deleted"]
+
+
+def full_pull(
+    client: QboClient, resume: Mapping[str, Any] | None = None, watermark: str = ""
+) -> Iterator[PullPage]:
+    """Page through every Customer, Vendor and Employee, active or not.
+
+    :param client: the run's client.
+    :param resume: a cursor ``{"entity", "start", "watermark", "total"}`` to continue from.
+    :param watermark: the time of an earlier first call of this pull (CDC fallback).
+    """
+    size = client.settings.page_size
+    prefix = client.settings.customer_prefix
+    resume = resume or {}
+    entity = str(resume.get("entity") or ENTITIES[0])
+    index = ENTITIES.index(entity) if entity in ENTITIES else 0
+    start = max(1, int(resume.get("start") or 1))
+    watermark = str(resume.get("watermark") or watermark)
+    total_raw = resume.get("total")
+    total: int | None = int(total_raw) if total_raw is not None else None
+    while True:
+        entity = ENTITIES[index]
+        rows = client.rows(select(entity).where(ANY_ACTIVE).page(start, size), entity)
+        watermark = watermark or client.last_time or _now_iso()
+        if total is None and start == 1 and index == 0 and len(rows) >= size:
+            total = sum(client.count(count(e).where(ANY_ACTIVE)) for e in ENTITIES)
+        if len(rows) >= size:
+            start += size
+        else:
+            index += 1
+            start = 1
+        done = index >= len(ENTITIES)
+        cursor = {} if done else {"entity": ENTITIES[index], "start": start,
+                                  "watermark": watermark, "total": total}
+        yield PullPage(
+            contacts=_contacts(entity, rows, prefix),
+            cursor=cursor,
+            done=done,
+            full=True,
+            watermark=watermark if done else "",
+            total=total,
+        )
+        if done:
+            return
+
+
+def incremental_pull(client: QboClient, since: str) -> Iterator[PullPage]:
+    """Pull what changed since a time with one CDC call; fall back to a full pull if saturated."""
+    changed_since = to_utc_iso(since)
+    found = client.cdc(ENTITIES, changed_since)
+    watermark = client.last_time or _now_iso()
+    if sum(len(rows) for rows in found.values()) >= CDC_CAP:
+        yield from full_pull(client, watermark=watermark)
+        return
+    prefix = client.settings.customer_prefix
+    contacts = [c for entity in ENTITIES for c in _contacts(entity, found[entity], prefix)]
+    yield PullPage(contacts=contacts, cursor={}, done=True, full=False, watermark=watermark,
+                   total=len(contacts))
+
+
+def pull(client: QboClient, request: PullRequest) -> Iterator[PullPage]:
+    """Choose the pull: resume a full one, CDC when ``since`` is recent, else a full one."""
+    if request.resume.get("entity"):
+        return full_pull(client, request.resume)
+    if request.since and cdc_usable(request.since):
+        return incremental_pull(client, request.since)
+    return full_pull(client)

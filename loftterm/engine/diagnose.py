@@ -1,0 +1,62 @@
+"""The diagnose phase: merge what a run found into the book's warnings.
+
+A warning keeps its first-seen time while it stays true; one the run no longer finds is marked
+resolved (kept for the history).  Misplaced agent/organization links are found here too.
+"""
+
+from __future__ import annotations
+
+from loftterm.book.book import now_iso
+from loftterm.engine import planner
+from loftterm.engine.runstate import RunState
+from loftterm.models import Warning
+
+
+def misplaced_warnings(rs: RunState) -> None:
+    """Warn about agents paid to an organization that hold a link, or whose org has none."""
+    if rs.info.kind != "ledger":
+        return
+    book = rs.book
+    for profile in book.profiles.values():
+        org = planner.paid_through_organization(book, profile)
+        if org is None or profile.archived or not profile.sync_enabled(rs.name):
+            continue
+        for role in rs.info.roles:
+            own = book.link_of(profile.id, rs.name, role)
+            if own is not None:
+                rs.warn("misplaced", profile.id,
+                        f"{profile.name} is paid to {org.name} but has its own {rs.title()} link "
+                        f"({own.remote_id}); it must be blank: unlink it", [own.remote_id])
+            elif book.link_of(org.id, rs.name, role) is None:
+                rs.warn("misplaced", profile.id,
+                        f"{profile.name} is paid to {org.name}, which has no {rs.title()} {role} link")
+
+
+def missing_warnings(rs: RunState) -> None:
+    """Warn about links whose remote record disappeared from a full pull."""
+    if not rs.book.connector_meta(rs.name).get("last_full_pull"):
+        return
+    for link in rs.book.links_of_connector(rs.name):
+        if rs.book.remote_record(rs.name, link.role, link.remote_id) is None:
+            rs.warn("missing", link.profile_id,
+                    f"linked {rs.title()} {link.role} {link.remote_id} no longer exists: Unlink, "
+                    "then relink by search", [link.remote_id])
+
+
+def diagnose_phase(rs: RunState) -> None:
+    """Merge this run's findings into the book's warnings for the connector."""
+    misplaced_warnings(rs)
+    missing_warnings(rs)
+    stamp = now_iso()
+    found: dict[str, Warning] = {w.key: w for w in rs.found}
+    for key, warning in found.items():
+        old = rs.book.warnings.get(key)
+        if old is not None and not old.resolved:
+            warning.first_seen = old.first_seen
+        rs.book.warnings[key] = warning
+    for key, warning in rs.book.warnings.items():
+        if warning.connector == rs.name and key not in found and not warning.resolved:
+            warning.resolved = True
+            warning.last_seen = stamp
+    rs.counts["warnings"] = len(found)
+    rs.emit("diagnose", len(found), len(found), f"{len(found)} warnings")

@@ -1,0 +1,81 @@
+"""The link and import phases: blank profiles meet unlinked remote records.
+
+Order per role: recover creates that died before they were linked (the profile id stamped on the
+remote record), link by exact email then by name score, then import what is left as new local
+profiles (by the connector's import policy).  Ties are never guessed: they become ``duplicate``
+warnings naming the candidates.
+"""
+
+from __future__ import annotations
+
+from loftterm.book.book import now_iso
+from loftterm.engine import planner
+from loftterm.engine.runstate import RunState
+from loftterm.models import Link, LinkMethod, Profile, RemoteContact, comparable
+
+
+def make_link(rs: RunState, profile: Profile, record: RemoteContact, method: str, score: float,
+              baseline: bool = False) -> None:
+    """Link a profile to a remote record in the book (also in a dry run's throwaway copy)."""
+    base = {k: v for k, v in comparable(record.fields).items() if k in rs.info.synced_fields} if baseline else {}
+    rs.book.put_link(Link(profile.id, rs.name, record.role, record.remote_id, method, score,
+                          now_iso(), base))
+
+
+def link_phase(rs: RunState, role: str) -> set[str]:
+    """Link blank profiles of one role; return the remote ids left ambiguous (not to import)."""
+    book = rs.book
+    for profile, record in list(planner.recoverable(book, rs.info, role)):
+        make_link(rs, profile, record, LinkMethod.RECOVERED, 1.0)
+        rs.counts["linked"] += 1
+        rs.outcome(profile.id, "link", "linked", record.remote_id, "found the record it created earlier")
+    result = planner.plan_links(book, rs.info, rs.settings, role)
+    total = len(result.matches)
+    for done, match in enumerate(result.matches, start=1):
+        profile = book.profiles[match.local_key]
+        record = book.remote_record(rs.name, role, match.remote_key)
+        if record is None:
+            continue
+        make_link(rs, profile, record, match.method, float(match.score))
+        rs.counts["linked"] += 1
+        rs.outcome(profile.id, "link", "linked", record.remote_id,
+                   f"{match.method} match" + (f" {float(match.score):.0%}" if match.method == "name" else ""))
+        if done % 500 == 0:
+            rs.emit("link", done, total, f"linked {done} of {total}")
+    ambiguous: set[str] = set()
+    for tie in result.ties:
+        names = [_remote_label(rs, role, rid) for rid in tie.remote_keys]
+        ambiguous.update(tie.remote_keys)
+        rs.warn("duplicate", tie.local_key,
+                f"{len(names)} {rs.title()} contacts match equally ({', '.join(names)}); "
+                "not linked: merge the duplicates remotely or relink by hand", list(tie.remote_keys))
+    for holder in result.archived_holders:
+        names = [_remote_label(rs, role, rid) for rid in holder.remote_keys]
+        rs.warn("archived-duplicate", holder.local_key,
+                f"archived {rs.title()} contact(s) {', '.join(names)} still hold this email: restore, "
+                f"remove the email and merge in {rs.title()}, then sync", list(holder.remote_keys))
+    rs.emit("link", total, total, f"linked {total} profiles")
+    return ambiguous
+
+
+def _remote_label(rs: RunState, role: str, remote_id: str) -> str:
+    record = rs.book.remote_record(rs.name, role, remote_id)
+    if record is None:
+        return remote_id
+    return record.name + (f" [{record.status}]" if record.status != "active" else "")
+
+
+def import_phase(rs: RunState, role: str, skip: set[str]) -> None:
+    """Create local profiles for unlinked remote records, as the import policy says."""
+    records = planner.plan_imports(rs.book, rs.info, rs.settings, role, skip)
+    for record in records:
+        profile = Profile(
+            id=rs.book.new_profile_id(), kind=planner.kind_for(record), fields=record.fields,
+            origin=rs.name, updated_at=now_iso(),
+        )
+        rs.book.put_profile(profile)
+        make_link(rs, profile, record, LinkMethod.IMPORTED, 1.0, baseline=True)
+        rs.counts["created_local"] += 1
+        rs.outcome(profile.id, "import", "created", record.remote_id, f"new from {rs.title()}")
+    if records:
+        rs.emit("import", len(records), len(records), f"imported {len(records)} new profiles")

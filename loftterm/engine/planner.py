@@ -1,0 +1,188 @@
+"""Pure decisions over the book: what to link, create, update and import.
+
+The sync phases act on these decisions and the pending counter counts them, so the counter
+always explains exactly what the next sync will do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from loftterm.book import Book
+from loftterm.connector import ConnectorInfo
+from loftterm.matching import MatchRecord, MatchResult, match_records, normalise, parse_threshold
+from loftterm.models import Link, Profile, RemoteContact, comparable
+
+DEFAULT_THRESHOLD = "0.60"
+
+
+def name_rule(settings: Mapping[str, Any], info: ConnectorInfo) -> str:
+    """Return the configured name rule, or the connector's default."""
+    match = settings.get("match") or {}
+    return str(match.get("name_rule") or info.default_name_rule)
+
+
+def threshold(settings: Mapping[str, Any]) -> Fraction:
+    """Return the configured name threshold as an exact fraction."""
+    match = settings.get("match") or {}
+    return parse_threshold(match.get("name_threshold", DEFAULT_THRESHOLD))
+
+
+def paid_through_organization(book: Book, profile: Profile) -> Profile | None:
+    """Return the organization an agent or contact is paid to, if any (and it exists)."""
+    if not profile.payable_to or profile.kind not in ("agent", "contact"):
+        return None
+    return book.profiles.get(profile.payable_to)
+
+
+def must_stay_blank(book: Book, info: ConnectorInfo, profile: Profile) -> bool:
+    """Seeds 000-002: an agent paid to an organization has a blank ledger link."""
+    return info.kind == "ledger" and paid_through_organization(book, profile) is not None
+
+
+def linkable_profiles(book: Book, info: ConnectorInfo, role: str) -> list[Profile]:
+    """Profiles the link phase may link for a role: enabled, active, blank, not paid through an org."""
+    return [
+        p for p in book.profiles.values()
+        if not p.archived and p.sync_enabled(info.name)
+        and book.link_of(p.id, info.name, role) is None
+        and not must_stay_blank(book, info, p)
+    ]
+
+
+def unlinked_remotes(book: Book, connector: str, role: str) -> list[RemoteContact]:
+    """Mirrored records of a role that no profile is linked to."""
+    return [
+        r for r in book.remote[connector].values()
+        if r.role == role and not book.linked_profile(connector, role, r.remote_id)
+    ]
+
+
+def plan_links(book: Book, info: ConnectorInfo, settings: Mapping[str, Any], role: str) -> MatchResult:
+    """Match blank profiles against unlinked remote records of one role (email, then names)."""
+    locals_ = [MatchRecord(p.id, p.name, p.email) for p in linkable_profiles(book, info, role)]
+    remotes = [
+        MatchRecord(r.remote_id, r.name, r.email, r.status == "active")
+        for r in unlinked_remotes(book, info.name, role)
+        if not rejected(book, info.name, r.remote_id)
+    ]
+    if not locals_ or not remotes:
+        return MatchResult([], [], [])
+    return match_records(locals_, remotes, rule=name_rule(settings, info),  # type: ignore[arg-type]
+                         threshold=threshold(settings))
+
+
+def rejected(book: Book, connector: str, remote_id: str) -> bool:
+    """True when the user said a remote record is not one of ours (remembered decision)."""
+    return f"reject|{connector}|{remote_id}" in book.decisions
+
+
+def recoverable(book: Book, info: ConnectorInfo, role: str) -> Iterator[tuple[Profile, RemoteContact]]:
+    """Remote records stamped with a blank profile's id: a create that died before it was linked."""
+    for record in unlinked_remotes(book, info.name, role):
+        profile = book.profiles.get(record.external_key) if record.external_key else None
+        if profile is not None and book.link_of(profile.id, info.name, role) is None:
+            yield profile, record
+
+
+def plan_creates(book: Book, info: ConnectorInfo, extra_ids: frozenset[str] = frozenset()) -> list[tuple[Profile, str]]:
+    """Payable agents and organizations (and a batch's profiles) with no remote record yet.
+
+    An agent paid to an organization is never created itself: its organization is, once.
+    """
+    if info.kind != "ledger":
+        return []
+    wanted: dict[str, Profile] = {}
+    for profile in book.profiles.values():
+        if profile.archived or not (profile.is_payable or profile.id in extra_ids):
+            continue
+        target = paid_through_organization(book, profile) or profile
+        if not target.archived and target.sync_enabled(info.name):
+            wanted[target.id] = target
+    return [
+        (profile, role)
+        for profile in wanted.values()
+        for role in info.roles
+        if book.link_of(profile.id, info.name, role) is None
+    ]
+
+
+def plan_imports(book: Book, info: ConnectorInfo, settings: Mapping[str, Any], role: str,
+                 skip: set[str]) -> list[RemoteContact]:
+    """Unlinked active remote records that become new local profiles, by the import policy."""
+    policy = str(settings.get("import") or info.imports_remote)
+    if policy == "none":
+        return []
+    chosen = []
+    for record in unlinked_remotes(book, info.name, role):
+        if record.status != "active" or record.remote_id in skip or record.merged_to:
+            continue
+        if rejected(book, info.name, record.remote_id):
+            continue
+        if policy == "customers" and record.is_supplier and not record.is_customer:
+            continue
+        chosen.append(record)
+    return chosen
+
+
+def kind_for(record: RemoteContact) -> str:
+    """The profile kind of an imported remote record."""
+    if record.is_customer and not record.is_supplier:
+        return "customer"
+    if record.is_supplier and not record.is_customer:
+        return "supplier"
+    return "contact"
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    """How a linked profile and its remote record differ, field by field."""
+
+    push: frozenset[str]
+    pull: frozenset[str]
+    conflicts: frozenset[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.push or self.pull or self.conflicts)
+
+
+def diff_link(profile: Profile, remote: RemoteContact, link: Link, fields: tuple[str, ...]) -> FieldDiff:
+    """Three-way compare with the link's baseline: a local change pushes, a remote change pulls.
+
+    Without a baseline (a link made by matching or by hand), the profile wins: the seeds push
+    local name, email and addresses to the ledger.
+    """
+    local, there, base = comparable(profile.fields), comparable(remote.fields), link.baseline
+    push, pull, conflicts = set(), set(), set()
+    for name in fields:
+        if local[name] == there[name]:
+            continue
+        if name not in base or base[name] == there[name]:
+            push.add(name)
+        elif base[name] == local[name]:
+            pull.add(name)
+        else:
+            conflicts.add(name)
+    return FieldDiff(frozenset(push), frozenset(pull), frozenset(conflicts))
+
+
+def plan_updates(book: Book, info: ConnectorInfo) -> Iterator[tuple[Profile, Link, RemoteContact, FieldDiff]]:
+    """Linked, enabled, active pairs whose synced fields differ."""
+    for link in list(book.links_of_connector(info.name)):
+        profile = book.profiles.get(link.profile_id)
+        remote = book.remote_record(info.name, link.role, link.remote_id)
+        if profile is None or remote is None or profile.archived or remote.status != "active":
+            continue
+        if not profile.sync_enabled(info.name):
+            continue
+        diff = diff_link(profile, remote, link, info.synced_fields)
+        if diff:
+            yield profile, link, remote, diff
+
+
+def display_key(name: str) -> str:
+    """Normalise a remote display name for clash checks."""
+    return normalise(name)

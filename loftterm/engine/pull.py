@@ -1,0 +1,101 @@
+"""The pull phase: page through every remote contact into the mirror, resumably.
+
+Each page's cursor is stored with the records it brought (one atomic save every few pages), so a
+pull that dies resumes where it stopped.  A full pull marks every record it sees with its token;
+when it completes, mirrored records it did not see are gone remotely (their links become
+``missing``).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from loftterm.book.book import now_iso
+from loftterm.connector import PullPage, PullRequest
+from loftterm.engine.runstate import RunState
+from loftterm.errors import ProtocolError, TenantMismatchError
+
+SAVE_EVERY_PAGES = 10
+
+
+def pull_phase(rs: RunState) -> None:
+    """Pull remote contacts into the book's mirror (incremental when a watermark exists)."""
+    meta = rs.book.connector_meta(rs.name)
+    full = rs.full_pull or not meta.get("watermark") or not meta.get("last_full_pull")
+    since = "" if full else str(meta["watermark"])
+    resume = meta.get("resume") or {}
+    if resume and meta.get("resume_since", "") != since:
+        resume = {}
+    token = str(meta.get("pull_token") or "") if resume else ""
+    token = token or uuid.uuid4().hex[:10]
+    meta["pull_token"] = token
+    rs.emit("pull", 0, None, f"{'full' if full else 'incremental'} pull from {rs.title()}")
+    pages = rs.hooks.call("loftterm_connector_pull", ctx=rs.ctx, request=PullRequest(since, resume))
+    if pages is None:
+        raise ProtocolError(f"{rs.name}: the connector does not implement the pull hook")
+    last: PullPage | None = None
+    done = 0
+    for number, page in enumerate(pages, start=1):
+        if number == 1:
+            check_tenant(rs)
+        rs.book.put_remote(rs.name, page.contacts)
+        seen = rs.book.seen[rs.name]
+        for record in page.contacts:
+            seen[record.key] = token
+        done += len(page.contacts)
+        rs.counts["pulled"] += len(page.contacts)
+        meta["resume"], meta["resume_since"] = page.cursor, since
+        if not rs.dry_run and number % SAVE_EVERY_PAGES == 0:
+            rs.book.save()
+        last = page
+        rs.emit("pull", done, page.total, f"pulled {done} records")
+    if last is None:
+        raise ProtocolError(f"{rs.name}: the pull returned no pages")
+    if last.full and full:
+        drop_unseen(rs, token)
+        meta["last_full_pull"] = now_iso()
+    meta["watermark"] = last.watermark or now_iso()
+    meta.pop("resume", None)
+    meta.pop("resume_since", None)
+
+
+def drop_unseen(rs: RunState, token: str) -> None:
+    """After a complete full pull, forget mirrored records the pull did not see."""
+    seen = rs.book.seen[rs.name]
+    gone = [key for key in rs.book.remote[rs.name] if seen.get(key) != token]
+    for key in gone:
+        rs.book.drop_remote(rs.name, key)
+    if gone:
+        rs.notes.append(f"{len(gone)} records no longer exist in {rs.title()}")
+
+
+def check_tenant(rs: RunState) -> None:
+    """Pin the book to the organisation it first synced with; refuse another one."""
+    tenant = str(rs.ctx.state.get("tenant_id") or "")
+    if not tenant:
+        return
+    meta = rs.book.connector_meta(rs.name)
+    pinned = str(meta.get("tenant_id") or "")
+    name = str(rs.ctx.state.get("tenant_name") or tenant)
+    if pinned and pinned != tenant:
+        if not rs.repoint:
+            raise TenantMismatchError(
+                f"{rs.name}: this book is pinned to {meta.get('tenant_name') or pinned} ({pinned}) "
+                f"but the config reaches {name} ({tenant}); pass --repoint to move the book "
+                "(its links to the old organisation are dropped)"
+            )
+        forget_connector(rs)
+        rs.notes.append(f"repointed from {meta.get('tenant_name') or pinned} to {name}")
+    meta["tenant_id"], meta["tenant_name"] = tenant, name
+
+
+def forget_connector(rs: RunState) -> None:
+    """Drop a connector's links, mirror and cursors (after an explicit repoint)."""
+    book = rs.book
+    for link in list(book.links_of_connector(rs.name)):
+        book.drop_link(link.profile_id, link.connector, link.role)
+    book.remote[rs.name].clear()
+    book.seen[rs.name].clear()
+    meta = book.connector_meta(rs.name)
+    for key in ("watermark", "last_full_pull", "resume", "resume_since"):
+        meta.pop(key, None)

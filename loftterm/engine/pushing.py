@@ -1,0 +1,174 @@
+"""The push phases: create missing remote records, then push local changes.
+
+Before a create the engine predicts a name clash from the mirror (Xero: unique among active
+contacts; QBO: one namespace across customers, vendors and employees) instead of letting the API
+fail: a holder with the same email is linked, any other holder stops that record with a reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from loftterm.connector import PushRequest, RecordOutcome
+from loftterm.engine import planner
+from loftterm.engine.linking import make_link
+from loftterm.engine.runstate import RunState
+from loftterm.models import LinkMethod, Profile, RemoteContact, comparable
+
+
+def intent_key(rs: RunState, *parts: str) -> str:
+    """A stable idempotency key for one intended write (same intent, same key)."""
+    book_id = str(rs.book.meta.get("book_id", ""))
+    digest = hashlib.sha256("|".join((book_id, rs.name, *parts)).encode()).hexdigest()
+    return f"lt-{digest[:32]}"
+
+
+def remote_name(rs: RunState, role: str, name: str) -> str:
+    """The display name a new record of a role gets remotely."""
+    answer = rs.hooks.call("loftterm_connector_display_name", ctx=rs.ctx, role=role, name=name)
+    return str(answer) if answer else name
+
+
+def name_holders(rs: RunState) -> dict[str, list[RemoteContact]]:
+    """Index the mirror by normalised display name, within the connector's uniqueness scope."""
+    scope = rs.info.name_scope
+    index: dict[str, list[RemoteContact]] = {}
+    if scope == "none":
+        return index
+    for record in rs.book.remote[rs.name].values():
+        if scope == "active" and (record.status != "active" or record.role not in rs.info.roles):
+            continue
+        display = str(record.extra.get("display_name") or record.name)
+        index.setdefault(planner.display_key(display), []).append(record)
+    return index
+
+
+def push_new_phase(rs: RunState, extra_ids: frozenset[str] = frozenset()) -> None:
+    """Create remote records for payable profiles (and a batch's) that have none."""
+    wanted = planner.plan_creates(rs.book, rs.info, extra_ids)
+    if not wanted:
+        return
+    holders = name_holders(rs)
+    requests: list[PushRequest] = []
+    for profile, role in wanted:
+        display = remote_name(rs, role, profile.name)
+        clash = holders.get(planner.display_key(display), [])
+        if clash and settle_clash(rs, profile, role, display, clash):
+            continue
+        requests.append(PushRequest("create", profile.id, role, profile.fields,
+                                    idempotency_key=intent_key(rs, role, profile.id, "create")))
+    rs.emit("push-new", 0, len(requests), f"creating {len(requests)} records in {rs.title()}")
+    for request in requests:
+        if rs.dry_run:
+            rs.counts["created_remote"] += 1
+            rs.outcome(request.profile_id, "create", "planned", "", f"new {request.role}")
+    if rs.dry_run or not requests:
+        return
+    outcomes = call_push(rs, requests)
+    for outcome in outcomes:
+        profile = rs.book.profiles[outcome.profile_id]
+        if outcome.status == "created" and outcome.remote is not None:
+            rs.book.put_remote(rs.name, [outcome.remote])
+            make_link(rs, profile, outcome.remote, LinkMethod.CREATED, 1.0)
+            rs.book.link_of(profile.id, rs.name, outcome.role).baseline = _agreed(rs, profile)  # type: ignore[union-attr]
+            rs.counts["created_remote"] += 1
+            rs.outcome(profile.id, "create", "created", outcome.remote.remote_id, f"new {outcome.role}")
+        else:
+            record_failure(rs, profile, "create", outcome)
+    rs.emit("push-new", len(outcomes), len(requests), f"created {rs.counts['created_remote']}")
+
+
+def settle_clash(rs: RunState, profile: Profile, role: str, display: str,
+                 holders: Sequence[RemoteContact]) -> bool:
+    """Handle a predicted name clash; return True when the create must not be sent."""
+    same_person = [r for r in holders if r.role == role and profile.email
+                   and r.email.strip().lower() == profile.email.strip().lower()
+                   and not rs.book.linked_profile(rs.name, r.role, r.remote_id)]
+    if len(same_person) == 1:
+        make_link(rs, profile, same_person[0], LinkMethod.EMAIL, 1.0)
+        rs.counts["linked"] += 1
+        rs.outcome(profile.id, "link", "linked", same_person[0].remote_id,
+                   f"name {display!r} already held by the same email")
+        return True
+    holder = holders[0]
+    status = "" if holder.status == "active" else f", {holder.status}"
+    reason = (f"name {display!r} is already used by {rs.title()} {holder.role} {holder.remote_id}"
+              f"{status}; rename one of them or link by hand")
+    rs.warn("name-clash", profile.id, reason, [holder.remote_id])
+    rs.counts["failed"] += 1
+    rs.outcome(profile.id, "create", "failed", "", reason)
+    return True
+
+
+def call_push(rs: RunState, requests: Sequence[PushRequest]) -> list[RecordOutcome]:
+    """Send writes through the connector; a missing outcome counts as a failure."""
+    answer = rs.hooks.call("loftterm_connector_push", ctx=rs.ctx, requests=list(requests))
+    outcomes: list[RecordOutcome] = list(answer or [])
+    answered = {(o.profile_id, o.role) for o in outcomes}
+    for request in requests:
+        if (request.profile_id, request.role) not in answered:
+            outcomes.append(RecordOutcome(request.profile_id, request.role, "failed",
+                                          reason="the connector gave no outcome"))
+    return outcomes
+
+
+def record_failure(rs: RunState, profile: Profile, action: str, outcome: RecordOutcome) -> None:
+    """Count and explain a failed write."""
+    rs.counts["failed"] += 1
+    reason = outcome.reason or outcome.status
+    rs.warn("push-failed", profile.id, f"{action} in {rs.title()} failed: {reason}")
+    rs.outcome(profile.id, action, "failed", "", reason)
+
+
+def _agreed(rs: RunState, profile: Profile) -> dict[str, object]:
+    values = comparable(profile.fields)
+    return {k: values[k] for k in rs.info.synced_fields}
+
+
+def push_changes_phase(rs: RunState) -> None:
+    """Push local changes, pull remote ones, and report fields changed on both sides."""
+    requests: list[PushRequest] = []
+    pending = list(planner.plan_updates(rs.book, rs.info))
+    for profile, link, remote, diff in pending:
+        if diff.pull:
+            pulled = {name: remote.fields.get(name) for name in diff.pull}
+            profile.fields = profile.fields.__class__.from_dict({**profile.fields.to_dict(), **pulled})
+            rs.counts["updated_local"] += 1
+            rs.outcome(profile.id, "update-local", "updated", remote.remote_id,
+                       f"{', '.join(sorted(diff.pull))} changed in {rs.title()}")
+        for name in sorted(diff.conflicts):
+            rs.warn("conflict", profile.id,
+                    f"{name} changed on both sides since the last sync (here {comparable(profile.fields)[name]!r}, "
+                    f"{rs.title()} {comparable(remote.fields)[name]!r}); choose one and edit it", [remote.remote_id])
+        if diff.push:
+            changed = frozenset(diff.push)
+            values = "|".join(f"{k}={comparable(profile.fields)[k]}" for k in sorted(changed))
+            requests.append(PushRequest(
+                "update", profile.id, link.role, profile.fields, changed, remote.remote_id,
+                remote.version, intent_key(rs, link.role, profile.id, remote.remote_id, remote.version, values),
+            ))
+        elif not diff.conflicts:
+            link.baseline = _agreed(rs, profile)
+    if not requests:
+        return
+    rs.emit("push-changes", 0, len(requests), f"updating {len(requests)} records in {rs.title()}")
+    if rs.dry_run:
+        for request in requests:
+            rs.counts["updated_remote"] += 1
+            rs.outcome(request.profile_id, "update", "planned", request.remote_id,
+                       ", ".join(sorted(request.changed)))
+        return
+    for outcome in call_push(rs, requests):
+        profile = rs.book.profiles[outcome.profile_id]
+        if outcome.status == "updated":
+            if outcome.remote is not None:
+                rs.book.put_remote(rs.name, [outcome.remote])
+            link = rs.book.link_of(profile.id, rs.name, outcome.role)
+            if link is not None:
+                link.baseline = _agreed(rs, profile)
+            rs.counts["updated_remote"] += 1
+            rs.outcome(profile.id, "update", "updated", outcome.remote.remote_id if outcome.remote else "")
+        else:
+            record_failure(rs, profile, "update", outcome)
+    rs.emit("push-changes", len(requests), len(requests), f"updated {rs.counts['updated_remote']}")

@@ -1,0 +1,255 @@
+"""The loftterm Textual app and its factory (used by the CLI and by the snapshot tests).
+
+Screens never talk to a remote: every sync and write runs in a thread worker that calls the
+headless :class:`~loftterm.console.Console` and posts typed messages back
+(:mod:`loftterm.tui.messages`).  Errors a user can act on (:class:`~loftterm.errors.LofttermError`)
+become notifications; the app keeps running.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from loftterm.connector import SyncEvent
+from loftterm.console import Console
+from loftterm.errors import LofttermError
+from loftterm.tui.commands import LofttermCommands
+from loftterm.tui.messages import ActionDone, SyncFinished, SyncProgress, SyncStarted
+from loftterm.tui.screens.base import LofttermScreen
+from loftterm.tui.screens.dashboard import DashboardScreen
+from loftterm.tui.screens.help import HelpScreen, known_binding_ids
+from loftterm.tui.screens.links import LinksScreen
+from loftterm.tui.screens.profile import ProfileScreen
+from loftterm.tui.screens.review import ReviewScreen
+from loftterm.tui.screens.runs import RunsScreen
+from loftterm.tui.screens.warnings import WarningsScreen
+from loftterm.tui.syncing import AutoSync, ConnectorProgress
+from loftterm.views import LinkRow, Proposal
+
+
+class LofttermApp(App[None]):
+    """The support console: dashboard, links, profile, warnings, review, runs and help."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "loftterm"
+    COMMANDS = App.COMMANDS | {LofttermCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "go('dashboard')", "Dashboard", id="go.dashboard",
+                tooltip="Connectors, pending counters and syncs"),
+        Binding("2", "go('links')", "Links", id="go.links", tooltip="Every profile's links"),
+        Binding("3", "go('warnings')", "Warnings", id="go.warnings", tooltip="Open warnings"),
+        Binding("4", "go('runs')", "Runs", id="go.runs", tooltip="Sync history"),
+        Binding("5", "review", "Review", id="go.review", show=False,
+                tooltip="SortScape: link to existing contacts"),
+        Binding("S", "sync", "Sync all", id="sync.all", tooltip="Sync every enabled connector"),
+        Binding("question_mark,f1", "help", "Help", id="app.help", tooltip="Every key binding"),
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave loftterm"),
+    ]
+
+    def __init__(self, core: Console, *, every_minutes: int = 0,
+                 keymap: Mapping[str, str] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.core = core
+        self.every_minutes = every_minutes
+        self.user_keymap = dict(keymap or {})
+        self.clock = clock
+        self.data_version = 0
+        self.sync_running = ""
+        self.sync_progress: dict[str, ConnectorProgress] = {}
+        self.auto = AutoSync({}, clock)
+        self._cancel = threading.Event()
+        self.dashboard = DashboardScreen()
+        self.links = LinksScreen()
+        self.add_mode("dashboard", lambda: self.dashboard)
+        self.add_mode("links", lambda: self.links)
+        self.add_mode("warnings", WarningsScreen)
+        self.add_mode("runs", RunsScreen)
+
+    # -- start-up -----------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        """Apply the keymap, schedule auto-sync and show the dashboard."""
+        if self.user_keymap:
+            unknown = sorted(set(self.user_keymap) - known_binding_ids())
+            if unknown:
+                self.notify(f"keymap: unknown binding id(s): {', '.join(unknown)}",
+                            title="Keymap", severity="warning")
+            self.set_keymap(self.user_keymap)
+        statuses = self.safe(self.core.status, [])
+        intervals = {s.name: self.every_minutes or s.sync_every_minutes for s in statuses}
+        self.auto = AutoSync(intervals, self.clock)
+        self.switch_mode("dashboard")
+        self.set_interval(1.0, self._tick)
+
+    @property
+    def connector_names(self) -> list[str]:
+        """The enabled connectors, in config order."""
+        return self.safe(self.core.connectors, [])
+
+    # -- errors and writes --------------------------------------------------------------------
+
+    def show_error(self, err: Exception) -> None:
+        """Show an error as a notification (never a traceback)."""
+        if isinstance(err, LofttermError):
+            self.notify(err.message, title=err.title, severity="error", timeout=10)
+        else:
+            self.notify(f"{type(err).__name__}: {err}", title="Unexpected error",
+                        severity="error", timeout=10)
+
+    def safe(self, call: Callable[[], Any], default: Any) -> Any:
+        """Run a quick read on the book; on a LofttermError notify and return ``default``."""
+        try:
+            return call()
+        except LofttermError as err:
+            self.show_error(err)
+            return default
+
+    def run_action(self, label: str, call: Callable[[], Any],
+                   done: Callable[[Any], None] | None = None) -> None:
+        """Run a write in a thread worker; ``done(result)`` runs on the UI thread after."""
+        self._action_worker(label, call, done)
+
+    @work(thread=True, group="action", exit_on_error=False)
+    def _action_worker(self, label: str, call: Callable[[], Any],
+                       done: Callable[[Any], None] | None) -> None:
+        try:
+            result = call()
+        except Exception as err:  # every failure becomes a notification
+            self.call_from_thread(self.show_error, err)
+            self.post_message(ActionDone(label, False))
+            return
+        self.call_from_thread(self._after_action, label, result, done)
+        self.post_message(ActionDone(label, True))
+
+    def _after_action(self, label: str, result: Any, done: Callable[[Any], None] | None) -> None:
+        self.data_version += 1
+        if isinstance(result, LinkRow):
+            self.links.absorb(result, self.data_version)
+        if done is not None:
+            done(result)
+        self.notify(label, title="Done", timeout=3)
+
+    # -- syncing ------------------------------------------------------------------------------
+
+    def action_sync(self, connector: str = "") -> None:
+        """Sync one connector, or every enabled one."""
+        if self.sync_running:
+            self.notify(f"A sync of {self.sync_running} is already running.", severity="warning")
+            return
+        self.sync_running = connector or "all"
+        self._cancel = threading.Event()
+        for name in [connector] if connector else self.connector_names:
+            self.sync_progress[name] = ConnectorProgress()
+        self.post_message(SyncStarted(connector))
+        self._sync_worker(connector, self._cancel)
+
+    def action_cancel_sync(self) -> None:
+        """Ask the running sync to stop at the next record."""
+        if self.sync_running:
+            self._cancel.set()
+            self.notify("Cancelling the sync…", timeout=3)
+
+    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
+    def _sync_worker(self, connector: str, cancel: threading.Event) -> None:
+        def on_event(event: SyncEvent) -> None:
+            self.post_message(SyncProgress(event))
+
+        try:
+            report = self.core.sync(connector, on_event=on_event, cancel=cancel)
+        except Exception as err:  # reported, never raised into the UI
+            self.call_from_thread(self.show_error, err)
+            self.post_message(SyncFinished(connector, None, str(err), cancel.is_set()))
+            return
+        self.post_message(SyncFinished(connector, report, cancelled=cancel.is_set()))
+
+    def on_sync_progress(self, message: SyncProgress) -> None:
+        """Record the progress and show it on the dashboard."""
+        event = message.event
+        self.sync_progress.setdefault(event.connector, ConnectorProgress()).apply(event)
+        self.dashboard.show_progress(event.connector)
+
+    def on_sync_finished(self, message: SyncFinished) -> None:
+        """Summarise the run, reschedule auto-sync and reload what is on screen."""
+        names = [message.connector] if message.connector else self.connector_names
+        self.sync_running = ""
+        self.auto.reschedule(names)
+        for name in names:
+            self.sync_progress.pop(name, None)
+        report = message.report
+        if message.cancelled:
+            self.notify("Sync cancelled.", title="Sync", severity="warning")
+        elif report is not None:
+            for name, error in report.errors.items():
+                self.notify(f"{name}: {error}", title="Sync failed", severity="error", timeout=10)
+            if report.ok:
+                done = ", ".join(f"{n}: " + (", ".join(f"{k} {v}" for k, v in c.items()) or "no changes")
+                                 for n, c in report.connectors.items())
+                self.notify(done or "Nothing to do.", title="Sync finished", timeout=5)
+        self.data_version += 1
+        screen = self.screen
+        if isinstance(screen, LofttermScreen):
+            screen.reload_if_stale()
+        self.dashboard.sync_ended()
+
+    def _tick(self) -> None:
+        """Once a second: refresh the countdowns and start due auto-syncs."""
+        if not self.sync_running:
+            due = self.auto.due_now()
+            if due:
+                everything = set(due) >= set(self.auto.intervals) and len(due) > 1
+                self.action_sync("" if everything else due[0])
+        self.dashboard.show_countdowns()
+
+    # -- navigation ---------------------------------------------------------------------------
+
+    def action_go(self, mode: str) -> None:
+        """Switch to the dashboard, links, warnings or runs."""
+        if self.current_mode != mode:
+            self.switch_mode(mode)
+        elif len(self.screen_stack) > 1 and not isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+
+    def action_help(self) -> None:
+        """Show every key binding."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_review(self, proposal_id: str = "") -> None:
+        """Open the SortScape review of open proposals (from ``proposal_id`` if given)."""
+        proposals: list[Proposal] = self.safe(self.core.proposals, [])
+        if not proposals:
+            self.notify("No contact is waiting for review.", title="Review")
+            return
+        self.push_screen(ReviewScreen(proposals, proposal_id))
+
+    def filter_links(self, *, state: str | None = None, connector: str | None = None,
+                     text: str | None = None) -> None:
+        """Show the Links screen with the given filters."""
+        if self.current_mode != "links":
+            self.switch_mode("links")
+        self.call_after_refresh(self.links.set_filters, state=state, connector=connector, text=text)
+
+    def open_profile(self, profile_id: str, connector: str = "", role: str = "") -> None:
+        """Show one profile, focusing the given connector's link field."""
+        self.push_screen(ProfileScreen(profile_id, connector, role))
+
+
+def make_app(console: Console, *, every_minutes: int = 0,
+             keymap: Mapping[str, str] | None = None,
+             clock: Callable[[], float] | None = None) -> LofttermApp:
+    """Build the TUI over a console; the CLI calls ``make_app(console).run()``.
+
+    :param every_minutes: auto-sync interval for every connector (0 = each connector's own).
+    :param keymap: binding id -> keys (``{"sync.all": "ctrl+y"}``), e.g. from the config file.
+    :param clock: a monotonic clock for auto-sync countdowns (tests pass a frozen one).
+    """
+    return LofttermApp(console, every_minutes=every_minutes, keymap=keymap,
+                       clock=clock or time.monotonic)

@@ -1,0 +1,156 @@
+"""Links: every profile x connector x role, filtered by state, connector and text."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import Footer, Header, Input, Label
+
+from loftterm.models import LinkState
+from loftterm.tui.screens.base import LofttermScreen
+from loftterm.tui.widgets.linklist import LinkList
+from loftterm.tui.widgets.rowlist import RowIndex, RowList
+from loftterm.tui.widgets.states import state_markup
+from loftterm.views import LinkRow
+
+STATES = ("", *(str(s) for s in LinkState))
+
+
+def _cycle(options: list[str] | tuple[str, ...], current: str, step: int = 1) -> str:
+    index = options.index(current) if current in options else 0
+    return options[(index + step) % len(options)]
+
+
+class LinksScreen(LofttermScreen):
+    """The link list with its filters; Enter opens the profile."""
+
+    TITLE_TEXT = "Links"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash,f", "focus_filter", "Filter", id="links.filter",
+                tooltip="Type to filter by name, email or id"),
+        Binding("t", "cycle_state", "State", id="links.state",
+                tooltip="Cycle the state filter (all, linked, blank, missing…)"),
+        Binding("T", "cycle_state(-1)", "State back", id="links.state_back", show=False),
+        Binding("c", "cycle_connector", "Connector", id="links.connector",
+                tooltip="Cycle the connector filter"),
+        Binding("r", "reload", "Reload", id="links.reload", show=False,
+                tooltip="Read every link row again"),
+        Binding("escape", "clear", "Clear", id="links.clear", tooltip="Clear every filter"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.state_filter = ""
+        self.connector_filter = ""
+
+    def compose(self) -> ComposeResult:
+        """Filter bar, list, footer."""
+        yield Header()
+        with Horizontal(id="links-bar"):
+            yield Input(placeholder="/ filter: name, id, remote…", id="links-text")
+            yield Label("", id="links-facets")
+        yield LinkList(id="links-list")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Load rows, then focus the list."""
+        super().on_mount()
+        self.query_one(LinkList).focus()
+
+    def reload(self) -> None:
+        """Load every link row in a worker (100k rows never block the UI)."""
+        self.query_one("#links-facets", Label).update("loading…")
+        self._load(self.query_one(LinkList))
+
+    @work(thread=True, exclusive=True, group="links-load", exit_on_error=False)
+    def _load(self, linklist: LinkList) -> None:
+        try:
+            rows = self.loft.core.link_rows()
+        except Exception as err:  # shown as a notification
+            self.app.call_from_thread(self.loft.show_error, err)
+            return
+        index = linklist.build_index(rows)
+        self.app.call_from_thread(self._install, index)
+
+    def _install(self, index: RowIndex[LinkRow]) -> None:
+        self.query_one(LinkList).set_index(index)
+        self._show_facets()
+
+    def apply_filters(self) -> None:
+        """Re-filter the list from the text box and the state and connector filters."""
+        text = self.query_one("#links-text", Input).value
+        self.query_one(LinkList).filter(text, state=self.state_filter,
+                                        connector=self.connector_filter)
+        self._show_facets()
+
+    def set_filters(self, *, state: str | None = None, connector: str | None = None,
+                    text: str | None = None) -> None:
+        """Set any of the filters programmatically (palette commands, dashboard)."""
+        if state is not None:
+            self.state_filter = state
+        if connector is not None:
+            self.connector_filter = connector
+        if text is not None:
+            self.query_one("#links-text", Input).value = text
+        self.apply_filters()
+
+    def _show_facets(self) -> None:
+        linklist = self.query_one(LinkList)
+        state = state_markup(self.state_filter) if self.state_filter else "all"
+        connector = self.connector_filter or "all"
+        self.query_one("#links-facets", Label).update(
+            f"[dim]t[/] state {state} [dim]c[/] {connector} "
+            f"{linklist.match_count:,}/{linklist.row_count:,}")
+
+    @on(Input.Changed, "#links-text")
+    def _text_changed(self) -> None:
+        self.apply_filters()
+
+    @on(Input.Submitted, "#links-text")
+    def _text_done(self) -> None:
+        self.query_one(LinkList).focus()
+
+    def action_focus_filter(self) -> None:
+        """Put the cursor in the text filter."""
+        self.query_one("#links-text", Input).focus()
+
+    def action_cycle_state(self, step: int = 1) -> None:
+        """Show the next link state (or all)."""
+        self.state_filter = _cycle(STATES, self.state_filter, step)
+        self.apply_filters()
+
+    def action_cycle_connector(self) -> None:
+        """Show the next connector (or all)."""
+        self.connector_filter = _cycle(["", *self.loft.connector_names], self.connector_filter)
+        self.apply_filters()
+
+    def action_clear(self) -> None:
+        """Clear every filter and go back to the list."""
+        self.state_filter = self.connector_filter = ""
+        self.query_one("#links-text", Input).value = ""
+        self.apply_filters()
+        self.query_one(LinkList).focus()
+
+    @on(RowList.Chosen, "#links-list")
+    def _open(self, event: RowList.Chosen) -> None:
+        row = event.row
+        if isinstance(row, LinkRow):
+            self.loft.open_profile(row.profile_id, row.connector, row.role)
+
+    def absorb(self, row: LinkRow, version: int) -> None:
+        """Show a row changed by a write without reloading 100k rows (``r`` reloads all)."""
+        if not self.is_mounted or self._loaded_version != version - 1:
+            return
+        self.query_one(LinkList).replace_where(
+            lambda old: (old.profile_id, old.connector, old.role)
+            == (row.profile_id, row.connector, row.role), row)
+        self._loaded_version = version
+
+    def action_reload(self) -> None:
+        """Read every link row again."""
+        self._loaded_version = self.loft.data_version
+        self.reload()

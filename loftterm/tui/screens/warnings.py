@@ -1,0 +1,135 @@
+"""Warnings: duplicates, archived duplicates, missing, misplaced, clashes, deferrals, failures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import Footer, Header, Input, Label
+
+from loftterm.models import Warning as BookWarning
+from loftterm.tui.screens.base import LofttermScreen
+from loftterm.tui.widgets.rowlist import Column, RowList
+from loftterm.views import Proposal
+
+SEVERE = {"missing", "misplaced", "push-failed", "conflict", "archived-duplicate"}
+
+
+@dataclass(frozen=True)
+class WarningEntry:
+    """A warning, or an open review shown among the warnings."""
+
+    kind: str
+    connector: str
+    profile_id: str
+    message: str
+    proposal_id: str = ""
+
+    @classmethod
+    def of_warning(cls, w: BookWarning) -> WarningEntry:
+        """Wrap a book warning."""
+        return cls(w.kind, w.connector, w.profile_id, w.message)
+
+    @classmethod
+    def of_proposal(cls, p: Proposal) -> WarningEntry:
+        """Wrap an open 'link to existing contact' review."""
+        return cls("review", p.connector, p.profile_id, p.reason, p.id)
+
+
+def _kind_class(entry: WarningEntry) -> str:
+    return "warnlist--severe" if entry.kind in SEVERE else "warnlist--mild"
+
+
+class WarningList(RowList[WarningEntry]):
+    """The warnings as a fast list (a big book can hold thousands)."""
+
+    DEFAULT_CSS = """
+    WarningList > .warnlist--severe { color: $error; text-style: bold; }
+    WarningList > .warnlist--mild { color: $warning; }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = RowList.COMPONENT_CLASSES | {
+        "warnlist--severe", "warnlist--mild"}
+    EMPTY_TEXT = "No open warning."
+    _COLUMNS: ClassVar[list[Column[WarningEntry]]] = [
+        Column("Kind", 18, lambda e: e.kind, _kind_class),
+        Column("Connector", 9, lambda e: e.connector),
+        Column("What", 0, lambda e: e.message),
+    ]
+
+    def columns(self) -> list[Column[WarningEntry]]:
+        """Kind (coloured word), connector, message."""
+        return self._COLUMNS
+
+    def search_key(self, row: WarningEntry) -> str:
+        """Kind, connector, profile id and message."""
+        return f"{row.kind}\t{row.connector}\t{row.profile_id}\t{row.message}"
+
+
+class WarningsScreen(LofttermScreen):
+    """Open warnings and reviews; Enter opens the profile (or the review)."""
+
+    TITLE_TEXT = "Warnings"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash,f", "focus_filter", "Filter", id="warnings.filter",
+                tooltip="Type to filter the warnings"),
+        Binding("escape", "clear", "Clear", id="warnings.clear", tooltip="Clear the filter"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        """Filter, list, footer."""
+        yield Header()
+        with Horizontal(id="warnings-bar"):
+            yield Input(placeholder="/ filter warnings", id="warnings-text")
+            yield Label("", id="warnings-count")
+        yield WarningList(id="warnings-list")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Load and focus the list."""
+        super().on_mount()
+        self.query_one(WarningList).focus()
+
+    def reload(self) -> None:
+        """Read the open warnings and the open reviews."""
+        warnings: list[BookWarning] = self.loft.safe(self.loft.core.warnings, [])
+        proposals: list[Proposal] = self.loft.safe(self.loft.core.proposals, [])
+        entries = [WarningEntry.of_proposal(p) for p in proposals]
+        entries += [WarningEntry.of_warning(w) for w in warnings]
+        self.query_one(WarningList).set_rows(entries)
+        self._count()
+
+    def _count(self) -> None:
+        wl = self.query_one(WarningList)
+        self.query_one("#warnings-count", Label).update(f"{wl.match_count}/{wl.row_count}")
+
+    @on(Input.Changed, "#warnings-text")
+    def _filter(self, event: Input.Changed) -> None:
+        self.query_one(WarningList).filter(event.value)
+        self._count()
+
+    @on(Input.Submitted, "#warnings-text")
+    def _submitted(self) -> None:
+        self.query_one(WarningList).focus()
+
+    def action_focus_filter(self) -> None:
+        """Put the cursor in the filter."""
+        self.query_one("#warnings-text", Input).focus()
+
+    def action_clear(self) -> None:
+        """Clear the filter."""
+        self.query_one("#warnings-text", Input).value = ""
+        self.query_one(WarningList).focus()
+
+    @on(RowList.Chosen, "#warnings-list")
+    def _open(self, event: RowList.Chosen) -> None:
+        entry = event.row
+        if not isinstance(entry, WarningEntry):
+            return
+        if entry.proposal_id:
+            self.loft.action_review(entry.proposal_id)
+        else:
+            self.loft.open_profile(entry.profile_id, entry.connector)
