@@ -15,7 +15,8 @@ import pluggy
 from loftterm.book import Book
 from loftterm.book.lock import BookLock
 from loftterm.config import Config, ConnectorConfig
-from loftterm.connector import SyncEvent
+from loftterm.connector import SyncEvent, Tenant
+from loftterm.engine.context import build_context, close_context
 from loftterm.engine.actions import (
     manual_link,
     profile_rules,
@@ -282,6 +283,16 @@ class BookConsole(Console):
             disabled = [c for c in profile.sync_disabled if c != connector]
             profile.sync_disabled = disabled if enabled else [*disabled, connector]
         return self._row(profile_id, connector, self._role(connector, ""))
+
+    def tenants(self, name: str) -> list[Tenant]:
+        """Ask a connector which organisations its credentials reach (one network call or two)."""
+        conn = self._connector(name)
+        ctx, _stats = build_context(name, conn.settings, self.tokens.for_connector(name), sleep=self.sleep)
+        try:
+            answer = self.hooks(name).call("loftterm_connector_tenants", ctx=ctx)
+        finally:
+            close_context(ctx)
+        return list(answer or [])
 
     def decide_proposal(self, proposal_id: str, accept: bool, take: dict[str, str] | None = None) -> Proposal:
         """Accept or reject a review (implemented with the SortScape rules)."""

@@ -78,20 +78,24 @@ def loftterm_connector_settings() -> Sequence[Setting]:
 
 
 def _account(ctx: ConnectorContext, client: SortScapeClient) -> dict[str, Any]:
-    """Fetch the key's account once per run, record it for pinning and check it is expected."""
+    """Fetch the key's account once per run and record it for pinning.
+
+    The engine compares ``ctx.state["tenant_id"]`` with the account the book is pinned to (and
+    handles ``--repoint``); the connector only refuses an account other than the ``account_id``
+    setting, when one is configured.
+    """
     cached = ctx.state.get(ACCOUNT_KEY)
     if isinstance(cached, dict):
         return cached
     account = client.account()
     found, name = str(account["id"]), str(account.get("name") or "")
     ctx.state["tenant_id"], ctx.state["tenant_name"] = found, name
-    for expected, source in ((str(ctx.setting("account_id") or ""), "account_id setting"),
-                             (ctx.pinned_tenant, "account this book is pinned to")):
-        if expected and expected != found:
-            raise RemoteError(
-                f"{ctx.name}: the API key reaches SortScape account {found} ({name}), not the "
-                f"{source} {expected}; check connectors.{ctx.name}.api_key"
-            )
+    expected = str(ctx.setting("account_id") or "")
+    if expected and expected != found:
+        raise RemoteError(
+            f"{ctx.name}: the API key reaches SortScape account {found} ({name}), not the "
+            f"configured account_id {expected}; check connectors.{ctx.name}.api_key"
+        )
     ctx.state[ACCOUNT_KEY] = account
     return account
 
@@ -157,7 +161,7 @@ def _failure_reason(exc: SortScapeApiError, request: PushRequest) -> str:
         return f"contact {request.remote_id} not found in SortScape (deleted there?)"
     field = exc.detail.get("field")
     message = exc.detail.get("message") or exc.code or f"HTTP {exc.status}"
-    return f"SortScape refused {field}: {message}" if field else f"SortScape refused it: {message}"
+    return f"invalid {field}: {message}" if field else f"refused: {message}"
 
 
 def _push_one(client: SortScapeClient, request: PushRequest) -> RecordOutcome:
@@ -237,14 +241,12 @@ def _archive_one(client: SortScapeClient, request: ArchiveRequest) -> RecordOutc
         wire = client.archive_contact(request.remote_id)
     except SortScapeApiError as exc:
         if exc.code == "archive_blocked":
-            why = _blockers(client, request.remote_id, exc.detail)
             return RecordOutcome(request.profile_id, request.role, "deferred",
-                                 reason=f"SortScape keeps it active: {why}; it is archived once "
-                                        "they are resolved or deleted")
+                                 reason=_blockers(client, request.remote_id, exc.detail))
         if exc.status == 404:
             reason = f"contact {request.remote_id} not found in SortScape"
         else:
-            reason = f"SortScape refused to archive it: {exc.detail.get('message') or exc.code}"
+            reason = f"refused: {exc.detail.get('message') or exc.code}"
         return RecordOutcome(request.profile_id, request.role, "failed", reason=reason)
     return RecordOutcome(request.profile_id, request.role, "archived", contact_from_wire(wire))
 

@@ -26,6 +26,7 @@ from loftterm.api import (
 
 ROLE = "contact"
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
+CENTS = Decimal("0.01")
 
 _MS_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 _ADDRESS_PARTS = (
@@ -176,7 +177,8 @@ def _balance(data: Mapping[str, Any]) -> Balance:
 
     def outstanding(side: str) -> Decimal:
         block = balances.get(side)
-        return to_decimal(block.get("Outstanding")) if isinstance(block, Mapping) else Decimal("0")
+        amount = to_decimal(block.get("Outstanding")) if isinstance(block, Mapping) else Decimal(0)
+        return amount.quantize(CENTS)  # Xero balances are whole cents: "1250.0" -> 1250.00
 
     return Balance(
         ar=outstanding("AccountsReceivable"),

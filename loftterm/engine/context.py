@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from typing import Any
+
+import httpx
 
 from loftterm.connector import ConnectorContext, TokenStoreProtocol
 from loftterm.http.client import make_http_client
 from loftterm.http.transport import CallStats
+
+_CLIENTS = "_loftterm_http_clients"
 
 
 def build_context(
@@ -30,7 +33,13 @@ def build_context(
     :param sleep: the sleeper for retry waits (tests pass a fast one).
     """
     stats = CallStats()
-    factory = functools.partial(make_http_client, stats=stats, label=name, sleep=sleep)
+    clients: list[httpx.Client] = []
+
+    def factory(**kwargs: Any) -> httpx.Client:
+        client = make_http_client(stats=stats, label=name, sleep=sleep, **kwargs)
+        clients.append(client)
+        return client
+
     ctx = ConnectorContext(
         name=name,
         settings=settings,
@@ -39,4 +48,11 @@ def build_context(
         dry_run=dry_run,
         pinned_tenant=pinned_tenant,
     )
+    ctx.state[_CLIENTS] = clients
     return ctx, stats
+
+
+def close_context(ctx: ConnectorContext) -> None:
+    """Close every HTTP client the connector built during the run."""
+    for client in ctx.state.pop(_CLIENTS, []):
+        client.close()

@@ -9,7 +9,8 @@ from __future__ import annotations
 from loftterm.book.book import now_iso
 from loftterm.engine import planner
 from loftterm.engine.runstate import RunState
-from loftterm.models import Warning
+from loftterm.matching import normalise
+from loftterm.models import RemoteContact, Warning
 
 
 def misplaced_warnings(rs: RunState) -> None:
@@ -43,10 +44,34 @@ def missing_warnings(rs: RunState) -> None:
                     "then relink by search", [link.remote_id])
 
 
+def archived_holder_warnings(rs: RunState) -> None:
+    """Warn while an archived remote record still holds the email of a profile (seeds 001/002)."""
+    holders: dict[tuple[str, str], list[RemoteContact]] = {}
+    for record in rs.book.remote[rs.name].values():
+        if record.status != "active" and record.email and record.role in rs.info.roles:
+            holders.setdefault((record.role, normalise(record.email)), []).append(record)
+    if not holders:
+        return
+    for profile in rs.book.profiles.values():
+        if not profile.email or profile.archived:
+            continue
+        for role in rs.info.roles:
+            link = rs.book.link_of(profile.id, rs.name, role)
+            found = [r for r in holders.get((role, normalise(profile.email)), [])
+                     if link is None or r.remote_id != link.remote_id]
+            if found:
+                names = ", ".join(f"{r.name} [{r.status}]" for r in found)
+                rs.warn("archived-duplicate", profile.id,
+                        f"{names} still holds {profile.email} in {rs.title()}: restore it, remove "
+                        f"the email and merge the duplicates in {rs.title()}, then sync",
+                        [r.remote_id for r in found])
+
+
 def diagnose_phase(rs: RunState) -> None:
     """Merge this run's findings into the book's warnings for the connector."""
     misplaced_warnings(rs)
     missing_warnings(rs)
+    archived_holder_warnings(rs)
     stamp = now_iso()
     found: dict[str, Warning] = {w.key: w for w in rs.found}
     for key, warning in found.items():

@@ -49,11 +49,6 @@ def link_phase(rs: RunState, role: str) -> set[str]:
         rs.warn("duplicate", tie.local_key,
                 f"{len(names)} {rs.title()} contacts match equally ({', '.join(names)}); "
                 "not linked: merge the duplicates remotely or relink by hand", list(tie.remote_keys))
-    for holder in result.archived_holders:
-        names = [_remote_label(rs, role, rid) for rid in holder.remote_keys]
-        rs.warn("archived-duplicate", holder.local_key,
-                f"archived {rs.title()} contact(s) {', '.join(names)} still hold this email: restore, "
-                f"remove the email and merge in {rs.title()}, then sync", list(holder.remote_keys))
     rs.emit("link", total, total, f"linked {total} profiles")
     return ambiguous
 

@@ -21,7 +21,7 @@ from loftterm.book.book import now_iso
 from loftterm.connector import SyncEvent, TokenStoreProtocol
 from loftterm.engine import archiving
 from loftterm.engine.balances import apply_balances
-from loftterm.engine.context import build_context
+from loftterm.engine.context import build_context, close_context
 from loftterm.engine.diagnose import diagnose_phase
 from loftterm.engine.linking import import_phase, link_phase
 from loftterm.engine.pull import pull_phase
@@ -102,10 +102,7 @@ def run_connector(
     except LofttermError as exc:
         error = exc
     finally:
-        client = ctx.state.get("client")
-        close = getattr(client, "close", None)
-        if callable(close):
-            close()
+        close_context(ctx)
     rs.counts["api_calls"] = stats.calls
     counts = {key: int(rs.counts.get(key, 0)) for key in COUNT_KEYS}
     counts["updated_local"] = int(rs.counts.get("updated_local", 0))

@@ -41,14 +41,14 @@ class LofttermApp(App[None]):
     TITLE = "loftterm"
     COMMANDS = App.COMMANDS | {LofttermCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "go('dashboard')", "Dashboard", id="go.dashboard",
+        Binding("1", "go('dashboard')", "Dashboard", id="go.dashboard", show=False,
                 tooltip="Connectors, pending counters and syncs"),
-        Binding("2", "go('links')", "Links", id="go.links", tooltip="Every profile's links"),
-        Binding("3", "go('warnings')", "Warnings", id="go.warnings", tooltip="Open warnings"),
-        Binding("4", "go('runs')", "Runs", id="go.runs", tooltip="Sync history"),
+        Binding("2", "go('links')", "Links", id="go.links", show=False, tooltip="Every profile's links"),
+        Binding("3", "go('warnings')", "Warnings", id="go.warnings", show=False, tooltip="Open warnings"),
+        Binding("4", "go('runs')", "Runs", id="go.runs", show=False, tooltip="Sync history"),
         Binding("5", "review", "Review", id="go.review", show=False,
                 tooltip="SortScape: link to existing contacts"),
-        Binding("S", "sync", "Sync all", id="sync.all", tooltip="Sync every enabled connector"),
+        Binding("S", "sync", "Sync all", id="sync.all", show=False, tooltip="Sync every enabled connector"),
         Binding("question_mark,f1", "help", "Help", id="app.help", tooltip="Every key binding"),
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave loftterm"),
     ]
@@ -92,7 +92,8 @@ class LofttermApp(App[None]):
     @property
     def connector_names(self) -> list[str]:
         """The enabled connectors, in config order."""
-        return self.safe(self.core.connectors, [])
+        names: list[str] = self.safe(self.core.connectors, [])
+        return names
 
     # -- errors and writes --------------------------------------------------------------------
 
@@ -112,7 +113,7 @@ class LofttermApp(App[None]):
             self.show_error(err)
             return default
 
-    def run_action(self, label: str, call: Callable[[], Any],
+    def run_write(self, label: str, call: Callable[[], Any],
                    done: Callable[[Any], None] | None = None) -> None:
         """Run a write in a thread worker; ``done(result)`` runs on the UI thread after."""
         self._action_worker(label, call, done)
@@ -190,8 +191,9 @@ class LofttermApp(App[None]):
             for name, error in report.errors.items():
                 self.notify(f"{name}: {error}", title="Sync failed", severity="error", timeout=10)
             if report.ok:
-                done = ", ".join(f"{n}: " + (", ".join(f"{k} {v}" for k, v in c.items()) or "no changes")
-                                 for n, c in report.connectors.items())
+                done = ", ".join(
+                    f"{n}: " + (", ".join(f"{k} {v}" for k, v in c.items()) or "no changes")
+                    for n, c in report.connectors.items())
                 self.notify(done or "Nothing to do.", title="Sync finished", timeout=5)
         self.data_version += 1
         screen = self.screen

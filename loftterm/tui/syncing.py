@@ -36,7 +36,8 @@ class ConnectorProgress:
             self.current = event.phase
             return
         self.current = event.phase
-        self.phases[event.phase] = PhaseProgress(event.phase, event.done, event.total, event.message)
+        self.phases[event.phase] = PhaseProgress(event.phase, event.done, event.total,
+                                                 event.message)
 
     def ordered(self) -> list[PhaseProgress]:
         """Return the phases seen so far, in pipeline order."""

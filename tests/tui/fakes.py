@@ -37,15 +37,25 @@ PHASES = ("pull", "link", "push-new", "push-changes", "archive", "diagnose")
 
 
 def _profile(pid: str, kind: str, name: str, email: str, payable_to: str = "") -> Profile:
-    return Profile(id=pid, kind=kind, fields=ContactFields(name=name, email=email),
-                   payable_to=payable_to,
-                   balances={"xero": {"ar": "120.00", "ap": "0.00", "currency": "NZD"}})
+    return Profile(
+        id=pid,
+        kind=kind,
+        fields=ContactFields(name=name, email=email),
+        payable_to=payable_to,
+        balances={"xero": {"ar": "120.00", "ap": "0.00", "currency": "NZD"}},
+    )
 
 
-def _remote(rid: str, name: str, email: str, status: str = "active", role: str = "contact") -> RemoteContact:
-    return RemoteContact(remote_id=rid, role=role, fields=ContactFields(name=name, email=email),
-                         status=status,  # type: ignore[arg-type]
-                         balance=Balance(Decimal("0"), Decimal("0"), "NZD"))
+def _remote(
+    rid: str, name: str, email: str, status: str = "active", role: str = "contact"
+) -> RemoteContact:
+    return RemoteContact(
+        remote_id=rid,
+        role=role,
+        fields=ContactFields(name=name, email=email),
+        status=status,  # type: ignore[arg-type]
+        balance=Balance(Decimal("0"), Decimal("0"), "NZD"),
+    )
 
 
 def _profiles() -> dict[str, Profile]:
@@ -91,46 +101,200 @@ def _mirror() -> dict[str, list[RemoteContact]]:
 def _links() -> list[LinkRow]:
     L = LinkState
     return [
-        LinkRow("P-001", "Tom Baker", "agent", "xero", "contact", L.LINKED, "X-1", "Tom Baker",
-                "active", "email", 1.0),
-        LinkRow("P-001", "Tom Baker", "agent", "qbo", "vendor", L.LINKED, "Q-1", "Tom Baker",
-                "active", "email", 1.0),
-        LinkRow("P-001", "Tom Baker", "agent", "qbo", "customer", L.LINKED, "Q-2", "*Tom Baker",
-                "active", "email", 1.0),
-        LinkRow("P-002", "Sarah Lee", "agent", "xero", "contact", L.MISPLACED, "X-2", "Sarah Lee",
-                "active", "name", 0.82,
-                "Sarah Lee is paid to Lee Realty Ltd: her own Linked contact must be blank."),
-        LinkRow("P-003", "Lee Realty Ltd", "organization", "xero", "contact", L.LINKED, "X-3",
-                "Lee Realty Ltd", "active", "email", 1.0),
-        LinkRow("P-004", "Ann Chu", "contact", "xero", "contact", L.MISSING, "X-4", "Ann Chu",
-                "", "manual", 1.0, "X-4 is no longer in Xero (deleted or merged)."),
-        LinkRow("P-005", "Bob Stone", "agent", "xero", "contact", L.BLANK,
-                explanation="No Xero contact matched by email or name."),
-        LinkRow("P-006", "Cara Diaz", "agent", "xero", "contact", L.DUPLICATE,
-                explanation="Two Xero contacts share cara@diaz.net.", candidates=("X-6", "X-6B")),
-        LinkRow("P-007", "Dan Ortiz", "contact", "xero", "contact", L.ARCHIVED, "X-7", "Dan Ortiz",
-                "archived", "email", 1.0, "The Xero contact is archived."),
-        LinkRow("P-008", "Eve Park", "agent", "xero", "contact", L.DISABLED, "X-8", "Eve Park",
-                "active", "email", 1.0, "Sync turned off for this profile."),
-        LinkRow("P-009", "Fern Gully Gardens", "customer", "sortscape", "contact", L.LINKED, "S-9",
-                "Fern Gully Gardens", "active", "imported", 1.0),
-        LinkRow("P-010", "Gail Hart", "customer", "sortscape", "contact", L.BLANK,
-                explanation="Waiting for review: link to existing contact?"),
+        LinkRow(
+            "P-001",
+            "Tom Baker",
+            "agent",
+            "xero",
+            "contact",
+            L.LINKED,
+            "X-1",
+            "Tom Baker",
+            "active",
+            "email",
+            1.0,
+        ),
+        LinkRow(
+            "P-001",
+            "Tom Baker",
+            "agent",
+            "qbo",
+            "vendor",
+            L.LINKED,
+            "Q-1",
+            "Tom Baker",
+            "active",
+            "email",
+            1.0,
+        ),
+        LinkRow(
+            "P-001",
+            "Tom Baker",
+            "agent",
+            "qbo",
+            "customer",
+            L.LINKED,
+            "Q-2",
+            "*Tom Baker",
+            "active",
+            "email",
+            1.0,
+        ),
+        LinkRow(
+            "P-002",
+            "Sarah Lee",
+            "agent",
+            "xero",
+            "contact",
+            L.MISPLACED,
+            "X-2",
+            "Sarah Lee",
+            "active",
+            "name",
+            0.82,
+            "Sarah Lee is paid to Lee Realty Ltd: her own Linked contact must be blank.",
+        ),
+        LinkRow(
+            "P-003",
+            "Lee Realty Ltd",
+            "organization",
+            "xero",
+            "contact",
+            L.LINKED,
+            "X-3",
+            "Lee Realty Ltd",
+            "active",
+            "email",
+            1.0,
+        ),
+        LinkRow(
+            "P-004",
+            "Ann Chu",
+            "contact",
+            "xero",
+            "contact",
+            L.MISSING,
+            "X-4",
+            "Ann Chu",
+            "",
+            "manual",
+            1.0,
+            "X-4 is no longer in Xero (deleted or merged).",
+        ),
+        LinkRow(
+            "P-005",
+            "Bob Stone",
+            "agent",
+            "xero",
+            "contact",
+            L.BLANK,
+            explanation="No Xero contact matched by email or name.",
+        ),
+        LinkRow(
+            "P-006",
+            "Cara Diaz",
+            "agent",
+            "xero",
+            "contact",
+            L.DUPLICATE,
+            explanation="Two Xero contacts share cara@diaz.net.",
+            candidates=("X-6", "X-6B"),
+        ),
+        LinkRow(
+            "P-007",
+            "Dan Ortiz",
+            "contact",
+            "xero",
+            "contact",
+            L.ARCHIVED,
+            "X-7",
+            "Dan Ortiz",
+            "archived",
+            "email",
+            1.0,
+            "The Xero contact is archived.",
+        ),
+        LinkRow(
+            "P-008",
+            "Eve Park",
+            "agent",
+            "xero",
+            "contact",
+            L.DISABLED,
+            "X-8",
+            "Eve Park",
+            "active",
+            "email",
+            1.0,
+            "Sync turned off for this profile.",
+        ),
+        LinkRow(
+            "P-009",
+            "Fern Gully Gardens",
+            "customer",
+            "sortscape",
+            "contact",
+            L.LINKED,
+            "S-9",
+            "Fern Gully Gardens",
+            "active",
+            "imported",
+            1.0,
+        ),
+        LinkRow(
+            "P-010",
+            "Gail Hart",
+            "customer",
+            "sortscape",
+            "contact",
+            L.BLANK,
+            explanation="Waiting for review: link to existing contact?",
+        ),
     ]
 
 
 def _warnings() -> list[BookWarning]:
     t = "2025-03-14T09:30:00Z"
     return [
-        BookWarning("duplicate", "xero", "P-006",
-                    "Cara Diaz: 2 Xero contacts could be this profile (X-6, X-6B)", ["X-6", "X-6B"], t, t),
-        BookWarning("archived-duplicate", "xero", "P-006",
-                    "Cara Diaz: archived Xero contact X-6B still holds cara@diaz.net", ["X-6B"], t, t),
-        BookWarning("missing", "xero", "P-004", "Ann Chu: linked Xero contact X-4 is gone", ["X-4"], t, t),
-        BookWarning("misplaced", "xero", "P-002",
-                    "Sarah Lee is paid to Lee Realty Ltd but holds her own Xero link", ["X-2"], t, t),
-        BookWarning("push-failed", "qbo", "P-005",
-                    "Bob Stone: QBO refused the vendor (Duplicate Name Exists Error)", [], t, t),
+        BookWarning(
+            "duplicate",
+            "xero",
+            "P-006",
+            "Cara Diaz: 2 Xero contacts could be this profile (X-6, X-6B)",
+            ["X-6", "X-6B"],
+            t,
+            t,
+        ),
+        BookWarning(
+            "archived-duplicate",
+            "xero",
+            "P-006",
+            "Cara Diaz: archived Xero contact X-6B still holds cara@diaz.net",
+            ["X-6B"],
+            t,
+            t,
+        ),
+        BookWarning(
+            "missing", "xero", "P-004", "Ann Chu: linked Xero contact X-4 is gone", ["X-4"], t, t
+        ),
+        BookWarning(
+            "misplaced",
+            "xero",
+            "P-002",
+            "Sarah Lee is paid to Lee Realty Ltd but holds her own Xero link",
+            ["X-2"],
+            t,
+            t,
+        ),
+        BookWarning(
+            "push-failed",
+            "qbo",
+            "P-005",
+            "Bob Stone: QBO refused the vendor (Duplicate Name Exists Error)",
+            [],
+            t,
+            t,
+        ),
     ]
 
 
@@ -142,23 +306,57 @@ def _runs() -> list[RunSummary]:
         OutcomeRow("P-005", "Bob Stone", "create", "failed", "", "Duplicate Name Exists Error"),
     ]
     return [
-        RunSummary("R-3", "xero", "2025-03-14T09:30:00Z", "2025-03-14T09:31:12Z", True, False,
-                   {"pulled": 412, "created": 1, "updated": 1, "linked": 3}, 9, outcomes=outcomes[:2]),
-        RunSummary("R-2", "qbo", "2025-03-14T08:00:00Z", "2025-03-14T08:00:40Z", False, False,
-                   {"pulled": 120, "failed": 1}, 14, error="Duplicate Name Exists Error",
-                   outcomes=outcomes[3:]),
-        RunSummary("R-1", "sortscape", "2025-03-13T17:00:00Z", "2025-03-13T17:00:05Z", True, False,
-                   {"pulled": 40, "deferred": 1}, 3, outcomes=outcomes[2:3]),
+        RunSummary(
+            "R-3",
+            "xero",
+            "2025-03-14T09:30:00Z",
+            "2025-03-14T09:31:12Z",
+            True,
+            False,
+            {"pulled": 412, "created": 1, "updated": 1, "linked": 3},
+            9,
+            outcomes=outcomes[:2],
+        ),
+        RunSummary(
+            "R-2",
+            "qbo",
+            "2025-03-14T08:00:00Z",
+            "2025-03-14T08:00:40Z",
+            False,
+            False,
+            {"pulled": 120, "failed": 1},
+            14,
+            error="Duplicate Name Exists Error",
+            outcomes=outcomes[3:],
+        ),
+        RunSummary(
+            "R-1",
+            "sortscape",
+            "2025-03-13T17:00:00Z",
+            "2025-03-13T17:00:05Z",
+            True,
+            False,
+            {"pulled": 40, "deferred": 1},
+            3,
+            outcomes=outcomes[2:3],
+        ),
     ]
 
 
 def _proposal() -> Proposal:
-    return Proposal("PR-1", "sortscape", "P-010", "S-10",
-                    "Same email gail@hart.com, names differ",
-                    [ProposalField("name", "Gail Hart-Jones", "Gail Hart-Jones", "Gail Hart"),
-                     ProposalField("email", "gail@hart.com", "gail@hart.com", "gail@hart.com"),
-                     ProposalField("phone", "", "555-0101", "555-0101"),
-                     ProposalField("company", "Hart Gardens", "Hart Gardens", "")])
+    return Proposal(
+        "PR-1",
+        "sortscape",
+        "P-010",
+        "S-10",
+        "Same email gail@hart.com, names differ",
+        [
+            ProposalField("name", "Gail Hart-Jones", "Gail Hart-Jones", "Gail Hart"),
+            ProposalField("email", "gail@hart.com", "gail@hart.com", "gail@hart.com"),
+            ProposalField("phone", "", "555-0101", "555-0101"),
+            ProposalField("company", "Hart Gardens", "Hart Gardens", ""),
+        ],
+    )
 
 
 class FakeConsole(Console):
@@ -177,8 +375,9 @@ class FakeConsole(Console):
         self.sync_gate: threading.Event | None = None
         for i in range(extra_rows):
             state = list(LinkState)[i % len(LinkState)]
-            self.rows.append(LinkRow(f"B-{i:06d}", f"Bulk Person {i:06d}", "contact", "xero",
-                                     "contact", state))
+            self.rows.append(
+                LinkRow(f"B-{i:06d}", f"Bulk Person {i:06d}", "contact", "xero", "contact", state)
+            )
 
     def connectors(self) -> list[str]:
         return ["xero", "qbo", "sortscape"]
@@ -191,20 +390,32 @@ class FakeConsole(Console):
                 if row.connector == name:
                     counts[str(row.state)] += 1
             last = next((r for r in self._runs if r.connector == name), None)
-            pending = PendingCounter(to_pull=412 if name == "xero" else 40, to_create_remote=2,
-                                     to_link=1, to_update=5 if name == "xero" else 0,
-                                     to_archive=1 if name == "sortscape" else 0,
-                                     reasons=[f"2 agents became payable since the last {TITLES[name]} sync",
-                                              "5 profiles edited locally (name, email)"][: 1 + (name == "xero")])
+            pending = PendingCounter(
+                to_pull=412 if name == "xero" else 40,
+                to_create_remote=2,
+                to_link=1,
+                to_update=5 if name == "xero" else 0,
+                to_archive=1 if name == "sortscape" else 0,
+                reasons=[
+                    f"2 agents became payable since the last {TITLES[name]} sync",
+                    "5 profiles edited locally (name, email)",
+                ][: 1 + (name == "xero")],
+            )
             every = 30 if name == "sortscape" else self.sync_every_minutes
-            out.append(ConnectorStatus(name, TITLES[name], ORGS[name], last, counts, pending, every))
+            out.append(
+                ConnectorStatus(name, TITLES[name], ORGS[name], last, counts, pending, every)
+            )
         return out
 
     def link_rows(self, connector: str = "", state: str = "", text: str = "") -> list[LinkRow]:
         text = text.lower()
-        return [r for r in self.rows
-                if (not connector or r.connector == connector) and (not state or r.state == state)
-                and (not text or text in r.name.lower())]
+        return [
+            r
+            for r in self.rows
+            if (not connector or r.connector == connector)
+            and (not state or r.state == state)
+            and (not text or text in r.name.lower())
+        ]
 
     def _profile(self, profile_id: str) -> Profile:
         try:
@@ -217,12 +428,22 @@ class FakeConsole(Console):
         payable = self.profiles[p.payable_to].name if p.payable_to else ""
         rules = ["Email matches link first; otherwise names match at 60% trigram similarity."]
         if payable:
-            rules.insert(0, f"{p.name} is paid to {payable}: bills and credit notes post to "
-                            f"{payable}, whose Linked contact must be set; {p.name}'s must be blank.")
-        return ProfileView(p, payable, [r for r in self.rows if r.profile_id == profile_id],
-                           [w for w in self._warnings if w.profile_id == profile_id], rules)
+            rules.insert(
+                0,
+                f"{p.name} is paid to {payable}: bills and credit notes post to "
+                f"{payable}, whose Linked contact must be set; {p.name}'s must be blank.",
+            )
+        return ProfileView(
+            p,
+            payable,
+            [r for r in self.rows if r.profile_id == profile_id],
+            [w for w in self._warnings if w.profile_id == profile_id],
+            rules,
+        )
 
-    def search_remote(self, connector: str, query: str, role: str = "", limit: int = 20) -> list[Candidate]:
+    def search_remote(
+        self, connector: str, query: str, role: str = "", limit: int = 20
+    ) -> list[Candidate]:
         q = query.lower().strip()
         out = []
         for rc in self.mirror.get(connector, []):
@@ -230,17 +451,27 @@ class FakeConsole(Console):
             score = 1.0 if by_email else _similar(q, rc.name.lower())
             if q and score < 0.2:
                 continue
-            linked = next((r.profile_id for r in self.rows
-                           if r.connector == connector and r.remote_id == rc.remote_id
-                           and r.state == LinkState.LINKED), "")
+            linked = next(
+                (
+                    r.profile_id
+                    for r in self.rows
+                    if r.connector == connector
+                    and r.remote_id == rc.remote_id
+                    and r.state == LinkState.LINKED
+                ),
+                "",
+            )
             out.append(Candidate(rc, score, by_email, linked))
         out.sort(key=lambda c: (not c.by_email, -c.score, c.remote.name))
         return out[:limit]
 
     def _replace(self, profile_id: str, connector: str, role: str, **changes: object) -> LinkRow:
         for i, row in enumerate(self.rows):
-            if row.profile_id == profile_id and row.connector == connector and (
-                    not role or row.role == role):
+            if (
+                row.profile_id == profile_id
+                and row.connector == connector
+                and (not role or row.role == role)
+            ):
                 self.rows[i] = dataclasses.replace(row, **changes)  # type: ignore[arg-type]
                 return self.rows[i]
         raise UsageError(f"{profile_id}: no {connector} link")
@@ -248,15 +479,35 @@ class FakeConsole(Console):
     def link(self, profile_id: str, connector: str, remote_id: str, role: str = "") -> LinkRow:
         self.calls.append(("link", profile_id, connector, remote_id, role))
         rc = next(r for r in self.mirror[connector] if r.remote_id == remote_id)
-        return self._replace(profile_id, connector, role, state=LinkState.LINKED, remote_id=remote_id,
-                             remote_name=rc.name, remote_status=rc.status, method="manual",
-                             score=1.0, explanation="", candidates=())
+        return self._replace(
+            profile_id,
+            connector,
+            role,
+            state=LinkState.LINKED,
+            remote_id=remote_id,
+            remote_name=rc.name,
+            remote_status=rc.status,
+            method="manual",
+            score=1.0,
+            explanation="",
+            candidates=(),
+        )
 
     def unlink(self, profile_id: str, connector: str, role: str = "") -> LinkRow:
         self.calls.append(("unlink", profile_id, connector, role))
-        return self._replace(profile_id, connector, role, state=LinkState.BLANK, remote_id="",
-                             remote_name="", remote_status="", method="", score=0.0,
-                             explanation="", candidates=())
+        return self._replace(
+            profile_id,
+            connector,
+            role,
+            state=LinkState.BLANK,
+            remote_id="",
+            remote_name="",
+            remote_status="",
+            method="",
+            score=0.0,
+            explanation="",
+            candidates=(),
+        )
 
     def set_sync_enabled(self, profile_id: str, connector: str, enabled: bool) -> LinkRow:
         self.calls.append(("set_sync_enabled", profile_id, connector, enabled))
@@ -277,7 +528,9 @@ class FakeConsole(Console):
     def proposals(self, include_closed: bool = False) -> list[Proposal]:
         return [p for p in self._proposals if include_closed or p.status == "open"]
 
-    def decide_proposal(self, proposal_id: str, accept: bool, take: dict[str, str] | None = None) -> Proposal:
+    def decide_proposal(
+        self, proposal_id: str, accept: bool, take: dict[str, str] | None = None
+    ) -> Proposal:
         self.calls.append(("decide_proposal", proposal_id, accept, dict(take or {})))
         prop = next(p for p in self._proposals if p.id == proposal_id)
         prop.status = "accepted" if accept else "rejected"
@@ -285,9 +538,13 @@ class FakeConsole(Console):
             self.link(prop.profile_id, prop.connector, prop.remote_id)
         return prop
 
-    def sync(self, connector: str = "", dry_run: bool = False,
-             on_event: Callable[[SyncEvent], None] | None = None,
-             cancel: Event | None = None) -> SyncReport:
+    def sync(
+        self,
+        connector: str = "",
+        dry_run: bool = False,
+        on_event: Callable[[SyncEvent], None] | None = None,
+        cancel: Event | None = None,
+    ) -> SyncReport:
         self.calls.append(("sync", connector))
         emit = on_event or (lambda e: None)
         done: dict[str, dict[str, int]] = {}
@@ -309,7 +566,9 @@ class FakeConsole(Console):
 
 def _similar(a: str, b: str) -> float:
     """Jaccard similarity of trigram sets (the seeds' name rule)."""
+
     def grams(s: str) -> set[str]:
-        return {s[i:i + 3] for i in range(max(len(s) - 2, 1))}
+        return {s[i : i + 3] for i in range(max(len(s) - 2, 1))}
+
     ga, gb = grams(a), grams(b)
     return len(ga & gb) / len(ga | gb) if ga | gb else 0.0

@@ -14,9 +14,8 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from loftterm.api import to_decimal
-
 from connectors.xero.sandbox.where import equals_terms, parse_where
+from loftterm.api import to_decimal
 
 Record = dict[str, Any]
 Outcome = tuple[Record, list[str]]
@@ -113,7 +112,9 @@ class XeroOrg:
         self._index(cid, record)
         self._touched()
 
-    def _index(self, cid: str, record: Mapping[str, Any], old: Mapping[str, Any] | None = None) -> None:
+    def _index(
+        self, cid: str, record: Mapping[str, Any], old: Mapping[str, Any] | None = None
+    ) -> None:
         if old is not None:
             if self.by_number.get(norm(old.get("ContactNumber"))) == cid:
                 del self.by_number[norm(old.get("ContactNumber"))]
@@ -311,8 +312,8 @@ class XeroOrg:
             existing = next((i for i in self.items.values() if norm(i["Code"]) == norm(code)), None)
         if existing is not None and mode == "create":
             return element, [f"Item code '{code}' already exists."]
-        record = dict(existing) if existing else {"ItemID": str(uuid.uuid4()), "IsSold": True,
-                                                  "IsPurchased": True, "Description": ""}
+        record: Record = dict(existing) if existing else {
+            "ItemID": str(uuid.uuid4()), "IsSold": True, "IsPurchased": True, "Description": ""}
         for key in ("Code", "Name", "Description", "PurchaseDescription"):
             if key in element:
                 record[key] = str(element[key] or "")
@@ -329,8 +330,9 @@ class XeroOrg:
             errors.append("Item code must not be more than 30 characters long.")
         if len(str(record.get("Name") or "")) > 50:
             errors.append("Item name must not be more than 50 characters long.")
-        clash = next((i for i in self.items.values() if norm(i.get("Code")) == norm(record.get("Code"))
-                      and i["ItemID"] != record["ItemID"]), None)
+        code = norm(record.get("Code"))
+        clash = next((i for i in self.items.values()
+                      if norm(i.get("Code")) == code and i["ItemID"] != record["ItemID"]), None)
         if clash is not None:
             errors.append(f"Item code '{record.get('Code')}' already exists.")
         if errors:
@@ -373,8 +375,10 @@ class XeroOrg:
         errors: list[str] = []
         if doc_type not in DOC_TYPES[collection]:
             errors.append(f"The document type {doc_type or '(none)'} is not valid here.")
-        contact_ref = record.get("Contact") if isinstance(record.get("Contact"), Mapping) else {}
-        contact = self.contacts.get(str(contact_ref.get("ContactID") or ""))
+        contact_ref = record.get("Contact")
+        contact_id = str(contact_ref.get("ContactID") or "") \
+            if isinstance(contact_ref, Mapping) else ""
+        contact = self.contacts.get(contact_id)
         if contact is None:
             errors.append("The contact could not be found; give a valid ContactID.")
         elif contact.get("ContactStatus") != "ACTIVE":
@@ -389,7 +393,7 @@ class XeroOrg:
                 d.get(number_key) == record[number_key] and d.get("Type") == doc_type
                 and d[id_key] != record[id_key] for d in store.values()):
             errors.append(f"{number_key} {record[number_key]} must be unique.")
-        if errors:
+        if errors or contact is None:
             return element, errors
         total = Decimal("0")
         lines = []

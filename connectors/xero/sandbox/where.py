@@ -81,7 +81,7 @@ class _Parser:
         return token
 
     def expect(self, value: str) -> None:
-        kind, found = self.take()
+        found = self.take()[1]
         if found != value:
             raise WhereError(f"expected {value!r}, found {found!r}")
 

@@ -54,8 +54,8 @@ class DashboardScreen(LofttermScreen):
         warnings = len(self.loft.safe(self.loft.core.warnings, []))
         reviews = len(self.loft.safe(self.loft.core.proposals, []))
         self.query_one("#dashboard-summary", Static).update(
-            f"{len(statuses)} connectors · [$warning]{warnings} open warnings[/] [3] · "
-            f"{reviews} waiting for review [5] · S syncs all, s this one")
+            f"[$warning]{warnings} warnings[/] [dim]3[/] · {reviews} to review [dim]5[/] · "
+            "[dim]2[/] links [dim]4[/] runs [dim]S[/] sync all")
         self.call_after_refresh(self.show_countdowns)
 
     def _focus_first(self) -> None:

@@ -86,8 +86,7 @@ class ProfileScreen(LofttermScreen):
         if focused is not None:
             self.focus_key = (focused.connector, focused.role)
         box.remove_children()
-        fields = [LinkField(row, field_markup(row, payable_to=view.payable_to_name,
-                                              **self._details(row))) for row in view.links]
+        fields = [LinkField(row, self._markup(row, view.payable_to_name)) for row in view.links]
         box.mount_all(fields)
         target = next((f for f in fields if (f.row.connector, f.row.role) == self.focus_key),
                       next((f for f in fields if f.row.connector == self.focus_key[0]),
@@ -101,17 +100,17 @@ class ProfileScreen(LofttermScreen):
         rules = "\n".join(f"• {escape(rule)}" for rule in view.rules)
         self.query_one("#profile-rules", Static).update(f"[b]Rules[/b]\n{rules}" if rules else "")
 
-    def _details(self, row: LinkRow) -> dict[str, object]:
-        """Look up the remote record(s) a field shows (email, status, duplicate candidates)."""
+    def _markup(self, row: LinkRow, payable_to: str) -> str:
+        """Render a field, looking up the remote record(s) it shows (email, candidates)."""
         if not row.remote_name and row.state != LinkState.DUPLICATE:
-            return {}
+            return field_markup(row, payable_to=payable_to)
         query = row.remote_name or (self.view.profile.name if self.view else "")
         found: list[Candidate] = self.loft.safe(
             lambda: self.loft.core.search_remote(row.connector, query, row.role, 50), [])
         by_id: dict[str, RemoteContact] = {c.remote.remote_id: c.remote for c in found}
-        if row.state == LinkState.DUPLICATE:
-            return {"candidates": [by_id[r] for r in row.candidates if r in by_id]}
-        return {"remote": by_id.get(row.remote_id)}
+        candidates = [by_id[r] for r in row.candidates if r in by_id]
+        return field_markup(row, payable_to=payable_to, remote=by_id.get(row.remote_id),
+                            candidates=candidates)
 
     def _focused_row(self) -> LinkRow | None:
         focused = self.focused
@@ -142,7 +141,7 @@ class ProfileScreen(LofttermScreen):
         if row.state == LinkState.BLANK:
             self.notify("Already blank: / searches for the contact to link.")
             return
-        self.loft.run_action(
+        self.loft.run_write(
             f"Unlinked {row.name} from {connector_title(row.connector)}",
             lambda: self.loft.core.unlink(row.profile_id, row.connector, row.role),
             lambda _: self._refresh_after_write())
@@ -154,7 +153,7 @@ class ProfileScreen(LofttermScreen):
             return
         enable = not self.view.profile.sync_enabled(row.connector)
         word = "on" if enable else "off"
-        self.loft.run_action(
+        self.loft.run_write(
             f"{connector_title(row.connector)} sync {word} for {row.name}",
             lambda: self.loft.core.set_sync_enabled(row.profile_id, row.connector, enable),
             lambda _: self._refresh_after_write())
@@ -215,7 +214,7 @@ class ProfileScreen(LofttermScreen):
             return
         rid, name = candidate.remote.remote_id, candidate.remote.name
         pid, connector, role = self.profile_id, panel.connector, panel.role
-        self.loft.run_action(
+        self.loft.run_write(
             f"Linked to {name} ({rid}) in {connector_title(connector)}",
             lambda: self.loft.core.link(pid, connector, rid, role),
             lambda _: self._refresh_after_write())

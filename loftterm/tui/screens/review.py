@@ -82,7 +82,7 @@ class ReviewScreen(LofttermScreen):
         if proposal is None:
             return
         take = dict(self.query_one(ReviewTable).take)
-        self.loft.run_action(
+        self.loft.run_write(
             f"Linked {proposal.remote_id} to {proposal.profile_id}",
             lambda: self.loft.core.decide_proposal(proposal.id, True, take=take),
             lambda _: self._decided(proposal))
@@ -92,7 +92,7 @@ class ReviewScreen(LofttermScreen):
         proposal = self.current
         if proposal is None:
             return
-        self.loft.run_action(
+        self.loft.run_write(
             f"Kept {proposal.remote_id} and {proposal.profile_id} apart",
             lambda: self.loft.core.decide_proposal(proposal.id, False),
             lambda _: self._decided(proposal))

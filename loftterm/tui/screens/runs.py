@@ -43,7 +43,7 @@ class RunList(RowList[RunSummary]):
     ]
 
     def columns(self) -> list[Column[RunSummary]]:
-        """Started, connector, result word, API calls, counts (or the error)."""
+        """Show started, connector, result word, API calls, counts (or the error)."""
         return self._COLUMNS
 
     def search_key(self, row: RunSummary) -> str:
@@ -59,7 +59,8 @@ class OutcomeList(RowList[OutcomeRow]):
     OutcomeList > .outcomes--warn { color: $warning; }
     OutcomeList > .outcomes--muted { color: $text-muted; }
     """
-    COMPONENT_CLASSES: ClassVar[set[str]] = RowList.COMPONENT_CLASSES | set(OUTCOME_CLASSES.values())
+    COMPONENT_CLASSES: ClassVar[set[str]] = (
+        RowList.COMPONENT_CLASSES | set(OUTCOME_CLASSES.values()))
     EMPTY_TEXT = "No record outcome (filter?)."
     _COLUMNS: ClassVar[list[Column[OutcomeRow]]] = [
         Column("Profile", 0, lambda o: o.name),
@@ -75,7 +76,8 @@ class OutcomeList(RowList[OutcomeRow]):
 
     def search_key(self, row: OutcomeRow) -> str:
         """Every field."""
-        return f"{row.profile_id}\t{row.name}\t{row.action}\t{row.status}\t{row.remote_id}\t{row.reason}"
+        return "\t".join((row.profile_id, row.name, row.action, row.status, row.remote_id,
+                          row.reason))
 
 
 class RunsScreen(LofttermScreen):
@@ -90,7 +92,7 @@ class RunsScreen(LofttermScreen):
     ]
 
     def compose(self) -> ComposeResult:
-        """Runs, the outcome filter, the outcomes."""
+        """Lay out the runs, the outcome filter and the outcomes."""
         yield Header()
         yield RunList(id="runs-list")
         with Horizontal(id="outcomes-bar"):

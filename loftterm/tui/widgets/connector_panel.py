@@ -13,22 +13,22 @@ from loftterm.tui.widgets.states import short_time, state_markup, status_markup
 from loftterm.views import ConnectorStatus, PendingCounter
 
 PENDING_PARTS = (
-    ("to_create_remote", "create remotely"),
-    ("to_create_local", "create locally"),
-    ("to_link", "link"),
-    ("to_update", "update"),
-    ("to_archive", "archive"),
+    ("to_create_remote", "to create remotely"),
+    ("to_create_local", "to create locally"),
+    ("to_link", "to link"),
+    ("to_update", "to update"),
+    ("to_archive", "to archive"),
 )
 
 
 def last_sync_markup(status: ConnectorStatus) -> str:
-    """Return "last sync <when> <ok|failed> · N API calls · counts" as markup."""
+    """Return "last sync <when> <ok|failed> · N calls · counts" as markup."""
     run = status.last_run
     if run is None:
         return "last sync [$text-muted]never[/]"
     result = status_markup("ok" if run.ok else "failed")
-    counts = " ".join(f"{k} {v}" for k, v in run.counts.items() if v)
-    text = f"last sync {short_time(run.started)} {result} · {run.api_calls} API calls"
+    counts = ", ".join(f"{k} {v}" for k, v in run.counts.items() if v)
+    text = f"last sync {short_time(run.started)} {result} · {run.api_calls} calls"
     if counts:
         text += f" · {escape(counts)}"
     if run.error:
@@ -37,14 +37,18 @@ def last_sync_markup(status: ConnectorStatus) -> str:
 
 
 def states_markup(counts: dict[str, int]) -> str:
-    """Return every link state with its count, as coloured words."""
-    return "  ".join(f"{state_markup(str(s), bold=False)} {counts.get(str(s), 0)}" for s in LinkState)
+    """Return the link states that have rows, each as its coloured word and count."""
+    parts = [f"{state_markup(str(s), bold=False)} {counts[str(s)]:,}"
+             for s in LinkState if counts.get(str(s))]
+    return "  ".join(parts) if parts else "[$text-muted]no links yet[/]"
 
 
 def pending_markup(pending: PendingCounter) -> str:
-    """Return the pending counter, its breakdown and its reasons."""
-    parts = " · ".join(f"{label} {getattr(pending, attr)}" for attr, label in PENDING_PARTS)
-    text = f"[b]pending {pending.total}[/b] = {parts} [$text-muted](to pull {pending.to_pull})[/]"
+    """Return the pending counter, its non-zero parts and its reasons."""
+    parts = [f"{getattr(pending, attr):,} {label}" for attr, label in PENDING_PARTS
+             if getattr(pending, attr)]
+    parts.append(f"[$text-muted]{pending.to_pull:,} to pull[/]")
+    text = f"[b]pending {pending.total:,}[/b]: " + " · ".join(parts)
     for reason in pending.reasons:
         text += f"\n  [$text-muted]why:[/] {escape(reason)}"
     return text
@@ -68,7 +72,8 @@ class PhaseRow(Horizontal):
         bar = self.query_one(ProgressBar)
         bar.update(total=progress.total, progress=progress.done)
         total = "?" if progress.total is None else str(progress.total)
-        self.query_one(".phase-count", Label).update(f"{progress.done}/{total} {escape(progress.message)}")
+        self.query_one(".phase-count", Label).update(
+            f"{progress.done}/{total} {escape(progress.message)}")
 
 
 class ConnectorPanel(Vertical, can_focus=True):

@@ -19,7 +19,7 @@ def _state_class(row: LinkRow) -> str:
 def _remote(row: LinkRow) -> str:
     if not row.remote_name and not row.remote_id:
         return row.explanation or "-"
-    status = f" ({row.remote_status})" if row.remote_status and row.remote_status != "active" else ""
+    status = f" ({row.remote_status})" if row.remote_status not in ("", "active") else ""
     return f"{row.remote_name or row.remote_id}{status}"
 
 
@@ -39,7 +39,8 @@ class LinkList(RowList[LinkRow]):
     LinkList > .linklist--disabled { color: $text-muted; }
     LinkList > .linklist--misplaced { color: $error; text-style: bold; }
     """
-    COMPONENT_CLASSES: ClassVar[set[str]] = RowList.COMPONENT_CLASSES | set(STATE_CLASSES.values())
+    COMPONENT_CLASSES: ClassVar[set[str]] = (
+        RowList.COMPONENT_CLASSES | set(STATE_CLASSES.values()))
     EMPTY_TEXT = "No link matches the filter (Esc clears it)."
 
     _COLUMNS: ClassVar[list[Column[LinkRow]]] = [
@@ -61,7 +62,8 @@ class LinkList(RowList[LinkRow]):
 
     def search_key(self, row: LinkRow) -> str:
         """Profile name and id, remote name and id, and the explanation."""
-        return f"{row.name}\t{row.profile_id}\t{row.remote_name}\t{row.remote_id}\t{row.explanation}"
+        return "\t".join((row.name, row.profile_id, row.remote_name, row.remote_id,
+                          row.explanation))
 
     def facet_values(self, row: LinkRow) -> dict[str, str]:
         """Exact filters: ``state`` and ``connector``."""

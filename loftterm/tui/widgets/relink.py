@@ -25,7 +25,7 @@ def candidate_prompt(c: Candidate) -> str:
 
 
 def plausible(candidates: list[Candidate]) -> list[Candidate]:
-    """The candidates that could each be the profile (email match or score >= 60%)."""
+    """Return the candidates that could each be the profile (email match or score >= 60%)."""
     return [c for c in candidates if c.by_email or c.score >= PLAUSIBLE]
 
 
@@ -76,5 +76,5 @@ class RelinkPanel(Vertical):
             warning.display = False
 
     def chosen(self, index: int) -> Candidate | None:
-        """The candidate at a result index."""
+        """Return the candidate at a result index."""
         return self.candidates[index] if 0 <= index < len(self.candidates) else None

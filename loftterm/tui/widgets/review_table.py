@@ -47,7 +47,7 @@ class ReviewTable(Widget, can_focus=True):
         self.refresh(layout=True)
 
     def value(self, field: ProposalField) -> str:
-        """The middle value after the user's choices."""
+        """Return the middle value after the user's choices."""
         side = self.take.get(field.field)
         return field.left if side == "left" else field.right if side == "right" else field.proposed
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -82,16 +82,28 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
     class Chosen(Message):
         """Enter (or a click) on a row."""
 
-        def __init__(self, row: object) -> None:
+        def __init__(self, row_list: RowList[Any], row: object) -> None:
             super().__init__()
+            self.row_list = row_list
             self.row = row
+
+        @property
+        def control(self) -> RowList[Any]:
+            """The list the row belongs to."""
+            return self.row_list
 
     class Highlighted(Message):
         """The cursor moved to another row."""
 
-        def __init__(self, row: object) -> None:
+        def __init__(self, row_list: RowList[Any], row: object) -> None:
             super().__init__()
+            self.row_list = row_list
             self.row = row
+
+        @property
+        def control(self) -> RowList[Any]:
+            """The list the row belongs to."""
+            return self.row_list
 
     def __init__(self, rows: Sequence[RowT] = (), *, id: str | None = None,
                  classes: str | None = None) -> None:
@@ -243,7 +255,7 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
         self.refresh()
         row = self.highlighted
         if row is not None:
-            self.post_message(self.Highlighted(row))
+            self.post_message(self.Highlighted(self, row))
 
     def action_cursor(self, delta: int) -> None:
         """Move the cursor by ``delta`` rows."""
@@ -261,7 +273,7 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
         """Post :class:`Chosen` for the row under the cursor."""
         row = self.highlighted
         if row is not None:
-            self.post_message(self.Chosen(row))
+            self.post_message(self.Chosen(self, row))
 
     def on_click(self, event: events.Click) -> None:
         """Move the cursor to the clicked row (mouse is optional, never required)."""
@@ -293,8 +305,8 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
             return Strip([Segment(text.ljust(width)[:width], header)], width)
         pos = int(self.scroll_y) + y - 1
         if not self._matches and y == 1:
-            style = base + self.get_component_rich_style("rowlist--empty")
-            return Strip([Segment(self.EMPTY_TEXT.ljust(width)[:width], style)], width)
+            empty = base + self.get_component_rich_style("rowlist--empty")
+            return Strip([Segment(self.EMPTY_TEXT.ljust(width)[:width], empty)], width)
         if pos >= len(self._matches):
             return Strip.blank(width, base)
         row = self._rows[self._matches[pos]]

@@ -1,0 +1,271 @@
+"""Deterministic demo data: "Harbour Demo Brokerage", a real-estate brokerage's QBO company.
+
+Ids are fixed so the demo book can reference them (see ``SEED_IDS``).  Name-list records share
+one Id sequence (1-34 here), items have their own (1-7).  Generated benchmark contacts are
+vendor + ``*`` customer pairs with Ids from 1000 (vendor even, customer odd).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from .store import Generated, Record, Store
+
+REALM_ID = "9130357766284176"
+COMPANY_NAME = "Harbour Demo Brokerage"
+SEED_TIME = "2024-03-04T09:30:00.000-08:00"
+GENERATED_TIME = "2024-02-01T08:00:00.000-08:00"
+GENERATED_FIRST_ID = 1000
+CURRENCY = {"value": "CAD", "name": "Canadian Dollar"}
+
+COMPANY_INFO: Record = {
+    "Id": "1",
+    "SyncToken": "4",
+    "CompanyName": COMPANY_NAME,
+    "LegalName": "Harbour Demo Brokerage Inc.",
+    "Country": "CA",
+    "CompanyAddr": {"Line1": "1 Lower Water St", "City": "Halifax",
+                    "CountrySubDivisionCode": "NS", "PostalCode": "B3J 1R7", "Country": "CAN"},
+    "Email": {"Address": "office@harbourdemo.example"},
+    "FiscalYearStartMonth": "January",
+    "MetaData": {"CreateTime": "2023-01-09T10:00:00-08:00", "LastUpdatedTime": SEED_TIME},
+}
+
+
+def _addr(line1: str, city: str, region: str, postal: str, country: str = "CA") -> dict[str, str]:
+    return {"Line1": line1, "City": city, "CountrySubDivisionCode": region, "PostalCode": postal,
+            "Country": country}
+
+
+# (id, entity, DisplayName, extra fields)
+_NAMES: list[tuple[int, str, str, dict[str, Any]]] = [
+    (1, "Vendor", "Harbour Realty Ltd", {
+        "CompanyName": "Harbour Realty Ltd", "PrimaryEmailAddr": {"Address": "accounts@harbourrealty.example"},
+        "PrimaryPhone": {"FreeFormNumber": "(902) 555-0100"},
+        "BillAddr": _addr("200 Hollis St", "Halifax", "NS", "B3J 1T1")}),
+    (2, "Customer", "*Harbour Realty Ltd", {
+        "CompanyName": "Harbour Realty Ltd", "PrimaryEmailAddr": {"Address": "accounts@harbourrealty.example"},
+        "BillAddr": _addr("200 Hollis St", "Halifax", "NS", "B3J 1T1"), "Balance": Decimal("1250.00")}),
+    (3, "Vendor", "Thomas Baker", {
+        "GivenName": "Thomas", "FamilyName": "Baker", "PrimaryEmailAddr": {"Address": "tom@example.com"},
+        "PrimaryPhone": {"FreeFormNumber": "(902) 555-0142"}, "Balance": Decimal("430.50")}),
+    (4, "Customer", "*Thomas Baker", {
+        "GivenName": "Thomas", "FamilyName": "Baker", "PrimaryEmailAddr": {"Address": "tom@example.com"}}),
+    (5, "Vendor", "Priya Natarajan", {"GivenName": "Priya", "FamilyName": "Natarajan",
+                                      "PrimaryPhone": {"FreeFormNumber": "(902) 555-0177"}}),
+    (6, "Vendor", "Liam Chen", {
+        "GivenName": "Liam", "FamilyName": "Chen", "CompanyName": "Harbour Realty Ltd",
+        "PrimaryEmailAddr": {"Address": "liam.chen@harbourrealty.example"}}),
+    (7, "Customer", "*Liam Chen", {
+        "GivenName": "Liam", "FamilyName": "Chen", "CompanyName": "Harbour Realty Ltd",
+        "PrimaryEmailAddr": {"Address": "liam.chen@harbourrealty.example"}}),
+    (8, "Vendor", "Jordan Lee", {"GivenName": "Jordan", "FamilyName": "Lee",
+                                 "PrimaryPhone": {"FreeFormNumber": "(902) 555-0190"}}),
+    (9, "Vendor", "Jordan Lee (deleted)", {
+        "GivenName": "Jordan", "FamilyName": "Lee", "Active": False,
+        "PrimaryEmailAddr": {"Address": "jordan.lee@example.net"}}),
+    (10, "Vendor", "Siobhan O'Leary", {
+        "GivenName": "Siobhan", "FamilyName": "O'Leary",
+        "PrimaryEmailAddr": {"Address": "siobhan@olearyhomes.example"},
+        "BillAddr": _addr("12 Quinpool Rd", "Halifax", "NS", "B3L 1A1")}),
+    (11, "Customer", "*Siobhan O'Leary", {
+        "GivenName": "Siobhan", "FamilyName": "O'Leary",
+        "PrimaryEmailAddr": {"Address": "siobhan@olearyhomes.example"},
+        "BillAddr": _addr("12 Quinpool Rd", "Halifax", "NS", "B3L 1A1")}),
+    (12, "Employee", "Marcus Whitfield", {
+        "GivenName": "Marcus", "FamilyName": "Whitfield",
+        "PrimaryEmailAddr": {"Address": "marcus@harbourdemo.example"},
+        "PrimaryAddr": _addr("45 Spring Garden Rd", "Halifax", "NS", "B3J 3R4")}),
+    (13, "Customer", "*Greenleaf Property Management", {
+        "CompanyName": "Greenleaf Property Management", "Active": False,
+        "PrimaryEmailAddr": {"Address": "billing@greenleafpm.example"}}),
+    (14, "Vendor", "Brightline Signage Ltd", {
+        "CompanyName": "Brightline Signage Ltd", "PrimaryEmailAddr": {"Address": "ar@brightline.example"},
+        "PrimaryPhone": {"FreeFormNumber": "(902) 555-0123"}, "Balance": Decimal("2100.00"),
+        "BillAddr": _addr("88 Windmill Rd", "Dartmouth", "NS", "B3B 1C1")}),
+    (15, "Vendor", "Maritime Title & Escrow", {
+        "CompanyName": "Maritime Title & Escrow Inc.",
+        "PrimaryEmailAddr": {"Address": "closings@maritimetitle.example"}}),
+    (16, "Vendor", "Coastal Home Inspections", {
+        "CompanyName": "Coastal Home Inspections", "PrimaryPhone": {"FreeFormNumber": "(902) 555-0165"},
+        "Balance": Decimal("375.00")}),
+    (17, "Vendor", "Atlantic Photo Studio", {
+        "CompanyName": "Atlantic Photo Studio", "PrimaryEmailAddr": {"Address": "book@atlanticphoto.example"}}),
+    (18, "Vendor", "Bluenose Office Supplies", {
+        "CompanyName": "Bluenose Office Supplies Ltd", "Balance": Decimal("96.40")}),
+    (19, "Vendor", "Amelia Fraser", {
+        "GivenName": "Amelia", "FamilyName": "Fraser", "PrimaryEmailAddr": {"Address": "amelia.fraser@example.com"},
+        "PrimaryPhone": {"FreeFormNumber": "(902) 555-0111"}}),
+    (20, "Customer", "*Amelia Fraser", {
+        "GivenName": "Amelia", "FamilyName": "Fraser", "PrimaryEmailAddr": {"Address": "amelia.fraser@example.com"},
+        "Balance": Decimal("450.00")}),
+    (21, "Vendor", "Dev Patel", {"GivenName": "Dev", "FamilyName": "Patel",
+                                 "PrimaryEmailAddr": {"Address": "dev.patel@example.org"}}),
+    (22, "Customer", "*Dev Patel", {"GivenName": "Dev", "FamilyName": "Patel",
+                                    "PrimaryEmailAddr": {"Address": "dev.patel@example.org"}}),
+    (23, "Vendor", "Chloe Martin", {"GivenName": "Chloe", "FamilyName": "Martin",
+                                    "PrimaryEmailAddr": {"Address": "chloe.martin@example.com"}}),
+    (24, "Customer", "*Noah Williams", {"GivenName": "Noah", "FamilyName": "Williams",
+                                        "PrimaryEmailAddr": {"Address": "noah.w@example.net"}}),
+    (25, "Customer", "Oceanview Developments", {
+        "CompanyName": "Oceanview Developments Ltd", "Balance": Decimal("5200.00"),
+        "PrimaryEmailAddr": {"Address": "ap@oceanview.example"},
+        "BillAddr": _addr("1 Alderney Dr", "Dartmouth", "NS", "B2Y 2N5"),
+        "ShipAddr": _addr("300 Prince Albert Rd", "Dartmouth", "NS", "B2Y 4K2")}),
+    (26, "Customer", "Kensington Estates Inc.", {"CompanyName": "Kensington Estates Inc."}),
+    (27, "Vendor", "Fatima Haddad", {"GivenName": "Fatima", "FamilyName": "Haddad",
+                                     "PrimaryEmailAddr": {"Address": "fatima.haddad@example.com"}}),
+    (28, "Customer", "*Fatima Haddad", {"GivenName": "Fatima", "FamilyName": "Haddad",
+                                        "PrimaryEmailAddr": {"Address": "fatima.haddad@example.com"},
+                                        "Balance": Decimal("300.00")}),
+    (29, "Vendor", "Ryan O'Connor", {"GivenName": "Ryan", "FamilyName": "O'Connor",
+                                     "PrimaryEmailAddr": {"Address": "ryan.oconnor@example.ca"}}),
+    (30, "Employee", "Sarah Mitchell", {"GivenName": "Sarah", "FamilyName": "Mitchell",
+                                        "PrimaryEmailAddr": {"Address": "sarah@harbourdemo.example"}}),
+    (31, "Employee", "Ben Okafor", {"GivenName": "Ben", "FamilyName": "Okafor", "Active": False}),
+    (32, "Vendor", "Gabriel Roy", {"GivenName": "Gabriel", "FamilyName": "Roy",
+                                   "PrimaryEmailAddr": {"Address": "gabriel.roy@example.ca"}}),
+    (33, "Customer", "*Gabriel Roy", {"GivenName": "Gabriel", "FamilyName": "Roy",
+                                      "PrimaryEmailAddr": {"Address": "gabriel.roy@example.ca"}}),
+    (34, "Customer", "*Emma Tremblay", {"GivenName": "Emma", "FamilyName": "Tremblay",
+                                        "Active": False}),
+]
+
+_ITEMS: list[tuple[int, str, str, str, Decimal, bool]] = [
+    (1, "Commission", "Service", "Agent commission on a closed deal", Decimal("0"), True),
+    (2, "Desk Fee", "Service", "Monthly desk fee", Decimal("450.00"), True),
+    (3, "Marketing Package", "Service", "Listing photos, signage and online ads", Decimal("275.00"), True),
+    (4, "Transaction Fee", "Service", "Brokerage transaction fee per deal", Decimal("125.00"), True),
+    (5, "Referral Fee", "Service", "Referral fee paid to another brokerage", Decimal("0"), True),
+    (6, "Sign Installation", "NonInventory", "Post and sign installed at the property", Decimal("85.00"), True),
+    (7, "Lockbox Rental", "Service", "Retired lockbox rental", Decimal("15.00"), False),
+]
+
+SEED_IDS = {
+    "vendor:Harbour Realty Ltd": "1", "customer:Harbour Realty Ltd": "2",
+    "vendor:Thomas Baker": "3", "customer:Thomas Baker": "4",
+    "vendor:Priya Natarajan": "5",
+    "vendor:Liam Chen": "6", "customer:Liam Chen": "7",
+    "vendor:Jordan Lee": "8", "vendor:Jordan Lee (deleted)": "9",
+    "vendor:Siobhan O'Leary": "10", "customer:Siobhan O'Leary": "11",
+    "employee:Marcus Whitfield": "12",
+    "customer:Greenleaf Property Management": "13",
+    "vendor:Brightline Signage Ltd": "14",
+}
+
+
+def name_record(rid: int, entity: str, display: str, extra: dict[str, Any], when: str) -> Record:
+    """Return a Customer, Vendor or Employee record as QBO answers it."""
+    record: Record = {"Id": str(rid), "SyncToken": "0", "DisplayName": display, "Active": True}
+    if entity != "Employee":
+        record.update(Balance=Decimal("0"), CurrencyRef=dict(CURRENCY), PrintOnCheckName=display)
+    if entity == "Customer":
+        record.update(FullyQualifiedName=display, Job=False, BalanceWithJobs=Decimal("0"))
+    record.update(extra)
+    if entity == "Customer":
+        record["BalanceWithJobs"] = record["Balance"]
+    record["MetaData"] = {"CreateTime": when, "LastUpdatedTime": when}
+    return record
+
+
+def item_record(rid: int, name: str, kind: str, description: str, price: Decimal,
+                active: bool) -> Record:
+    """Return an Item record."""
+    return {"Id": str(rid), "SyncToken": "0", "Name": name, "FullyQualifiedName": name,
+            "Type": kind, "Description": description, "UnitPrice": price, "Active": active,
+            "Taxable": False, "IncomeAccountRef": {"value": "79", "name": "Sales of Product Income"},
+            "MetaData": {"CreateTime": SEED_TIME, "LastUpdatedTime": SEED_TIME}}
+
+
+def load_seed(store: Store) -> None:
+    """Load the demo company's records."""
+    for rid, entity, display, extra in _NAMES:
+        record = name_record(rid, entity, display, extra, SEED_TIME)
+        store.tables[entity].seed(record)
+        store.index_name(entity, record)
+        store.next_name_id = max(store.next_name_id, rid + 1)
+    for rid, name, kind, description, price, active in _ITEMS:
+        store.tables["Item"].seed(item_record(rid, name, kind, description, price, active))
+        store.item_names[name.casefold()] = str(rid)
+        store.next_item_id = max(store.next_item_id, rid + 1)
+    store.next_txn_id = max(store.next_txn_id, 101)
+
+
+# Generated benchmark contacts: single-token names none of the seeded people use.
+FIRST = ("Avery", "Blake", "Casey", "Dana", "Elliot", "Finley", "Harper", "Hayden", "Jamie", "Kai",
+         "Logan", "Morgan", "Parker", "Quinn", "Reese", "Riley", "Rowan", "Sage", "Skyler", "Taylor",
+         "Alexis", "Bailey", "Cameron", "Drew", "Emerson", "Frankie", "Jessie", "Kendall", "Lane",
+         "Micah", "Nico", "Oakley", "Peyton", "Remy", "Sawyer", "Tatum", "Val", "Winter", "Zion",
+         "Arden")
+LAST = ("Abbott", "Bishop", "Carver", "Dawson", "Ellis", "Fletcher", "Grant", "Hale", "Ingram",
+        "Jensen", "Keller", "Lawson", "Mercer", "Nolan", "Osborne", "Pryor", "Quimby", "Ramsey",
+        "Sutton", "Thorne", "Underwood", "Vance", "Walsh", "Yates", "Archer", "Bowman", "Crane",
+        "Dalton", "Everett", "Foley", "Garrison", "Holt", "Irving", "Jamison", "Kerr", "Lowell",
+        "Maddox", "Nash", "Pike", "Rhodes")
+_PAIRS = len(FIRST) * len(LAST)
+
+
+def generated_name(index: int) -> str:
+    """Return the profile name of generated pair ``index`` (deterministic, unique)."""
+    first = FIRST[index % len(FIRST)]
+    last = LAST[(index // len(FIRST)) % len(LAST)]
+    round_ = index // _PAIRS
+    return f"{first} {last}" + (f" {round_ + 1}" if round_ else "")
+
+
+def generated_index(name: str) -> int | None:
+    """Return the pair index behind a generated profile name, or None."""
+    parts = name.split()
+    if len(parts) not in (2, 3):
+        return None
+    firsts = {n.casefold(): i for i, n in enumerate(FIRST)}
+    lasts = {n.casefold(): i for i, n in enumerate(LAST)}
+    a, b = firsts.get(parts[0].casefold()), lasts.get(parts[1].casefold())
+    if a is None or b is None:
+        return None
+    round_ = 0
+    if len(parts) == 3:
+        if not parts[2].isdigit() or int(parts[2]) < 2:
+            return None
+        round_ = int(parts[2]) - 1
+    return round_ * _PAIRS + b * len(FIRST) + a
+
+
+def _generated(entity: str, index: int) -> Record:
+    name = generated_name(index)
+    first, last = name.split()[:2]
+    display = f"*{name}" if entity == "Customer" else name
+    rid = GENERATED_FIRST_ID + 2 * index + (1 if entity == "Customer" else 0)
+    owed = Decimal(index * 37 % 50000) / 100 if index % 5 == 0 else Decimal("0")
+    extra: dict[str, Any] = {
+        "GivenName": first, "FamilyName": last,
+        "PrimaryEmailAddr": {"Address": f"{name.replace(' ', '.').lower()}@agents.example"},
+        "BillAddr": _addr(f"{100 + index % 900} Barrington St", "Halifax", "NS", "B3J 1Z9"),
+        "Balance": owed,
+    }
+    return name_record(rid, entity, display, extra, GENERATED_TIME)
+
+
+def load_generated(store: Store, pairs: int, prefix: str = "*") -> None:
+    """Add ``pairs`` generated vendor + customer pairs (built on demand)."""
+    if pairs <= 0:
+        return
+    store.tables["Vendor"].generated = Generated(
+        pairs, GENERATED_FIRST_ID, 2, lambda i: _generated("Vendor", i), generated_name)
+    store.tables["Customer"].generated = Generated(
+        pairs, GENERATED_FIRST_ID + 1, 2, lambda i: _generated("Customer", i),
+        lambda i: f"{prefix}{generated_name(i)}")
+    store.next_name_id = max(store.next_name_id, GENERATED_FIRST_ID + 2 * pairs)
+
+    def holder(key: str) -> tuple[str, str] | None:
+        entity = "Vendor"
+        name = key
+        if key.startswith(prefix):
+            entity, name = "Customer", key[len(prefix):]
+        index = generated_index(name)
+        if index is None or index >= pairs:
+            return None
+        return entity, str(GENERATED_FIRST_ID + 2 * index + (1 if entity == "Customer" else 0))
+
+    store.generated_names = holder

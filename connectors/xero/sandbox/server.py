@@ -1,0 +1,477 @@
+"""The Xero sandbox: a loopback server speaking enough of Xero's Accounting API for the connector.
+
+Routes: ``POST /connect/token``, ``GET /identity/connect/authorize`` (consent that redirects at
+once), ``GET /connections`` and, under ``/api.xro/2.0``, Contacts, Items, Invoices and
+CreditNotes.  Xero's behaviour that matters to a sync is reproduced: the envelope and
+``pagination``, ``summarizeErrors``, unique active names and contact numbers, Idempotency-Key
+replay, rate-limit headers, ``TokenExpired`` 401s, ``MergedToContactID``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+import urllib.parse
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from connectors.xero.sandbox import seed as seeds
+from connectors.xero.sandbox.store import Outcome, XeroOrg, page_count
+from connectors.xero.sandbox.where import WhereError, parse_where
+from loftterm.api import (
+    DemoSandbox,
+    Fault,
+    SandboxRequest,
+    SandboxResponse,
+    SandboxServer,
+    TokenIssuer,
+    json_response,
+)
+
+CLIENT_ID = "demo-client"
+CLIENT_SECRET = "demo-secret"
+API = "/api.xro/2.0"
+API_PATH = r"^/api\.xro/2\.0/"
+IDEMPOTENCY_TTL_S = 360.0
+DAY_LIMIT = 5000
+MINUTE_LIMIT = 60
+APP_MINUTE_LIMIT = 10000
+DOCUMENTS_PAGE_SIZE = 100
+Handler = Callable[[SandboxRequest], SandboxResponse]
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(type(value).__name__)
+
+
+def _jsonable(body: Any) -> Any:
+    """Return the body with Decimals (parsed from requests) turned into JSON numbers."""
+    return json.loads(json.dumps(body, default=_json_default))
+
+
+def _validation_error(message: str, elements: list[Any] | None = None) -> SandboxResponse:
+    body: dict[str, Any] = {"ErrorNumber": 10, "Type": "ValidationException", "Message": message}
+    if elements is not None:
+        body["Elements"] = elements
+    return json_response(body, 400)
+
+
+def _problem(status: int, title: str, detail: str) -> SandboxResponse:
+    return json_response({"Type": None, "Title": title, "Status": status, "Detail": detail,
+                          "Instance": str(uuid.uuid4()), "Extensions": {}}, status)
+
+
+def parse_since(value: str) -> int | None:
+    """Parse an ``If-Modified-Since`` value (ISO-8601, naive = UTC, or RFC 1123) to epoch ms."""
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
+
+
+class XeroSandbox(DemoSandbox):
+    """A Xero organisation on 127.0.0.1 for the demo, the tests and the benchmarks.
+
+    :param seed: load the demo organisation (see ``seed.py``).
+    :param contacts: add this many generated contacts (benchmarks: 100k).
+    :param port: the port, 0 for a free one.
+    :param clock: the time source for UpdatedDateUTC and Idempotency-Key expiry.
+    :param access_ttl: lifetime of issued access tokens, in seconds.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: bool = True,
+        contacts: int = 0,
+        port: int = 0,
+        clock: Callable[[], float] = time.time,
+        access_ttl: float = 1800.0,
+    ) -> None:
+        self.server = SandboxServer("xero", port=port)
+        self.issuer = TokenIssuer(CLIENT_ID, CLIENT_SECRET, access_ttl)
+        self.clock = clock
+        self.org = XeroOrg(clock)
+        self.tenant_id = seeds.DEMO_TENANT_ID
+        self.tenants: list[dict[str, Any]] = [{
+            "id": seeds.DEMO_CONNECTION_ID, "authEventId": "6f0b3b4c-0d47-4a0e-9d4f-1b2f7d0b1c22",
+            "tenantId": seeds.DEMO_TENANT_ID, "tenantType": "ORGANISATION",
+            "tenantName": seeds.DEMO_TENANT_NAME, "createdDateUtc": "2024-06-30T22:10:00.0000000",
+            "updatedDateUtc": "2025-05-01T03:00:00.0000000",
+        }]
+        self.idempotency: dict[str, tuple[str, float, SandboxResponse]] = {}
+        self.enforce_minute_limit = False
+        self._window: tuple[int, int] = (0, 0)
+        self._day: tuple[int, int] = (0, 0)
+        self._limits_lock = threading.Lock()
+        if seed:
+            for record, updated in seeds.seed_contacts():
+                self.org.add_contact(record, updated)
+            for item in seeds.ITEMS:
+                self.org.items[item["ItemID"]] = {**item, "IsSold": True, "IsPurchased": True,
+                                                  "UpdatedDateUTC": "/Date(1735689600000+0000)/"}
+        if contacts:
+            taken = [r["Name"] for r in self.org.contacts.values()]
+            for record, updated in seeds.generated_contacts(contacts, taken=taken):
+                self.org.add_contact(record, updated)
+        self._register()
+
+    # --------------------------------------------------------------------- DemoSandbox
+
+    def start(self) -> str:
+        """Start serving on 127.0.0.1; return the base URL."""
+        return self.server.start()
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self.server.stop()
+
+    def __enter__(self) -> XeroSandbox:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """The base URL of the running server."""
+        return self.server.url
+
+    def connector_settings(self) -> dict[str, Any]:
+        """Return the ``connectors.xero`` section pointing at this running sandbox."""
+        url = self.server.url
+        return {
+            "api_url": url + API,
+            "token_url": url + "/connect/token",
+            "connections_url": url + "/connections",
+            "authorize_url": url + "/identity/connect/authorize",
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "grant": "client_credentials",
+            "tenant_id": self.tenant_id,
+        }
+
+    # ------------------------------------------------------------------ test conveniences
+
+    @property
+    def contacts(self) -> dict[str, dict[str, Any]]:
+        """The organisation's contacts by ContactID, in wire form (read them, don't edit)."""
+        return self.org.contacts
+
+    @property
+    def documents(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """Stored ``Invoices`` and ``CreditNotes`` by id."""
+        return self.org.documents
+
+    @property
+    def items(self) -> dict[str, dict[str, Any]]:
+        """Stored items by ItemID."""
+        return self.org.items
+
+    def calls(self, method: str = "", path: str = "") -> list[SandboxRequest]:
+        """Return the logged requests (method, path regular expression)."""
+        return self.server.calls(method, path)
+
+    def contact_by_name(self, name: str) -> dict[str, Any] | None:
+        """Return the first contact with this exact name."""
+        return next((c for c in self.org.contacts.values() if c.get("Name") == name), None)
+
+    def edit_contact(self, contact_id: str, **fields: Any) -> list[str]:
+        """Change a contact as a Xero user would (bumps UpdatedDateUTC); return the errors."""
+        with self.server.lock:
+            _, errors = self.org.save_contacts([{"ContactID": contact_id, **fields}], "upsert")[0]
+        return errors
+
+    def merge_contacts(self, loser_id: str, survivor_id: str) -> None:
+        """Merge as Xero's UI does: archive the loser and point it at the survivor."""
+        with self.server.lock:
+            self.org.save_contacts([{"ContactID": loser_id, "ContactStatus": "ARCHIVED"}],
+                                   "upsert")
+            record = dict(self.org.contacts[loser_id])
+            record["MergedToContactID"] = survivor_id
+            self.org.contacts[loser_id] = record
+
+    def rate_limit_minute(
+        self, times: int = 1, retry_after: int = 1, path: str = API_PATH
+    ) -> Fault:
+        """Answer the next ``times`` API calls with a minute-limit 429 and ``Retry-After``."""
+        return self.server.faults.status(429, path, times, {"Title": "Too Many Requests"},
+                                         **{"Retry-After": str(retry_after),
+                                            "X-Rate-Limit-Problem": "minute"})
+
+    def rate_limit_day(self, times: int = 1, path: str = API_PATH) -> Fault:
+        """Answer the next API calls with a day-limit 429 (the run must stop)."""
+        return self.server.faults.status(429, path, times, {"Title": "Too Many Requests"},
+                                         **{"Retry-After": "43200",
+                                            "X-Rate-Limit-Problem": "day",
+                                            "X-DayLimit-Remaining": "0"})
+
+    def server_error(self, status: int = 500, times: int = 1, path: str = API_PATH,
+                     method: str = "") -> Fault:
+        """Answer the next matching calls with a server error."""
+        return self.server.faults.status(status, path, times,
+                                         {"Title": "An error occurred", "Status": status},
+                                         method)
+
+    def slow(self, delay: float, path: str = API_PATH, times: int = 1) -> Fault:
+        """Delay the next matching calls by ``delay`` seconds."""
+        return self.server.faults.add(Fault("slow", path, times=times, delay=delay))
+
+    def malformed(self, path: str = API_PATH, times: int = 1) -> Fault:
+        """Answer the next matching calls with 200 and broken JSON."""
+        return self.server.faults.add(Fault("malformed", path, times=times))
+
+    def truncated(self, path: str = API_PATH, times: int = 1) -> Fault:
+        """Cut the next matching answers in half."""
+        return self.server.faults.add(Fault("truncated", path, times=times))
+
+    def expire_token(self) -> None:
+        """Expire every issued access token: the next call gets 401 TokenExpired."""
+        self.issuer.expire_all()
+
+    # -------------------------------------------------------------------------- plumbing
+
+    def _register(self) -> None:
+        route = self.server.route
+        route("POST", r"/connect/token", self.issuer.handle)
+        route("GET", r"/identity/connect/authorize", self._authorize)
+        route("GET", r"/connections", self._authed(self._connections, tenant=False))
+        contacts = API + r"/Contacts"
+        route("GET", contacts, self._authed(self._get_contacts))
+        route("GET", contacts + r"/(?P<id>[^/]+)", self._authed(self._get_contact))
+        route("PUT", contacts, self._writes(lambda r: self._save_contacts(r, "create")))
+        route("POST", contacts, self._writes(lambda r: self._save_contacts(r, "upsert")))
+        route("POST", contacts + r"/(?P<id>[^/]+)",
+              self._writes(lambda r: self._save_contacts(r, "upsert")))
+        route("GET", API + r"/Items", self._authed(self._get_items))
+        route("PUT", API + r"/Items", self._writes(lambda r: self._save_items(r, "create")))
+        route("POST", API + r"/Items", self._writes(lambda r: self._save_items(r, "upsert")))
+        for collection in ("Invoices", "CreditNotes"):
+            base = API + "/" + collection
+            route("GET", base, self._authed(self._lister(collection)))
+            route("GET", base + r"/(?P<id>[^/]+)", self._authed(self._getter(collection)))
+            route("PUT", base, self._writes(self._saver(collection, "create")))
+            route("POST", base, self._writes(self._saver(collection, "upsert")))
+
+    def _envelope(self, collection: str, records: list[Any],
+                  pagination: Mapping[str, int] | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "Id": str(uuid.uuid4()), "Status": "OK", "ProviderName": "loftterm Xero sandbox",
+            "DateTimeUTC": f"/Date({int(self.clock() * 1000)})/",
+        }
+        if pagination is not None:
+            body["pagination"] = dict(pagination)
+        body[collection] = records
+        return body
+
+    def _limit_headers(self) -> dict[str, str]:
+        now = int(self.clock())
+        with self._limits_lock:
+            minute, used = self._window
+            used = used + 1 if minute == now // 60 else 1
+            self._window = (now // 60, used)
+            day, day_used = self._day
+            day_used = day_used + 1 if day == now // 86400 else 1
+            self._day = (now // 86400, day_used)
+        return {"X-DayLimit-Remaining": str(max(0, DAY_LIMIT - day_used)),
+                "X-MinLimit-Remaining": str(max(0, MINUTE_LIMIT - used)),
+                "X-AppMinLimit-Remaining": str(max(0, APP_MINUTE_LIMIT - used))}
+
+    def _authed(self, handler: Handler, tenant: bool = True) -> Handler:
+        def wrapped(request: SandboxRequest) -> SandboxResponse:
+            if self.server.consume_expired_token() or not self.issuer.valid(request):
+                stamp = datetime.now(UTC).strftime("%m/%d/%Y %H:%M:%S")
+                response = _problem(401, "Unauthorized", f"TokenExpired: token expired at {stamp}")
+                response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+                return response
+            if tenant and request.header("xero-tenant-id") != self.tenant_id:
+                return _problem(403, "Forbidden", "AuthenticationUnsuccessful")
+            headers = self._limit_headers()
+            if self.enforce_minute_limit and int(headers["X-MinLimit-Remaining"]) <= 0:
+                return json_response({"Title": "Too Many Requests"}, 429,
+                                     **{"Retry-After": str(60 - int(self.clock()) % 60),
+                                        "X-Rate-Limit-Problem": "minute", **headers})
+            with self.server.lock:
+                response = handler(request)
+            response.headers.update(headers)
+            return response
+        return wrapped
+
+    def _writes(self, handler: Handler) -> Handler:
+        """Wrap a write with auth and Idempotency-Key replay (6 minutes, like Xero)."""
+        def idempotent(request: SandboxRequest) -> SandboxResponse:
+            key = request.header("idempotency-key")
+            if not key:
+                return handler(request)
+            if len(key) > 128:
+                return _validation_error("The Idempotency-Key must be 128 characters or fewer")
+            query = sorted((k.lower(), v) for k, vs in request.query.items() for v in vs)
+            fingerprint = hashlib.sha256(
+                f"{request.method} {request.path} {query}".encode() + b"\n" + request.body
+            ).hexdigest()
+            now = self.clock()
+            held = self.idempotency.get(key)
+            if held is not None and now - held[1] < IDEMPOTENCY_TTL_S:
+                if held[0] != fingerprint:
+                    return _problem(400, "Bad Request", "The Idempotency-Key has already been "
+                                    "used with a different request")
+                cached = held[2]
+                return SandboxResponse(cached.status, cached.body, dict(cached.headers),
+                                       cached.raw)
+            response = handler(request)
+            if response.status < 500:
+                self.idempotency[key] = (fingerprint, now, response)
+            return response
+        return self._authed(idempotent)
+
+    def _body_list(self, request: SandboxRequest, collection: str) -> list[Any]:
+        data = json.loads(request.body.decode("utf-8") or "null", parse_float=Decimal)
+        if isinstance(data, Mapping) and isinstance(data.get(collection), list):
+            return list(data[collection])
+        if isinstance(data, Mapping):
+            return [data]
+        raise ValueError(f"the body must be an object with a {collection} list")
+
+    def _write_answer(self, request: SandboxRequest, collection: str,
+                      outcomes: list[Outcome]) -> SandboxResponse:
+        summarize = request.arg("summarizeErrors", "true").lower() != "false"
+        elements: list[Any] = []
+        failed: list[Any] = []
+        for record, errors in outcomes:
+            element = dict(record)
+            if errors:
+                element.update(StatusAttributeString="ERROR", HasValidationErrors=True,
+                               ValidationErrors=[{"Message": m} for m in errors])
+                failed.append(element)
+            elif not summarize:
+                element["StatusAttributeString"] = "OK"
+            elements.append(element)
+        if summarize and failed:
+            return _validation_error("A validation exception occurred", _jsonable(failed))
+        return json_response(_jsonable(self._envelope(collection, elements)))
+
+    # ---------------------------------------------------------------------------- routes
+
+    def _authorize(self, request: SandboxRequest) -> SandboxResponse:
+        redirect = request.arg("redirect_uri")
+        if request.arg("client_id") != CLIENT_ID:
+            return json_response({"error": "invalid_client"}, 400)
+        if not redirect or request.arg("response_type", "code") != "code":
+            return json_response({"error": "invalid_request"}, 400)
+        query = urllib.parse.urlencode({"code": self.issuer.new_code(),
+                                        "state": request.arg("state")})
+        joiner = "&" if "?" in redirect else "?"
+        return SandboxResponse(302, None, {"Location": f"{redirect}{joiner}{query}"})
+
+    def _connections(self, request: SandboxRequest) -> SandboxResponse:
+        return json_response(list(self.tenants))
+
+    def _get_contacts(self, request: SandboxRequest) -> SandboxResponse:
+        size_text = request.arg("pageSize")
+        page_text = request.arg("page")
+        try:
+            size = int(size_text) if size_text else 100
+            page = int(page_text) if page_text else 0
+        except ValueError:
+            return _validation_error("page and pageSize must be whole numbers")
+        if not 1 <= size <= 1000:
+            return _validation_error("pageSize must be between 1 and 1000")
+        ids = [i for i in request.arg("IDs").split(",") if i.strip()]
+        try:
+            selected = self.org.query_contacts(
+                include_archived=request.arg("includeArchived").lower() == "true",
+                where=request.arg("where"), ids=ids,
+                since_ms=parse_since(request.header("if-modified-since")),
+                search=request.arg("searchTerm"))
+        except WhereError as exc:
+            return _validation_error(str(exc))
+        if not page:
+            return json_response(self._envelope("Contacts", [self.org.contacts[c] for c in
+                                                             selected]))
+        chunk = selected[(page - 1) * size: page * size]
+        paging = {"page": page, "pageSize": size, "pageCount": page_count(len(selected), size),
+                  "itemCount": len(selected)}
+        return json_response(self._envelope("Contacts", [self.org.contacts[c] for c in chunk],
+                                            paging))
+
+    def _get_contact(self, request: SandboxRequest) -> SandboxResponse:
+        found = self.org.find_contact(request.match["id"])
+        if found is None:
+            return _problem(404, "Not Found", "The resource you're looking for cannot be found")
+        return json_response(self._envelope("Contacts", [found]))
+
+    def _save_contacts(self, request: SandboxRequest, mode: str) -> SandboxResponse:
+        elements = self._body_list(request, "Contacts")
+        target = request.match.get("id")
+        if target:
+            if target not in self.org.contacts:
+                return _problem(404, "Not Found", "The resource you're looking for cannot be found")
+            elements = [{**e, "ContactID": target} if isinstance(e, Mapping) else e
+                        for e in elements]
+        return self._write_answer(request, "Contacts", self.org.save_contacts(elements, mode))
+
+    def _get_items(self, request: SandboxRequest) -> SandboxResponse:
+        items = list(self.org.items.values())
+        where = request.arg("where")
+        if where:
+            try:
+                predicate = parse_where(where)
+            except WhereError as exc:
+                return _validation_error(str(exc))
+            items = [i for i in items if predicate(i)]
+        return json_response(self._envelope("Items", items))
+
+    def _save_items(self, request: SandboxRequest, mode: str) -> SandboxResponse:
+        elements = self._body_list(request, "Items")
+        return self._write_answer(request, "Items", self.org.save_items(elements, mode))
+
+    def _lister(self, collection: str) -> Handler:
+        def handler(request: SandboxRequest) -> SandboxResponse:
+            try:
+                found = self.org.query_documents(collection, request.arg("where"))
+            except WhereError as exc:
+                return _validation_error(str(exc))
+            page_text = request.arg("page")
+            if not page_text:
+                return json_response(self._envelope(collection, found))
+            page = max(1, int(page_text))
+            size = DOCUMENTS_PAGE_SIZE
+            paging = {"page": page, "pageSize": size, "pageCount": page_count(len(found), size),
+                      "itemCount": len(found)}
+            return json_response(self._envelope(collection,
+                                                found[(page - 1) * size: page * size], paging))
+        return handler
+
+    def _getter(self, collection: str) -> Handler:
+        def handler(request: SandboxRequest) -> SandboxResponse:
+            found = self.org.documents[collection].get(request.match["id"])
+            if found is None:
+                return _problem(404, "Not Found", "The resource you're looking for cannot be found")
+            return json_response(self._envelope(collection, [found]))
+        return handler
+
+    def _saver(self, collection: str, mode: str) -> Handler:
+        def handler(request: SandboxRequest) -> SandboxResponse:
+            elements = self._body_list(request, collection)
+            return self._write_answer(request, collection,
+                                      self.org.save_documents(collection, elements, mode))
+        return handler
+

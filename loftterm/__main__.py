@@ -1,0 +1,5 @@
+"""``python -m loftterm``."""
+
+from loftterm.cli import entry
+
+entry()
