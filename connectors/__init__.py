@@ -1,0 +1,1 @@
+"""Built-in connectors, each a pluggy plugin registered through the loftterm.connectors entry points."""

@@ -15,7 +15,9 @@ import httpx
 
 from loftterm.models import ContactFields, RemoteContact
 
-SettingType = type[str] | type[int] | type[float] | type[bool] | type[list[Any]] | type[dict[str, Any]]
+SettingType = (
+    type[str] | type[int] | type[float] | type[bool] | type[list[Any]] | type[dict[str, Any]]
+)
 
 
 @dataclass(frozen=True)

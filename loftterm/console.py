@@ -16,7 +16,6 @@ from loftterm.book import Book
 from loftterm.book.lock import BookLock
 from loftterm.config import Config, ConnectorConfig
 from loftterm.connector import SyncEvent, Tenant
-from loftterm.engine.context import build_context, close_context
 from loftterm.engine.actions import (
     manual_link,
     profile_rules,
@@ -25,6 +24,7 @@ from loftterm.engine.actions import (
     run_summary,
     search_mirror,
 )
+from loftterm.engine.context import build_context, close_context
 from loftterm.engine.pending import pending_counter
 from loftterm.engine.states import link_row, link_rows, open_duplicates
 from loftterm.engine.sync import SyncOptions, run_connector
@@ -66,7 +66,9 @@ class Console:
         """Return one profile with its links, warnings and the rules that apply."""
         raise NotImplementedError
 
-    def search_remote(self, connector: str, query: str, role: str = "", limit: int = 20) -> list[Candidate]:
+    def search_remote(
+        self, connector: str, query: str, role: str = "", limit: int = 20
+    ) -> list[Candidate]:
         """Rank the remote mirror for a relink: exact email first, then trigram score."""
         raise NotImplementedError
 
@@ -94,7 +96,9 @@ class Console:
         """Return the link-to-existing-contact reviews."""
         raise NotImplementedError
 
-    def decide_proposal(self, proposal_id: str, accept: bool, take: dict[str, str] | None = None) -> Proposal:
+    def decide_proposal(
+        self, proposal_id: str, accept: bool, take: dict[str, str] | None = None
+    ) -> Proposal:
         """Accept (link and update both sides with the chosen values) or reject (remember) a review."""
         raise NotImplementedError
 
@@ -164,7 +168,9 @@ class BookConsole(Console):
     def _connector(self, name: str) -> ConnectorConfig:
         conn = self.config.connector(name)
         if not conn.enabled:
-            raise UsageError(f"connector {name!r} is disabled in {self.config.source or 'the config'}")
+            raise UsageError(
+                f"connector {name!r} is disabled in {self.config.source or 'the config'}"
+            )
         return conn
 
     def _role(self, name: str, role: str) -> str:
@@ -185,7 +191,9 @@ class BookConsole(Console):
         stamp = self._file_stamp()
         cached = self._pending.get(name)
         if cached is None or cached[0] != stamp or stamp is None:
-            counter = pending_counter(self.book(), self.hooks(name).info, self._connector(name).settings)
+            counter = pending_counter(
+                self.book(), self.hooks(name).info, self._connector(name).settings
+            )
             self._pending[name] = (stamp, counter)
             return counter
         return cached[1]
@@ -202,10 +210,17 @@ class BookConsole(Console):
             meta = book.connector_meta(conn.name)
             runs = [r for r in reversed(book.runs) if r.get("connector") == conn.name]
             every = int(conn.settings.get("sync_every_minutes") or 0)
-            out.append(ConnectorStatus(
-                conn.name, info.title, str(meta.get("tenant_name") or "not synced yet"),
-                run_summary(runs[0]) if runs else None, counts, self.pending(conn.name), every,
-            ))
+            out.append(
+                ConnectorStatus(
+                    conn.name,
+                    info.title,
+                    str(meta.get("tenant_name") or "not synced yet"),
+                    run_summary(runs[0]) if runs else None,
+                    counts,
+                    self.pending(conn.name),
+                    every,
+                )
+            )
         return out
 
     def link_rows(self, connector: str = "", state: str = "", text: str = "") -> list[LinkRow]:
@@ -218,7 +233,10 @@ class BookConsole(Console):
             for row in link_rows(book, self.hooks(name).info):
                 if state and str(row.state) != state:
                     continue
-                if needle and needle not in f"{row.profile_id} {row.name} {row.remote_name}".lower():
+                if (
+                    needle
+                    and needle not in f"{row.profile_id} {row.name} {row.remote_name}".lower()
+                ):
                     continue
                 rows.append(row)
         return rows
@@ -228,16 +246,21 @@ class BookConsole(Console):
         book = self.book()
         profile = book.profile(profile_id)
         org = book.profiles.get(profile.payable_to) if profile.payable_to else None
-        duplicates = {}
-        rows = []
+        rows: list[LinkRow] = []
         for name in self.connectors():
             info = self.hooks(name).info
             duplicates = open_duplicates(book, name)
             rows.extend(link_row(book, info, profile, role, duplicates) for role in info.roles)
-        warnings = [w for w in book.warnings.values() if w.profile_id == profile_id and not w.resolved]
-        return ProfileView(profile, org.name if org else "", rows, warnings, profile_rules(book, profile))
+        warnings = [
+            w for w in book.warnings.values() if w.profile_id == profile_id and not w.resolved
+        ]
+        return ProfileView(
+            profile, org.name if org else "", rows, warnings, profile_rules(book, profile)
+        )
 
-    def search_remote(self, connector: str, query: str, role: str = "", limit: int = 20) -> list[Candidate]:
+    def search_remote(
+        self, connector: str, query: str, role: str = "", limit: int = 20
+    ) -> list[Candidate]:
         """Rank the remote mirror for a relink: exact email first, then trigram score."""
         book = self.book()
         role = self._role(connector, role)
@@ -254,8 +277,11 @@ class BookConsole(Console):
 
     def proposals(self, include_closed: bool = False) -> list[Proposal]:
         """Return the link-to-existing-contact reviews."""
-        return [proposal_from_dict(p) for p in self.book().proposals.values()
-                if include_closed or p.get("status", "open") == "open"]
+        return [
+            proposal_from_dict(p)
+            for p in self.book().proposals.values()
+            if include_closed or p.get("status", "open") == "open"
+        ]
 
     # ----------------------------------------------------------------- actions
     def link(self, profile_id: str, connector: str, remote_id: str, role: str = "") -> LinkRow:
@@ -287,21 +313,27 @@ class BookConsole(Console):
     def tenants(self, name: str) -> list[Tenant]:
         """Ask a connector which organisations its credentials reach (one network call or two)."""
         conn = self._connector(name)
-        ctx, _stats = build_context(name, conn.settings, self.tokens.for_connector(name), sleep=self.sleep)
+        ctx, _stats = build_context(
+            name, conn.settings, self.tokens.for_connector(name), sleep=self.sleep
+        )
         try:
             answer = self.hooks(name).call("loftterm_connector_tenants", ctx=ctx)
         finally:
             close_context(ctx)
         return list(answer or [])
 
-    def decide_proposal(self, proposal_id: str, accept: bool, take: dict[str, str] | None = None) -> Proposal:
+    def decide_proposal(
+        self, proposal_id: str, accept: bool, take: dict[str, str] | None = None
+    ) -> Proposal:
         """Accept or reject a review (implemented with the SortScape rules)."""
         raise UsageError("there are no link-to-existing-contact reviews in this book")
 
     def _row(self, profile_id: str, connector: str, role: str) -> LinkRow:
         book = self.book()
         info = self.hooks(connector).info
-        return link_row(book, info, book.profile(profile_id), role, open_duplicates(book, connector))
+        return link_row(
+            book, info, book.profile(profile_id), role, open_duplicates(book, connector)
+        )
 
     # ----------------------------------------------------------------- sync
     def sync(
@@ -318,8 +350,14 @@ class BookConsole(Console):
         names = [self._connector(connector).name] if connector else self.connectors()
         if not names:
             raise UsageError("no connector is enabled in the config")
-        options = SyncOptions(dry_run=dry_run, full_pull=full_pull, repoint=repoint,
-                              on_event=on_event or (lambda event: None), cancel=cancel, sleep=self.sleep)
+        options = SyncOptions(
+            dry_run=dry_run,
+            full_pull=full_pull,
+            repoint=repoint,
+            on_event=on_event or (lambda event: None),
+            cancel=cancel,
+            sleep=self.sleep,
+        )
         if dry_run:
             return self._sync_in(Book.open(self.config.book), names, options)
         with self.writing("sync") as book:
@@ -329,8 +367,12 @@ class BookConsole(Console):
         report = SyncReport(ok=True, dry_run=options.dry_run, connectors={})
         for name in names:
             conn = self._connector(name)
-            result = run_connector(book, self.pm, name, conn.settings, self.tokens.for_connector(name), options)
-            report.connectors[name] = {k: v for k, v in result.counts.items() if k != "updated_local"}
+            result = run_connector(
+                book, self.pm, name, conn.settings, self.tokens.for_connector(name), options
+            )
+            report.connectors[name] = {
+                k: v for k, v in result.counts.items() if k != "updated_local"
+            }
             report.plan.extend(result.plan)
             if result.error is not None:
                 report.ok = False

@@ -15,7 +15,16 @@ from typing import Any, Literal
 
 PROFILE_KINDS = ("agent", "organization", "contact", "customer", "supplier")
 PAYABLE_KINDS = ("agent", "organization")
-SYNCED_FIELDS = ("name", "first_name", "last_name", "email", "phone", "company", "billing", "shipping")
+SYNCED_FIELDS = (
+    "name",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "company",
+    "billing",
+    "shipping",
+)
 
 RemoteStatus = Literal["active", "archived", "inactive"]
 
@@ -176,7 +185,9 @@ class Balance:
     def from_dict(cls, data: Mapping[str, Any] | None) -> Balance:
         """Build a balance from a stored mapping."""
         data = data or {}
-        return cls(to_decimal(data.get("ar")), to_decimal(data.get("ap")), str(data.get("currency") or ""))
+        return cls(
+            to_decimal(data.get("ar")), to_decimal(data.get("ap")), str(data.get("currency") or "")
+        )
 
 
 @dataclass
@@ -220,20 +231,22 @@ class RemoteContact:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a compact JSON-ready mapping."""
-        return compact({
-            "remote_id": self.remote_id,
-            "role": self.role,
-            "fields": self.fields.to_dict(),
-            "status": self.status,
-            "is_customer": self.is_customer,
-            "is_supplier": self.is_supplier,
-            "balance": self.balance.to_dict() if self.balance.ar or self.balance.ap else {},
-            "updated": self.updated,
-            "version": self.version,
-            "external_key": self.external_key,
-            "merged_to": self.merged_to,
-            "extra": self.extra,
-        })
+        return compact(
+            {
+                "remote_id": self.remote_id,
+                "role": self.role,
+                "fields": self.fields.to_dict(),
+                "status": self.status,
+                "is_customer": self.is_customer,
+                "is_supplier": self.is_supplier,
+                "balance": self.balance.to_dict() if self.balance.ar or self.balance.ap else {},
+                "updated": self.updated,
+                "version": self.version,
+                "external_key": self.external_key,
+                "merged_to": self.merged_to,
+                "extra": self.extra,
+            }
+        )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RemoteContact:
@@ -291,18 +304,20 @@ class Profile:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a compact JSON-ready mapping."""
-        return compact({
-            "id": self.id,
-            "kind": self.kind,
-            "fields": self.fields.to_dict(),
-            "payable_to": self.payable_to,
-            "sync_disabled": list(self.sync_disabled),
-            "archived": self.archived,
-            "origin": self.origin,
-            "updated_at": self.updated_at,
-            "balances": self.balances,
-            "extra": self.extra,
-        })
+        return compact(
+            {
+                "id": self.id,
+                "kind": self.kind,
+                "fields": self.fields.to_dict(),
+                "payable_to": self.payable_to,
+                "sync_disabled": list(self.sync_disabled),
+                "archived": self.archived,
+                "origin": self.origin,
+                "updated_at": self.updated_at,
+                "balances": self.balances,
+                "extra": self.extra,
+            }
+        )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Profile:
@@ -340,11 +355,18 @@ class Link:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a compact JSON-ready mapping."""
-        return compact({
-            "profile_id": self.profile_id, "connector": self.connector, "role": self.role,
-            "remote_id": self.remote_id, "method": self.method, "score": self.score,
-            "at": self.at, "baseline": self.baseline,
-        })
+        return compact(
+            {
+                "profile_id": self.profile_id,
+                "connector": self.connector,
+                "role": self.role,
+                "remote_id": self.remote_id,
+                "method": self.method,
+                "score": self.score,
+                "at": self.at,
+                "baseline": self.baseline,
+            }
+        )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Link:

@@ -54,8 +54,13 @@ class PendingCounter:
     @property
     def total(self) -> int:
         """Every record the next sync will write or link (pulls are reads and not counted)."""
-        return (self.to_create_remote + self.to_create_local + self.to_link + self.to_update
-                + self.to_archive)
+        return (
+            self.to_create_remote
+            + self.to_create_local
+            + self.to_link
+            + self.to_update
+            + self.to_archive
+        )
 
     def to_json(self) -> dict[str, Any]:
         """Return the counter for ``--json`` output."""
@@ -187,7 +192,11 @@ class SyncReport:
 
     def to_json(self) -> dict[str, Any]:
         """Return the object documented for ``--sync --json``."""
-        data: dict[str, Any] = {"ok": self.ok, "dry_run": self.dry_run, "connectors": self.connectors}
+        data: dict[str, Any] = {
+            "ok": self.ok,
+            "dry_run": self.dry_run,
+            "connectors": self.connectors,
+        }
         if self.errors:
             data["errors"] = self.errors
         if self.dry_run:

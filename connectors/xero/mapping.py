@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +27,7 @@ from loftterm.api import (
 ROLE = "contact"
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 CENTS = Decimal("0.01")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 _MS_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 _ADDRESS_PARTS = (
@@ -64,8 +65,7 @@ def parse_xero_date(value: Any) -> datetime | None:
         return None
     found = _MS_DATE.match(value.strip())
     if found:
-        millis = int(found.group(1))
-        return datetime.fromtimestamp(millis / 1000, tz=UTC)
+        return EPOCH + timedelta(milliseconds=int(found.group(1)))
     return parse_iso(value)
 
 
@@ -89,7 +89,7 @@ def format_xero_date(moment: datetime) -> str:
     """Format a datetime as Xero's ``/Date(ms+0000)/`` (naive datetimes are taken as UTC)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    millis = round(moment.timestamp() * 1000)
+    millis = (moment - EPOCH) // timedelta(milliseconds=1)
     return f"/Date({millis}+0000)/"
 
 

@@ -25,7 +25,17 @@ from loftterm.models import Link, Profile, RemoteContact, Warning
 
 SCHEMA_VERSION = 1
 MAX_RUNS = 200
-TABLES = ("profiles", "links", "remote", "warnings", "runs", "meta", "proposals", "items", "decisions")
+TABLES = (
+    "profiles",
+    "links",
+    "remote",
+    "warnings",
+    "runs",
+    "meta",
+    "proposals",
+    "items",
+    "decisions",
+)
 
 
 def now_iso() -> str:
@@ -61,7 +71,7 @@ class Book:
     def open(cls, path: Path) -> Book:
         """Read a book (a missing file is a new, empty book); refuse a corrupt or newer one."""
         book = cls(path)
-        db = TinyDB(str(path), storage=CachingMiddleware(AtomicJSONStorage))
+        db = TinyDB(str(path), storage=CachingMiddleware(AtomicJSONStorage))  # type: ignore[no-untyped-call]
         try:
             # The raw tables, not Table.all(): no Document copies, no query cache (100k rows).
             stored = db.storage.read() or {}
@@ -110,8 +120,12 @@ class Book:
             "profiles": [p.to_dict() for p in self.profiles.values()],
             "links": [link.to_dict() for link in self.links.values()],
             "remote": [
-                {"connector": connector, "key": key, "record": record.to_dict(),
-                 "seen": self.seen[connector].get(key, "")}
+                {
+                    "connector": connector,
+                    "key": key,
+                    "record": record.to_dict(),
+                    "seen": self.seen[connector].get(key, ""),
+                }
                 for connector, records in self.remote.items()
                 for key, record in records.items()
             ],
@@ -129,7 +143,7 @@ class Book:
             name: {str(number): doc for number, doc in enumerate(docs, start=1)}
             for name, docs in self._documents().items()
         }
-        db = TinyDB(str(self.path), storage=CachingMiddleware(AtomicJSONStorage))
+        db = TinyDB(str(self.path), storage=CachingMiddleware(AtomicJSONStorage))  # type: ignore[no-untyped-call]
         db.storage.write(tables)  # cached by the middleware...
         db.close()  # ...and flushed here in one atomic write
         self.saves += 1

@@ -24,8 +24,14 @@ def lock_path(book: Path) -> Path:
 class BookLock:
     """Exclusive write lock on a book; waits up to ``wait_s`` for another writer to finish."""
 
-    def __init__(self, book: Path, wait_s: float = 3.0, *, sleep: Callable[[float], None] = time.sleep,
-                 purpose: str = "write") -> None:
+    def __init__(
+        self,
+        book: Path,
+        wait_s: float = 3.0,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        purpose: str = "write",
+    ) -> None:
         self.path = lock_path(book)
         self.book = book
         self.wait_s = wait_s
@@ -73,6 +79,10 @@ class BookLock:
         self.acquire()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.release()

@@ -26,6 +26,7 @@ try:  # orjson is optional: about 10x faster on a 100k-profile book (see bench/R
     _loads: Callable[[bytes], Any] = orjson.loads
     _DecodeError: type[ValueError] = orjson.JSONDecodeError
 except ImportError:  # pragma: no cover - exercised only without orjson
+
     def _dumps(data: Any) -> bytes:
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
@@ -59,14 +60,19 @@ def read_book_file(path: Path) -> dict[str, dict[str, Any]] | None:
                 detail = f"line {located.lineno} column {located.colno}: {located.msg}"
             raise BookCorruptError(_corrupt_message(path, detail)) from exc
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise BookCorruptError(_corrupt_message(path, "not a TinyDB book (top level must map tables)"))
+        raise BookCorruptError(
+            _corrupt_message(path, "not a TinyDB book (top level must map tables)")
+        )
     return data
 
 
 def _corrupt_message(path: Path, detail: str) -> str:
     bak = backup_path(path)
-    advice = (f"the previous good copy is {bak}; restore it with `cp '{bak}' '{path}'`"
-              if bak.exists() else "no backup exists; move the file away to start a new book")
+    advice = (
+        f"the previous good copy is {bak}; restore it with `cp '{bak}' '{path}'`"
+        if bak.exists()
+        else "no backup exists; move the file away to start a new book"
+    )
     return f"{path}: the book is corrupt ({detail}); it was left untouched; {advice}"
 
 
@@ -95,7 +101,7 @@ def write_book_file(path: Path, data: dict[str, dict[str, Any]]) -> None:
         os.close(dir_fd)
 
 
-class AtomicJSONStorage(Storage):  # type: ignore[misc]
+class AtomicJSONStorage(Storage):
     """A TinyDB storage backed by :func:`read_book_file` and :func:`write_book_file`."""
 
     def __init__(self, path: str, **_: Any) -> None:

@@ -36,16 +36,43 @@ def cmd_sync(session: Session, args: argparse.Namespace) -> int:
     """``--sync``: run the pipeline headless; summary on stdout, progress on stderr."""
     show = (sys.stderr.isatty() or args.verbose) and not session.json
     printer = ProgressPrinter() if show else None
-    report = session.console.sync(args.connector, dry_run=args.dry_run, on_event=printer,
-                                  full_pull=args.full, repoint=args.repoint)
+    report = session.console.sync(
+        args.connector,
+        dry_run=args.dry_run,
+        on_event=printer,
+        full_pull=args.full,
+        repoint=args.repoint,
+    )
     if session.json:
         print_json(report.to_json())
         return report.exit_code
-    headers = ["connector", "pulled", "linked", "new local", "new remote", "updated", "archived",
-               "failed", "warnings", "API calls"]
-    rows = [[name, c["pulled"], c["linked"], c["created_local"], c["created_remote"], c["updated_remote"],
-             c["archived"], c["failed"], c["warnings"], c["api_calls"]]
-            for name, c in report.connectors.items()]
+    headers = [
+        "connector",
+        "pulled",
+        "linked",
+        "new local",
+        "new remote",
+        "updated",
+        "archived",
+        "failed",
+        "warnings",
+        "API calls",
+    ]
+    rows = [
+        [
+            name,
+            c["pulled"],
+            c["linked"],
+            c["created_local"],
+            c["created_remote"],
+            c["updated_remote"],
+            c["archived"],
+            c["failed"],
+            c["warnings"],
+            c["api_calls"],
+        ]
+        for name, c in report.connectors.items()
+    ]
     print_table(rows, headers)
     if report.dry_run:
         print("\ndry run: nothing was written. The sync would:")
@@ -64,13 +91,24 @@ def cmd_status(session: Session, args: argparse.Namespace) -> int:
         return EXIT_OK
     for status in statuses:
         last = status.last_run
-        when = f"{last.finished} ({'ok' if last.ok else 'failed'}, {last.api_calls} API calls)" if last else "never"
-        print(f"{status.title} [{status.name}]  organisation: {status.organisation}  last sync: {when}")
-        print("  links: " + ", ".join(f"{state} {count}" for state, count in status.state_counts.items()))
+        when = (
+            f"{last.finished} ({'ok' if last.ok else 'failed'}, {last.api_calls} API calls)"
+            if last
+            else "never"
+        )
+        print(
+            f"{status.title} [{status.name}]  organisation: {status.organisation}  last sync: {when}"
+        )
+        print(
+            "  links: "
+            + ", ".join(f"{state} {count}" for state, count in status.state_counts.items())
+        )
         pending = status.pending
-        print(f"  pending: {pending.total} (create remotely {pending.to_create_remote}, link "
-              f"{pending.to_link}, new local {pending.to_create_local}, update {pending.to_update}, "
-              f"archive {pending.to_archive}; pull {pending.to_pull or 'changes only'})")
+        print(
+            f"  pending: {pending.total} (create remotely {pending.to_create_remote}, link "
+            f"{pending.to_link}, new local {pending.to_create_local}, update {pending.to_update}, "
+            f"archive {pending.to_archive}; pull {pending.to_pull or 'changes only'})"
+        )
         for reason in pending.reasons:
             print(f"    - {reason}")
         print()
@@ -83,10 +121,22 @@ def cmd_links(session: Session, args: argparse.Namespace) -> int:
     if session.json:
         print_json([row.to_json() for row in rows])
         return EXIT_OK
-    print_table([[r.profile_id, r.name, r.kind, r.connector + ("/" + r.role if r.role != "contact" else ""),
-                  str(r.state), r.remote_id, r.method, f"{r.score:.0%}" if r.method == "name" else ""]
-                 for r in rows],
-                ["profile_id", "name", "kind", "connector", "state", "remote_id", "method", "score"])
+    print_table(
+        [
+            [
+                r.profile_id,
+                r.name,
+                r.kind,
+                r.connector + ("/" + r.role if r.role != "contact" else ""),
+                str(r.state),
+                r.remote_id,
+                r.method,
+                f"{r.score:.0%}" if r.method == "name" else "",
+            ]
+            for r in rows
+        ],
+        ["profile_id", "name", "kind", "connector", "state", "remote_id", "method", "score"],
+    )
     return EXIT_OK
 
 
@@ -101,20 +151,30 @@ def _print_row(session: Session, row_json: dict[str, object], line: str) -> int:
 def cmd_link(session: Session, args: argparse.Namespace) -> int:
     """``link``: link a profile by hand."""
     row = session.console.link(args.profile_id, args.connector, args.remote, args.role)
-    return _print_row(session, row.to_json(), f"{row.profile_id} {row.name}: {row.state} to {row.remote_name} ({row.remote_id})")
+    return _print_row(
+        session,
+        row.to_json(),
+        f"{row.profile_id} {row.name}: {row.state} to {row.remote_name} ({row.remote_id})",
+    )
 
 
 def cmd_unlink(session: Session, args: argparse.Namespace) -> int:
     """``unlink``: clear a link."""
     row = session.console.unlink(args.profile_id, args.connector, args.role)
-    return _print_row(session, row.to_json(), f"{row.profile_id} {row.name}: {row.state}; {row.explanation}")
+    return _print_row(
+        session, row.to_json(), f"{row.profile_id} {row.name}: {row.state}; {row.explanation}"
+    )
 
 
 def cmd_sync_setting(enabled: bool) -> Handler:
     """``disable-sync`` / ``enable-sync``."""
+
     def handler(session: Session, args: argparse.Namespace) -> int:
         row = session.console.set_sync_enabled(args.profile_id, args.connector, enabled)
-        return _print_row(session, row.to_json(), f"{row.profile_id} {row.name}: {row.state}; {row.explanation}")
+        return _print_row(
+            session, row.to_json(), f"{row.profile_id} {row.name}: {row.state}; {row.explanation}"
+        )
+
     return handler
 
 
@@ -122,16 +182,40 @@ def cmd_search(session: Session, args: argparse.Namespace) -> int:
     """``search``: rank the mirror for a relink."""
     found = session.console.search_remote(args.connector, args.query, args.role, args.limit)
     if session.json:
-        print_json([{"remote_id": c.remote.remote_id, "name": c.remote.name, "email": c.remote.email,
-                     "status": c.remote.status, "score": round(c.score, 4), "by_email": c.by_email,
-                     "linked_to": c.linked_to} for c in found])
+        print_json(
+            [
+                {
+                    "remote_id": c.remote.remote_id,
+                    "name": c.remote.name,
+                    "email": c.remote.email,
+                    "status": c.remote.status,
+                    "score": round(c.score, 4),
+                    "by_email": c.by_email,
+                    "linked_to": c.linked_to,
+                }
+                for c in found
+            ]
+        )
         return EXIT_OK
-    print_table([[c.remote.remote_id, c.remote.name, c.remote.email, c.remote.status,
-                  "email" if c.by_email else f"{c.score:.0%}", c.linked_to] for c in found],
-                ["remote_id", "name", "email", "status", "score", "linked to"])
+    print_table(
+        [
+            [
+                c.remote.remote_id,
+                c.remote.name,
+                c.remote.email,
+                c.remote.status,
+                "email" if c.by_email else f"{c.score:.0%}",
+                c.linked_to,
+            ]
+            for c in found
+        ],
+        ["remote_id", "name", "email", "status", "score", "linked to"],
+    )
     if sum(1 for c in found if c.score >= 0.6) > 1:
-        print("\nmore than one plausible contact: check the All and Archived tabs remotely; restore an "
-              "archived duplicate, remove its email and merge, then sync before relinking.")
+        print(
+            "\nmore than one plausible contact: check the All and Archived tabs remotely; restore an "
+            "archived duplicate, remove its email and merge, then sync before relinking."
+        )
     return EXIT_OK
 
 
@@ -141,8 +225,14 @@ def cmd_warnings(session: Session, args: argparse.Namespace) -> int:
     if session.json:
         print_json([w.to_dict() for w in found])
         return EXIT_OK
-    print_table([[w.kind, w.connector, w.profile_id, w.message, "resolved" if w.resolved else "open"]
-                 for w in found], ["kind", "connector", "profile", "message", "status"], max_width=90)
+    print_table(
+        [
+            [w.kind, w.connector, w.profile_id, w.message, "resolved" if w.resolved else "open"]
+            for w in found
+        ],
+        ["kind", "connector", "profile", "message", "status"],
+        max_width=90,
+    )
     return EXIT_OK
 
 
@@ -152,15 +242,33 @@ def cmd_runs(session: Session, args: argparse.Namespace) -> int:
     if session.json:
         print_json([r.to_json() for r in runs])
         return EXIT_OK
-    print_table([[r.id, r.connector, r.finished, "ok" if r.ok else "failed", r.api_calls,
-                  ", ".join(f"{k} {v}" for k, v in r.counts.items() if v and k != "api_calls"), r.error]
-                 for r in runs], ["run", "connector", "finished", "result", "calls", "counts", "error"],
-                max_width=70)
+    print_table(
+        [
+            [
+                r.id,
+                r.connector,
+                r.finished,
+                "ok" if r.ok else "failed",
+                r.api_calls,
+                ", ".join(f"{k} {v}" for k, v in r.counts.items() if v and k != "api_calls"),
+                r.error,
+            ]
+            for r in runs
+        ],
+        ["run", "connector", "finished", "result", "calls", "counts", "error"],
+        max_width=70,
+    )
     if args.outcomes:
         for run in runs:
             print(f"\nrun {run.id} ({run.connector}):")
-            print_table([[o.profile_id, o.name, o.action, o.status, o.remote_id, o.reason] for o in run.outcomes],
-                        ["profile", "name", "action", "status", "remote", "reason"], max_width=60)
+            print_table(
+                [
+                    [o.profile_id, o.name, o.action, o.status, o.remote_id, o.reason]
+                    for o in run.outcomes
+                ],
+                ["profile", "name", "action", "status", "remote", "reason"],
+                max_width=60,
+            )
     return EXIT_OK
 
 
@@ -175,13 +283,20 @@ def cmd_import(session: Session, args: argparse.Namespace) -> int:
         with session.console.writing("import") as book:
             for profile in profiles:
                 book.put_profile(_merge_import(book.profiles.get(profile.id), profile))
-    result = {"file": args.file, "profiles": len(profiles), "created": created,
-              "updated": len(profiles) - created, "dry_run": bool(args.dry_run)}
+    result = {
+        "file": args.file,
+        "profiles": len(profiles),
+        "created": created,
+        "updated": len(profiles) - created,
+        "dry_run": bool(args.dry_run),
+    }
     if session.json:
         print_json(result)
     else:
         verb = "would import" if args.dry_run else "imported"
-        print(f"{verb} {len(profiles)} profiles from {args.file} ({created} new, {len(profiles) - created} updated)")
+        print(
+            f"{verb} {len(profiles)} profiles from {args.file} ({created} new, {len(profiles) - created} updated)"
+        )
     return EXIT_OK
 
 
@@ -201,20 +316,39 @@ def cmd_connect(session: Session, args: argparse.Namespace) -> int:
     settings = conn.settings
     for key in ("authorize_url", "token_url", "client_id", "client_secret"):
         if not settings.get(key):
-            raise UsageError(f"connectors.{args.connector}.{key} is not set; {args.connector} has no consent flow")
-    oauth = OAuthSettings(args.connector, str(settings["token_url"]), str(settings["client_id"]),
-                          str(settings["client_secret"]), "authorization_code", str(settings.get("scopes") or ""))
+            raise UsageError(
+                f"connectors.{args.connector}.{key} is not set; {args.connector} has no consent flow"
+            )
+    oauth = OAuthSettings(
+        args.connector,
+        str(settings["token_url"]),
+        str(settings["client_id"]),
+        str(settings["client_secret"]),
+        "authorization_code",
+        str(settings.get("scopes") or ""),
+    )
     store = console.tokens.for_connector(args.connector)
     catcher = None if args.paste else RedirectCatcher(args.port)
-    redirect_uri = catcher.redirect_uri if catcher else f"http://127.0.0.1:{args.port or 8765}/callback"
-    consent = consent_request(str(settings["authorize_url"]), oauth.client_id, oauth.scopes, redirect_uri)
-    print(f"Open this address in a browser and approve loftterm:\n\n  {consent.url}\n", file=sys.stderr)
+    redirect_uri = (
+        catcher.redirect_uri if catcher else f"http://127.0.0.1:{args.port or 8765}/callback"
+    )
+    consent = consent_request(
+        str(settings["authorize_url"]), oauth.client_id, oauth.scopes, redirect_uri
+    )
+    print(
+        f"Open this address in a browser and approve loftterm:\n\n  {consent.url}\n",
+        file=sys.stderr,
+    )
     try:
         if catcher is not None:
-            print(f"Waiting for the redirect to {redirect_uri} (Ctrl-C to stop)...", file=sys.stderr)
+            print(
+                f"Waiting for the redirect to {redirect_uri} (Ctrl-C to stop)...", file=sys.stderr
+            )
             landed = catcher.wait(args.timeout)
             if not landed:
-                raise UsageError(f"no redirect within {args.timeout:.0f} s; run again with --paste over SSH")
+                raise UsageError(
+                    f"no redirect within {args.timeout:.0f} s; run again with --paste over SSH"
+                )
         else:
             landed = input("Paste the address the browser landed on: ")
     finally:
@@ -225,14 +359,21 @@ def cmd_connect(session: Session, args: argparse.Namespace) -> int:
     exchange_code(oauth, query["code"], redirect_uri, store, time.time(), extra)
     tenants = console.tenants(args.connector)
     if session.json:
-        print_json({"connector": args.connector, "connected": True,
-                    "organisations": [{"id": t.id, "name": t.name} for t in tenants]})
+        print_json(
+            {
+                "connector": args.connector,
+                "connected": True,
+                "organisations": [{"id": t.id, "name": t.name} for t in tenants],
+            }
+        )
     else:
         print(f"connected {args.connector}; tokens saved to {console.config.tokens} (mode 0600)")
         for tenant in tenants:
             print(f"  organisation {tenant.name}: {tenant.id}")
         if len(tenants) > 1:
-            print(f"several organisations: set connectors.{args.connector}.tenant_id to one of them")
+            print(
+                f"several organisations: set connectors.{args.connector}.tenant_id to one of them"
+            )
     return EXIT_OK
 
 
@@ -241,16 +382,28 @@ def cmd_doctor(session: Session, args: argparse.Namespace) -> int:
     console = session.console
     checks: list[tuple[str, bool, str]] = []
     book = console.book()
-    checks.append(("book", True, f"{console.config.book}: {len(book.profiles)} profiles, {len(book.links)} links"))
+    checks.append(
+        (
+            "book",
+            True,
+            f"{console.config.book}: {len(book.profiles)} profiles, {len(book.links)} links",
+        )
+    )
     for name in console.connectors():
         try:
             tenants = console.tenants(name)
-            checks.append((name, True, "reachable; organisations: " + ", ".join(t.name for t in tenants)))
-        except Exception as exc:  # noqa: BLE001 - every failure is reported, none is fatal here
+            checks.append(
+                (name, True, "reachable; organisations: " + ", ".join(t.name for t in tenants))
+            )
+        except Exception as exc:
             checks.append((name, False, str(exc)))
     if session.json:
-        print_json({"ok": all(ok for _, ok, _ in checks),
-                    "checks": [{"check": c, "ok": ok, "detail": d} for c, ok, d in checks]})
+        print_json(
+            {
+                "ok": all(ok for _, ok, _ in checks),
+                "checks": [{"check": c, "ok": ok, "detail": d} for c, ok, d in checks],
+            }
+        )
     else:
         for check, ok, detail in checks:
             print(f"{'ok ' if ok else 'FAIL'} {check}: {detail}")

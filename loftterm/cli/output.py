@@ -13,8 +13,12 @@ def print_json(data: Any, stream: TextIO | None = None) -> None:
     print(json.dumps(data, indent=2, sort_keys=True, default=str), file=stream or sys.stdout)
 
 
-def print_table(rows: Sequence[Sequence[Any]], headers: Sequence[str], stream: TextIO | None = None,
-                max_width: int = 40) -> None:
+def print_table(
+    rows: Sequence[Sequence[Any]],
+    headers: Sequence[str],
+    stream: TextIO | None = None,
+    max_width: int = 40,
+) -> None:
     """Print rows as aligned columns; long cells are cut with an ellipsis."""
     out = stream or sys.stdout
 

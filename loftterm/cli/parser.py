@@ -31,13 +31,23 @@ The config is --config FILE, else ./loftterm.yaml, else ~/.config/loftterm/confi
 STATES = ("linked", "blank", "missing", "archived", "duplicate", "disabled", "misplaced")
 
 
-def _common(json_help: str = "print one JSON document instead of a table") -> argparse.ArgumentParser:
+def _common(
+    json_help: str = "print one JSON document instead of a table",
+) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
-                        help="config file (default ./loftterm.yaml, then ~/.config/loftterm/config.yaml)")
+    common.add_argument(
+        "--config",
+        metavar="FILE",
+        default=argparse.SUPPRESS,
+        help="config file (default ./loftterm.yaml, then ~/.config/loftterm/config.yaml)",
+    )
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help=json_help)
-    common.add_argument("--demo", action="store_true", default=argparse.SUPPRESS,
-                        help="run against the bundled sandboxes with a scratch book")
+    common.add_argument(
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="run against the bundled sandboxes with a scratch book",
+    )
     return common
 
 
@@ -45,19 +55,36 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the full parser (top-level flags and subcommands)."""
     common = _common()
     parser = argparse.ArgumentParser(
-        prog="loftterm", description=DESCRIPTION, epilog=EPILOG, parents=[common],
+        prog="loftterm",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        parents=[common],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"loftterm {__version__}")
     parser.add_argument("--sync", action="store_true", help="sync headless and exit")
     parser.add_argument("--connector", metavar="NAME", default="", help="only this connector")
-    parser.add_argument("--dry-run", action="store_true", help="plan only: nothing is written anywhere")
-    parser.add_argument("--full", action="store_true", help="pull everything, not only what changed")
-    parser.add_argument("--repoint", action="store_true",
-                        help="accept a different organisation than the one the book is pinned to")
-    parser.add_argument("-v", "--verbose", action="store_true", help="progress on stderr even when not a TTY")
-    parser.add_argument("--every", metavar="MIN", type=int, default=None,
-                        help="TUI: automatic sync every MIN minutes (overrides sync.every_minutes)")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="plan only: nothing is written anywhere"
+    )
+    parser.add_argument(
+        "--full", action="store_true", help="pull everything, not only what changed"
+    )
+    parser.add_argument(
+        "--repoint",
+        action="store_true",
+        help="accept a different organisation than the one the book is pinned to",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="progress on stderr even when not a TTY"
+    )
+    parser.add_argument(
+        "--every",
+        metavar="MIN",
+        type=int,
+        default=None,
+        help="TUI: automatic sync every MIN minutes (overrides sync.every_minutes)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -67,15 +94,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("links", "one row per profile and connector: state, remote id, how it was linked")
     p.add_argument("--connector", default="", help="only this connector")
     p.add_argument("--state", choices=STATES, default="", help="only rows in this state")
-    p.add_argument("--search", default="", metavar="TEXT", help="only rows whose names contain TEXT")
+    p.add_argument(
+        "--search", default="", metavar="TEXT", help="only rows whose names contain TEXT"
+    )
     p = add("link", "link a profile to a remote record by hand")
     p.add_argument("profile_id")
     p.add_argument("--connector", required=True)
     p.add_argument("--remote", required=True, metavar="REMOTE_ID")
     p.add_argument("--role", default="", help="QBO: vendor or customer (default: the first role)")
-    for name, text in (("unlink", "clear a profile's link (the 'Unlink' button)"),
-                       ("disable-sync", "stop matching and pushing this profile (balances still update)"),
-                       ("enable-sync", "turn sync back on for this profile")):
+    for name, text in (
+        ("unlink", "clear a profile's link (the 'Unlink' button)"),
+        ("disable-sync", "stop matching and pushing this profile (balances still update)"),
+        ("enable-sync", "turn sync back on for this profile"),
+    ):
         p = add(name, text)
         p.add_argument("profile_id")
         p.add_argument("--connector", required=True)
@@ -94,11 +125,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("import", "import profiles from a CSV or YAML file (all rows or none)")
     p.add_argument("file")
     p.add_argument("--dry-run", action="store_true", help="check the file only")
-    p = add("connect", "authorize loftterm with a connector (OAuth consent) and list its organisations")
+    p = add(
+        "connect", "authorize loftterm with a connector (OAuth consent) and list its organisations"
+    )
     p.add_argument("connector")
     p.add_argument("--port", type=int, default=0, help="local port for the redirect (default: any)")
-    p.add_argument("--paste", action="store_true",
-                   help="over SSH: paste the URL the browser lands on instead of waiting locally")
+    p.add_argument(
+        "--paste",
+        action="store_true",
+        help="over SSH: paste the URL the browser lands on instead of waiting locally",
+    )
     p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the redirect")
     p = add("doctor", "check the config, the book, the tokens and each connector's reachability")
     return parser

@@ -27,4 +27,8 @@ class ProgressPrinter:
         self._phase, self._last = key, now
         total = f"/{event.total}" if event.total is not None else ""
         count = f" {event.done}{total}" if event.done or event.total else ""
-        print(f"[{event.connector}] {event.phase}{count}: {event.message}", file=self.stream, flush=True)
+        print(
+            f"[{event.connector}] {event.phase}{count}: {event.message}",
+            file=self.stream,
+            flush=True,
+        )

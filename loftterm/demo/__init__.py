@@ -53,24 +53,49 @@ def seed_demo_book(path: Path, connectors: list[str]) -> Book:
     book = Book.open(path)
     for entry in demo_profiles():
         fields = ContactFields(
-            name=entry["name"], first_name=entry.get("first_name", ""), last_name=entry.get("last_name", ""),
-            email=entry.get("email", ""), phone=entry.get("phone", ""),
-            billing=Address.from_dict(entry.get("billing")), shipping=Address.from_dict(entry.get("shipping")),
+            name=entry["name"],
+            first_name=entry.get("first_name", ""),
+            last_name=entry.get("last_name", ""),
+            email=entry.get("email", ""),
+            phone=entry.get("phone", ""),
+            billing=Address.from_dict(entry.get("billing")),
+            shipping=Address.from_dict(entry.get("shipping")),
         )
-        book.put_profile(Profile(
-            id=entry["id"], kind=entry["kind"], fields=fields, payable_to=entry.get("payable_to", ""),
-            sync_disabled=list(entry.get("sync_disabled", [])), origin="demo", updated_at=now_iso(),
-        ))
+        book.put_profile(
+            Profile(
+                id=entry["id"],
+                kind=entry["kind"],
+                fields=fields,
+                payable_to=entry.get("payable_to", ""),
+                sync_disabled=list(entry.get("sync_disabled", [])),
+                origin="demo",
+                updated_at=now_iso(),
+            )
+        )
         for connector, remote_id in (entry.get("links") or {}).items():
             if connector in connectors:
-                book.put_link(Link(entry["id"], connector, "contact", remote_id, LinkMethod.MANUAL,
-                                   1.0, now_iso()))
+                book.put_link(
+                    Link(
+                        entry["id"],
+                        connector,
+                        "contact",
+                        remote_id,
+                        LinkMethod.MANUAL,
+                        1.0,
+                        now_iso(),
+                    )
+                )
     book.save()
     return book
 
 
-def start_demo(pm: pluggy.PluginManager, workdir: Path | None = None, *, contacts: int = 0,
-               only: tuple[str, ...] = ()) -> DemoEnvironment:
+def start_demo(
+    pm: pluggy.PluginManager,
+    workdir: Path | None = None,
+    *,
+    contacts: int = 0,
+    only: tuple[str, ...] = (),
+) -> DemoEnvironment:
     """Start every installed connector's sandbox and build the demo config and book.
 
     :param pm: the plugin manager (connectors come from its entry points).
@@ -88,16 +113,18 @@ def start_demo(pm: pluggy.PluginManager, workdir: Path | None = None, *, contact
         for name in installed_connectors(pm):
             if only and name not in only:
                 continue
-            sandbox = ConnectorHooks(pm, name).call("loftterm_connector_sandbox",
-                                                    options={"seed": True, "contacts": contacts})
+            sandbox = ConnectorHooks(pm, name).call(
+                "loftterm_connector_sandbox", options={"seed": True, "contacts": contacts}
+            )
             if sandbox is None:
                 continue
             sandbox.start()
             sandboxes[name] = sandbox
             section[name] = {"enabled": True, **sandbox.connector_settings()}
         book_path = workdir / "book.json"
-        config = config_from_mapping({"book": str(book_path), "connectors": section}, pm,
-                                     base_dir=workdir, source="<demo>")
+        config = config_from_mapping(
+            {"book": str(book_path), "connectors": section}, pm, base_dir=workdir, source="<demo>"
+        )
         if not book_path.exists():
             seed_demo_book(book_path, list(sandboxes))
     except BaseException:

@@ -26,8 +26,14 @@ def archive_candidates_in(book: Book, info: ConnectorInfo) -> list[ArchiveReques
                 continue
             ledger = book.remote_record(conn, role, other.remote_id)
             if ledger is not None and ledger.status != "active":
-                requests.append(ArchiveRequest(link.profile_id, link.role, link.remote_id,
-                                               f"{conn} contact {ledger.name} is {ledger.status}"))
+                requests.append(
+                    ArchiveRequest(
+                        link.profile_id,
+                        link.role,
+                        link.remote_id,
+                        f"{conn} contact {ledger.name} is {ledger.status}",
+                    )
+                )
                 break
     return requests
 
@@ -49,18 +55,27 @@ def archive_phase(rs: RunState) -> None:
             if outcome.remote is not None:
                 rs.book.put_remote(rs.name, [outcome.remote])
             else:
-                record = rs.book.remote_record(rs.name, outcome.role, _remote_id(requests, outcome.profile_id))
+                record = rs.book.remote_record(
+                    rs.name, outcome.role, _remote_id(requests, outcome.profile_id)
+                )
                 if record is not None:
                     record.status = "archived"
             rs.counts["archived"] += 1
             rs.outcome(outcome.profile_id, "archive", "archived", "", "")
         elif outcome.status == "deferred":
-            rs.warn("archive-deferred", outcome.profile_id,
-                    f"not archived in {rs.title()} yet: {outcome.reason}; retried on every sync")
+            rs.warn(
+                "archive-deferred",
+                outcome.profile_id,
+                f"not archived in {rs.title()} yet: {outcome.reason}; retried on every sync",
+            )
             rs.outcome(outcome.profile_id, "archive", "deferred", "", outcome.reason)
         else:
             rs.counts["failed"] += 1
-            rs.warn("push-failed", outcome.profile_id, f"archive in {rs.title()} failed: {outcome.reason}")
+            rs.warn(
+                "push-failed",
+                outcome.profile_id,
+                f"archive in {rs.title()} failed: {outcome.reason}",
+            )
             rs.outcome(outcome.profile_id, "archive", "failed", "", outcome.reason)
     rs.emit("archive", len(answer), len(requests), f"archived {rs.counts['archived']}")
 

@@ -45,8 +45,11 @@ def apply_balances(book: Book, info: ConnectorInfo, rule: str) -> int:
         if org_balance is not None:
             if rule == "organization_first":
                 keep_own = org_balance.ar == 0 and own is not None
-                shown = Balance(own.ar if keep_own and own else org_balance.ar, org_balance.ap,
-                                org_balance.currency)
+                shown = Balance(
+                    own.ar if keep_own and own else org_balance.ar,
+                    org_balance.ap,
+                    org_balance.currency,
+                )
             else:
                 shown = org_balance if own is None else own
         new = shown.to_dict() if shown is not None else None

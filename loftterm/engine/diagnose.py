@@ -25,12 +25,19 @@ def misplaced_warnings(rs: RunState) -> None:
         for role in rs.info.roles:
             own = book.link_of(profile.id, rs.name, role)
             if own is not None:
-                rs.warn("misplaced", profile.id,
-                        f"{profile.name} is paid to {org.name} but has its own {rs.title()} link "
-                        f"({own.remote_id}); it must be blank: unlink it", [own.remote_id])
+                rs.warn(
+                    "misplaced",
+                    profile.id,
+                    f"{profile.name} is paid to {org.name} but has its own {rs.title()} link "
+                    f"({own.remote_id}); it must be blank: unlink it",
+                    [own.remote_id],
+                )
             elif book.link_of(org.id, rs.name, role) is None:
-                rs.warn("misplaced", profile.id,
-                        f"{profile.name} is paid to {org.name}, which has no {rs.title()} {role} link")
+                rs.warn(
+                    "misplaced",
+                    profile.id,
+                    f"{profile.name} is paid to {org.name}, which has no {rs.title()} {role} link",
+                )
 
 
 def missing_warnings(rs: RunState) -> None:
@@ -39,9 +46,13 @@ def missing_warnings(rs: RunState) -> None:
         return
     for link in rs.book.links_of_connector(rs.name):
         if rs.book.remote_record(rs.name, link.role, link.remote_id) is None:
-            rs.warn("missing", link.profile_id,
-                    f"linked {rs.title()} {link.role} {link.remote_id} no longer exists: Unlink, "
-                    "then relink by search", [link.remote_id])
+            rs.warn(
+                "missing",
+                link.profile_id,
+                f"linked {rs.title()} {link.role} {link.remote_id} no longer exists: Unlink, "
+                "then relink by search",
+                [link.remote_id],
+            )
 
 
 def archived_holder_warnings(rs: RunState) -> None:
@@ -57,14 +68,20 @@ def archived_holder_warnings(rs: RunState) -> None:
             continue
         for role in rs.info.roles:
             link = rs.book.link_of(profile.id, rs.name, role)
-            found = [r for r in holders.get((role, normalise(profile.email)), [])
-                     if link is None or r.remote_id != link.remote_id]
+            found = [
+                r
+                for r in holders.get((role, normalise(profile.email)), [])
+                if link is None or r.remote_id != link.remote_id
+            ]
             if found:
                 names = ", ".join(f"{r.name} [{r.status}]" for r in found)
-                rs.warn("archived-duplicate", profile.id,
-                        f"{names} still holds {profile.email} in {rs.title()}: restore it, remove "
-                        f"the email and merge the duplicates in {rs.title()}, then sync",
-                        [r.remote_id for r in found])
+                rs.warn(
+                    "archived-duplicate",
+                    profile.id,
+                    f"{names} still holds {profile.email} in {rs.title()}: restore it, remove "
+                    f"the email and merge the duplicates in {rs.title()}, then sync",
+                    [r.remote_id for r in found],
+                )
 
 
 def diagnose_phase(rs: RunState) -> None:

@@ -14,12 +14,23 @@ from loftterm.engine.runstate import RunState
 from loftterm.models import Link, LinkMethod, Profile, RemoteContact, comparable
 
 
-def make_link(rs: RunState, profile: Profile, record: RemoteContact, method: str, score: float,
-              baseline: bool = False) -> None:
+def make_link(
+    rs: RunState,
+    profile: Profile,
+    record: RemoteContact,
+    method: str,
+    score: float,
+    baseline: bool = False,
+) -> None:
     """Link a profile to a remote record in the book (also in a dry run's throwaway copy)."""
-    base = {k: v for k, v in comparable(record.fields).items() if k in rs.info.synced_fields} if baseline else {}
-    rs.book.put_link(Link(profile.id, rs.name, record.role, record.remote_id, method, score,
-                          now_iso(), base))
+    base = (
+        {k: v for k, v in comparable(record.fields).items() if k in rs.info.synced_fields}
+        if baseline
+        else {}
+    )
+    rs.book.put_link(
+        Link(profile.id, rs.name, record.role, record.remote_id, method, score, now_iso(), base)
+    )
 
 
 def link_phase(rs: RunState, role: str) -> set[str]:
@@ -28,27 +39,40 @@ def link_phase(rs: RunState, role: str) -> set[str]:
     for profile, record in list(planner.recoverable(book, rs.info, role)):
         make_link(rs, profile, record, LinkMethod.RECOVERED, 1.0)
         rs.counts["linked"] += 1
-        rs.outcome(profile.id, "link", "linked", record.remote_id, "found the record it created earlier")
+        rs.outcome(
+            profile.id, "link", "linked", record.remote_id, "found the record it created earlier"
+        )
     result = planner.plan_links(book, rs.info, rs.settings, role)
     total = len(result.matches)
     for done, match in enumerate(result.matches, start=1):
         profile = book.profiles[match.local_key]
-        record = book.remote_record(rs.name, role, match.remote_key)
-        if record is None:
+        matched = book.remote_record(rs.name, role, match.remote_key)
+        if matched is None:
             continue
+        record = matched
         make_link(rs, profile, record, match.method, float(match.score))
         rs.counts["linked"] += 1
-        rs.outcome(profile.id, "link", "linked", record.remote_id,
-                   f"{match.method} match" + (f" {float(match.score):.0%}" if match.method == "name" else ""))
+        rs.outcome(
+            profile.id,
+            "link",
+            "linked",
+            record.remote_id,
+            f"{match.method} match"
+            + (f" {float(match.score):.0%}" if match.method == "name" else ""),
+        )
         if done % 500 == 0:
             rs.emit("link", done, total, f"linked {done} of {total}")
     ambiguous: set[str] = set()
     for tie in result.ties:
         names = [_remote_label(rs, role, rid) for rid in tie.remote_keys]
         ambiguous.update(tie.remote_keys)
-        rs.warn("duplicate", tie.local_key,
-                f"{len(names)} {rs.title()} contacts match equally ({', '.join(names)}); "
-                "not linked: merge the duplicates remotely or relink by hand", list(tie.remote_keys))
+        rs.warn(
+            "duplicate",
+            tie.local_key,
+            f"{len(names)} {rs.title()} contacts match equally ({', '.join(names)}); "
+            "not linked: merge the duplicates remotely or relink by hand",
+            list(tie.remote_keys),
+        )
     rs.emit("link", total, total, f"linked {total} profiles")
     return ambiguous
 
@@ -65,8 +89,11 @@ def import_phase(rs: RunState, role: str, skip: set[str]) -> None:
     records = planner.plan_imports(rs.book, rs.info, rs.settings, role, skip)
     for record in records:
         profile = Profile(
-            id=rs.book.new_profile_id(), kind=planner.kind_for(record), fields=record.fields,
-            origin=rs.name, updated_at=now_iso(),
+            id=rs.book.new_profile_id(),
+            kind=planner.kind_for(record),
+            fields=record.fields,
+            origin=rs.name,
+            updated_at=now_iso(),
         )
         rs.book.put_profile(profile)
         make_link(rs, profile, record, LinkMethod.IMPORTED, 1.0, baseline=True)

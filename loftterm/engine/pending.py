@@ -30,16 +30,21 @@ def pending_counter(book: Book, info: ConnectorInfo, settings: Mapping[str, Any]
     mirrored = len(book.remote[info.name])
     if not meta.get("last_full_pull"):
         counter.to_pull = mirrored
-        counter.reasons.append(f"first sync: every {title} contact is pulled"
-                               + (f" (last seen {mirrored})" if mirrored else ""))
+        counter.reasons.append(
+            f"first sync: every {title} contact is pulled"
+            + (f" (last seen {mirrored})" if mirrored else "")
+        )
     else:
-        counter.reasons.append(f"only {title} contacts changed since {meta.get('watermark')} are pulled")
+        counter.reasons.append(
+            f"only {title} contacts changed since {meta.get('watermark')} are pulled"
+        )
     creates = planner.plan_creates(book, info)
     counter.to_create_remote = len(creates)
     if creates:
         counter.reasons.append(
             f"{len(creates)} payable agent/organization records are not in {title} yet: "
-            + _names([p.name for p, _ in creates]))
+            + _names([p.name for p, _ in creates])
+        )
     ambiguous: set[str] = set()
     for role in info.roles:
         result = planner.plan_links(book, info, settings, role)
@@ -48,16 +53,26 @@ def pending_counter(book: Book, info: ConnectorInfo, settings: Mapping[str, Any]
             ambiguous.update(tie.remote_keys)
         counter.to_create_local += len(planner.plan_imports(book, info, settings, role, ambiguous))
     if counter.to_link:
-        counter.reasons.append(f"{counter.to_link} blank profiles match an unlinked {title} contact")
+        counter.reasons.append(
+            f"{counter.to_link} blank profiles match an unlinked {title} contact"
+        )
     if counter.to_create_local:
-        counter.reasons.append(f"{counter.to_create_local} unlinked {title} contacts become new profiles")
-    updates = [p.name for p, _l, _r, diff in planner.plan_updates(book, info) if diff.push or diff.pull]
+        counter.reasons.append(
+            f"{counter.to_create_local} unlinked {title} contacts become new profiles"
+        )
+    updates = [
+        p.name for p, _l, _r, diff in planner.plan_updates(book, info) if diff.push or diff.pull
+    ]
     counter.to_update = len(updates)
     if updates:
-        counter.reasons.append(f"{len(updates)} linked profiles differ from {title} (name, email or "
-                               f"addresses): {_names(updates)}")
+        counter.reasons.append(
+            f"{len(updates)} linked profiles differ from {title} (name, email or "
+            f"addresses): {_names(updates)}"
+        )
     if info.archives:
         counter.to_archive = len(archive_candidates_in(book, info))
         if counter.to_archive:
-            counter.reasons.append(f"{counter.to_archive} contacts follow an archived ledger contact")
+            counter.reasons.append(
+                f"{counter.to_archive} contacts follow an archived ledger contact"
+            )
     return counter

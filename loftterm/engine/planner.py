@@ -46,8 +46,10 @@ def must_stay_blank(book: Book, info: ConnectorInfo, profile: Profile) -> bool:
 def linkable_profiles(book: Book, info: ConnectorInfo, role: str) -> list[Profile]:
     """Profiles the link phase may link for a role: enabled, active, blank, not paid through an org."""
     return [
-        p for p in book.profiles.values()
-        if not p.archived and p.sync_enabled(info.name)
+        p
+        for p in book.profiles.values()
+        if not p.archived
+        and p.sync_enabled(info.name)
         and book.link_of(p.id, info.name, role) is None
         and not must_stay_blank(book, info, p)
     ]
@@ -56,12 +58,15 @@ def linkable_profiles(book: Book, info: ConnectorInfo, role: str) -> list[Profil
 def unlinked_remotes(book: Book, connector: str, role: str) -> list[RemoteContact]:
     """Mirrored records of a role that no profile is linked to."""
     return [
-        r for r in book.remote[connector].values()
+        r
+        for r in book.remote[connector].values()
         if r.role == role and not book.linked_profile(connector, role, r.remote_id)
     ]
 
 
-def plan_links(book: Book, info: ConnectorInfo, settings: Mapping[str, Any], role: str) -> MatchResult:
+def plan_links(
+    book: Book, info: ConnectorInfo, settings: Mapping[str, Any], role: str
+) -> MatchResult:
     """Match blank profiles against unlinked remote records of one role (email, then names)."""
     locals_ = [MatchRecord(p.id, p.name, p.email) for p in linkable_profiles(book, info, role)]
     remotes = [
@@ -71,8 +76,12 @@ def plan_links(book: Book, info: ConnectorInfo, settings: Mapping[str, Any], rol
     ]
     if not locals_ or not remotes:
         return MatchResult([], [], [])
-    return match_records(locals_, remotes, rule=name_rule(settings, info),  # type: ignore[arg-type]
-                         threshold=threshold(settings))
+    return match_records(
+        locals_,
+        remotes,
+        rule=name_rule(settings, info),  # type: ignore[arg-type]
+        threshold=threshold(settings),
+    )
 
 
 def rejected(book: Book, connector: str, remote_id: str) -> bool:
@@ -80,7 +89,9 @@ def rejected(book: Book, connector: str, remote_id: str) -> bool:
     return f"reject|{connector}|{remote_id}" in book.decisions
 
 
-def recoverable(book: Book, info: ConnectorInfo, role: str) -> Iterator[tuple[Profile, RemoteContact]]:
+def recoverable(
+    book: Book, info: ConnectorInfo, role: str
+) -> Iterator[tuple[Profile, RemoteContact]]:
     """Remote records stamped with a blank profile's id: a create that died before it was linked."""
     for record in unlinked_remotes(book, info.name, role):
         profile = book.profiles.get(record.external_key) if record.external_key else None
@@ -88,7 +99,9 @@ def recoverable(book: Book, info: ConnectorInfo, role: str) -> Iterator[tuple[Pr
             yield profile, record
 
 
-def plan_creates(book: Book, info: ConnectorInfo, extra_ids: frozenset[str] = frozenset()) -> list[tuple[Profile, str]]:
+def plan_creates(
+    book: Book, info: ConnectorInfo, extra_ids: frozenset[str] = frozenset()
+) -> list[tuple[Profile, str]]:
     """Payable agents and organizations (and a batch's profiles) with no remote record yet.
 
     An agent paid to an organization is never created itself: its organization is, once.
@@ -110,8 +123,9 @@ def plan_creates(book: Book, info: ConnectorInfo, extra_ids: frozenset[str] = fr
     ]
 
 
-def plan_imports(book: Book, info: ConnectorInfo, settings: Mapping[str, Any], role: str,
-                 skip: set[str]) -> list[RemoteContact]:
+def plan_imports(
+    book: Book, info: ConnectorInfo, settings: Mapping[str, Any], role: str, skip: set[str]
+) -> list[RemoteContact]:
     """Unlinked active remote records that become new local profiles, by the import policy."""
     policy = str(settings.get("import") or info.imports_remote)
     if policy == "none":
@@ -149,7 +163,9 @@ class FieldDiff:
         return bool(self.push or self.pull or self.conflicts)
 
 
-def diff_link(profile: Profile, remote: RemoteContact, link: Link, fields: tuple[str, ...]) -> FieldDiff:
+def diff_link(
+    profile: Profile, remote: RemoteContact, link: Link, fields: tuple[str, ...]
+) -> FieldDiff:
     """Three-way compare with the link's baseline: a local change pushes, a remote change pulls.
 
     Without a baseline (a link made by matching or by hand), the profile wins: the seeds push
@@ -169,7 +185,9 @@ def diff_link(profile: Profile, remote: RemoteContact, link: Link, fields: tuple
     return FieldDiff(frozenset(push), frozenset(pull), frozenset(conflicts))
 
 
-def plan_updates(book: Book, info: ConnectorInfo) -> Iterator[tuple[Profile, Link, RemoteContact, FieldDiff]]:
+def plan_updates(
+    book: Book, info: ConnectorInfo
+) -> Iterator[tuple[Profile, Link, RemoteContact, FieldDiff]]:
     """Linked, enabled, active pairs whose synced fields differ."""
     for link in list(book.links_of_connector(info.name)):
         profile = book.profiles.get(link.profile_id)

@@ -56,8 +56,15 @@ def push_new_phase(rs: RunState, extra_ids: frozenset[str] = frozenset()) -> Non
         clash = holders.get(planner.display_key(display), [])
         if clash and settle_clash(rs, profile, role, display, clash):
             continue
-        requests.append(PushRequest("create", profile.id, role, profile.fields,
-                                    idempotency_key=intent_key(rs, role, profile.id, "create")))
+        requests.append(
+            PushRequest(
+                "create",
+                profile.id,
+                role,
+                profile.fields,
+                idempotency_key=intent_key(rs, role, profile.id, "create"),
+            )
+        )
     rs.emit("push-new", 0, len(requests), f"creating {len(requests)} records in {rs.title()}")
     for request in requests:
         if rs.dry_run:
@@ -73,28 +80,43 @@ def push_new_phase(rs: RunState, extra_ids: frozenset[str] = frozenset()) -> Non
             make_link(rs, profile, outcome.remote, LinkMethod.CREATED, 1.0)
             rs.book.link_of(profile.id, rs.name, outcome.role).baseline = _agreed(rs, profile)  # type: ignore[union-attr]
             rs.counts["created_remote"] += 1
-            rs.outcome(profile.id, "create", "created", outcome.remote.remote_id, f"new {outcome.role}")
+            rs.outcome(
+                profile.id, "create", "created", outcome.remote.remote_id, f"new {outcome.role}"
+            )
         else:
             record_failure(rs, profile, "create", outcome)
     rs.emit("push-new", len(outcomes), len(requests), f"created {rs.counts['created_remote']}")
 
 
-def settle_clash(rs: RunState, profile: Profile, role: str, display: str,
-                 holders: Sequence[RemoteContact]) -> bool:
+def settle_clash(
+    rs: RunState, profile: Profile, role: str, display: str, holders: Sequence[RemoteContact]
+) -> bool:
     """Handle a predicted name clash; return True when the create must not be sent."""
-    same_person = [r for r in holders if r.role == role and profile.email
-                   and r.email.strip().lower() == profile.email.strip().lower()
-                   and not rs.book.linked_profile(rs.name, r.role, r.remote_id)]
+    same_person = [
+        r
+        for r in holders
+        if r.role == role
+        and profile.email
+        and r.email.strip().lower() == profile.email.strip().lower()
+        and not rs.book.linked_profile(rs.name, r.role, r.remote_id)
+    ]
     if len(same_person) == 1:
         make_link(rs, profile, same_person[0], LinkMethod.EMAIL, 1.0)
         rs.counts["linked"] += 1
-        rs.outcome(profile.id, "link", "linked", same_person[0].remote_id,
-                   f"name {display!r} already held by the same email")
+        rs.outcome(
+            profile.id,
+            "link",
+            "linked",
+            same_person[0].remote_id,
+            f"name {display!r} already held by the same email",
+        )
         return True
     holder = holders[0]
     status = "" if holder.status == "active" else f", {holder.status}"
-    reason = (f"name {display!r} is already used by {rs.title()} {holder.role} {holder.remote_id}"
-              f"{status}; rename one of them or link by hand")
+    reason = (
+        f"name {display!r} is already used by {rs.title()} {holder.role} {holder.remote_id}"
+        f"{status}; rename one of them or link by hand"
+    )
     rs.warn("name-clash", profile.id, reason, [holder.remote_id])
     rs.counts["failed"] += 1
     rs.outcome(profile.id, "create", "failed", "", reason)
@@ -108,8 +130,14 @@ def call_push(rs: RunState, requests: Sequence[PushRequest]) -> list[RecordOutco
     answered = {(o.profile_id, o.role) for o in outcomes}
     for request in requests:
         if (request.profile_id, request.role) not in answered:
-            outcomes.append(RecordOutcome(request.profile_id, request.role, "failed",
-                                          reason="the connector gave no outcome"))
+            outcomes.append(
+                RecordOutcome(
+                    request.profile_id,
+                    request.role,
+                    "failed",
+                    reason="the connector gave no outcome",
+                )
+            )
     return outcomes
 
 
@@ -133,21 +161,40 @@ def push_changes_phase(rs: RunState) -> None:
     for profile, link, remote, diff in pending:
         if diff.pull:
             pulled = {name: remote.fields.get(name) for name in diff.pull}
-            profile.fields = profile.fields.__class__.from_dict({**profile.fields.to_dict(), **pulled})
+            profile.fields = profile.fields.__class__.from_dict(
+                {**profile.fields.to_dict(), **pulled}
+            )
             rs.counts["updated_local"] += 1
-            rs.outcome(profile.id, "update-local", "updated", remote.remote_id,
-                       f"{', '.join(sorted(diff.pull))} changed in {rs.title()}")
+            rs.outcome(
+                profile.id,
+                "update-local",
+                "updated",
+                remote.remote_id,
+                f"{', '.join(sorted(diff.pull))} changed in {rs.title()}",
+            )
         for name in sorted(diff.conflicts):
-            rs.warn("conflict", profile.id,
-                    f"{name} changed on both sides since the last sync (here {comparable(profile.fields)[name]!r}, "
-                    f"{rs.title()} {comparable(remote.fields)[name]!r}); choose one and edit it", [remote.remote_id])
+            rs.warn(
+                "conflict",
+                profile.id,
+                f"{name} changed on both sides since the last sync (here {comparable(profile.fields)[name]!r}, "
+                f"{rs.title()} {comparable(remote.fields)[name]!r}); choose one and edit it",
+                [remote.remote_id],
+            )
         if diff.push:
             changed = frozenset(diff.push)
             values = "|".join(f"{k}={comparable(profile.fields)[k]}" for k in sorted(changed))
-            requests.append(PushRequest(
-                "update", profile.id, link.role, profile.fields, changed, remote.remote_id,
-                remote.version, intent_key(rs, link.role, profile.id, remote.remote_id, remote.version, values),
-            ))
+            requests.append(
+                PushRequest(
+                    "update",
+                    profile.id,
+                    link.role,
+                    profile.fields,
+                    changed,
+                    remote.remote_id,
+                    remote.version,
+                    intent_key(rs, link.role, profile.id, remote.remote_id, remote.version, values),
+                )
+            )
         elif not diff.conflicts:
             link.baseline = _agreed(rs, profile)
     if not requests:
@@ -156,19 +203,26 @@ def push_changes_phase(rs: RunState) -> None:
     if rs.dry_run:
         for request in requests:
             rs.counts["updated_remote"] += 1
-            rs.outcome(request.profile_id, "update", "planned", request.remote_id,
-                       ", ".join(sorted(request.changed)))
+            rs.outcome(
+                request.profile_id,
+                "update",
+                "planned",
+                request.remote_id,
+                ", ".join(sorted(request.changed)),
+            )
         return
     for outcome in call_push(rs, requests):
         profile = rs.book.profiles[outcome.profile_id]
         if outcome.status == "updated":
             if outcome.remote is not None:
                 rs.book.put_remote(rs.name, [outcome.remote])
-            link = rs.book.link_of(profile.id, rs.name, outcome.role)
-            if link is not None:
-                link.baseline = _agreed(rs, profile)
+            updated = rs.book.link_of(profile.id, rs.name, outcome.role)
+            if updated is not None:
+                updated.baseline = _agreed(rs, profile)
             rs.counts["updated_remote"] += 1
-            rs.outcome(profile.id, "update", "updated", outcome.remote.remote_id if outcome.remote else "")
+            rs.outcome(
+                profile.id, "update", "updated", outcome.remote.remote_id if outcome.remote else ""
+            )
         else:
             record_failure(rs, profile, "update", outcome)
     rs.emit("push-changes", len(requests), len(requests), f"updated {rs.counts['updated_remote']}")

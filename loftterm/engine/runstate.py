@@ -15,8 +15,18 @@ from loftterm.models import Warning
 from loftterm.plugins import ConnectorHooks
 from loftterm.views import OutcomeRow
 
-COUNT_KEYS = ("pulled", "created_local", "created_remote", "updated_remote", "updated_local",
-              "linked", "archived", "failed", "warnings", "api_calls")
+COUNT_KEYS = (
+    "pulled",
+    "created_local",
+    "created_remote",
+    "updated_remote",
+    "updated_local",
+    "linked",
+    "archived",
+    "failed",
+    "warnings",
+    "api_calls",
+)
 
 
 class SyncCancelled(Exception):
@@ -54,22 +64,33 @@ class RunState:
         if self.cancel is not None and self.cancel.is_set():
             raise SyncCancelled(f"{self.name}: sync cancelled during {phase}")
 
-    def outcome(self, profile_id: str, action: str, status: str, remote_id: str = "",
-                reason: str = "") -> None:
+    def outcome(
+        self, profile_id: str, action: str, status: str, remote_id: str = "", reason: str = ""
+    ) -> None:
         """Record what happened to one record (shown in the run history)."""
         profile = self.book.profiles.get(profile_id)
         name = profile.name if profile else profile_id
         self.outcomes.append(OutcomeRow(profile_id, name, action, status, remote_id, reason))
         if self.dry_run:
-            verb = {"create": "would create", "update": "would update", "link": "would link",
-                    "import": "would import", "archive": "would archive"}.get(action, action)
-            self.plan.append(f"{self.name}: {verb} {name} ({profile_id}){': ' + reason if reason else ''}")
+            verb = {
+                "create": "would create",
+                "update": "would update",
+                "link": "would link",
+                "import": "would import",
+                "archive": "would archive",
+            }.get(action, action)
+            self.plan.append(
+                f"{self.name}: {verb} {name} ({profile_id}){': ' + reason if reason else ''}"
+            )
 
-    def warn(self, kind: str, profile_id: str, message: str, remote_ids: list[str] | None = None) -> None:
+    def warn(
+        self, kind: str, profile_id: str, message: str, remote_ids: list[str] | None = None
+    ) -> None:
         """Raise a warning this run found (merged into the book by the diagnose phase)."""
         stamp = now_iso()
-        self.found.append(Warning(kind, self.name, profile_id, message, sorted(remote_ids or []),
-                                  stamp, stamp))
+        self.found.append(
+            Warning(kind, self.name, profile_id, message, sorted(remote_ids or []), stamp, stamp)
+        )
 
     def title(self) -> str:
         """The connector's product name."""

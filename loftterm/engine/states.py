@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from loftterm.book import Book
 from loftterm.connector import ConnectorInfo
@@ -20,56 +21,80 @@ def open_duplicates(book: Book, connector: str) -> dict[str, tuple[str, ...]]:
     }
 
 
-def link_row(book: Book, info: ConnectorInfo, profile: Profile, role: str,
-             duplicates: dict[str, tuple[str, ...]]) -> LinkRow:
+def link_row(
+    book: Book,
+    info: ConnectorInfo,
+    profile: Profile,
+    role: str,
+    duplicates: dict[str, tuple[str, ...]],
+) -> LinkRow:
     """Derive one profile's link state for a connector and role, with an explanation."""
     link = book.link_of(profile.id, info.name, role)
     remote = book.remote_record(info.name, role, link.remote_id) if link else None
     verified = bool(book.connector_meta(info.name).get("last_full_pull"))
     org = planner.paid_through_organization(book, profile) if info.kind == "ledger" else None
     title = info.title
-    base = {
-        "profile_id": profile.id, "name": profile.name, "kind": profile.kind,
-        "connector": info.name, "role": role,
-        "remote_id": link.remote_id if link else "", "method": link.method if link else "",
-        "score": link.score if link else 0.0,
-        "remote_name": remote.name if remote else "", "remote_status": remote.status if remote else "",
-    }
+    base = LinkRow(
+        profile_id=profile.id,
+        name=profile.name,
+        kind=profile.kind,
+        connector=info.name,
+        role=role,
+        state=LinkState.BLANK,
+        remote_id=link.remote_id if link else "",
+        remote_name=remote.name if remote else "",
+        remote_status=remote.status if remote else "",
+        method=link.method if link else "",
+        score=link.score if link else 0.0,
+    )
+
+    def row(state: LinkState, why: str, candidates: tuple[str, ...] = ()) -> LinkRow:
+        return replace(base, state=state, explanation=why, candidates=candidates)
+
     if not profile.sync_enabled(info.name):
         why = "sync turned off for this profile: no matching or pushing"
-        if link:
-            why += "; balances of the linked contact still update"
-        return LinkRow(state=LinkState.DISABLED, explanation=why, **base)
+        return row(
+            LinkState.DISABLED,
+            why + ("; balances of the linked contact still update" if link else ""),
+        )
     if org is not None:
-        org_linked = book.link_of(org.id, info.name, role) is not None
         if link:
-            return LinkRow(state=LinkState.MISPLACED, explanation=(
-                f"paid to {org.name}: bills and credit notes go to the organization, so this "
-                f"profile's linked {title} contact must be blank; unlink it"), **base)
-        if not org_linked:
-            return LinkRow(state=LinkState.MISPLACED, explanation=(
-                f"paid to {org.name}, which has no linked {title} contact; link the organization "
-                "(or sync: it is created)"), **base)
-        return LinkRow(state=LinkState.BLANK, explanation=(
-            f"blank is correct: paid to {org.name}, which holds the {title} link"), **base)
+            return row(
+                LinkState.MISPLACED,
+                f"paid to {org.name}: bills and credit notes go to the "
+                f"organization, so this profile's linked {title} contact must be blank; unlink it",
+            )
+        if book.link_of(org.id, info.name, role) is None:
+            return row(
+                LinkState.MISPLACED,
+                f"paid to {org.name}, which has no linked {title} contact; "
+                "link the organization (or sync: it is created)",
+            )
+        return row(
+            LinkState.BLANK, f"blank is correct: paid to {org.name}, which holds the {title} link"
+        )
     if link and remote is None:
         if not verified:
-            return LinkRow(state=LinkState.LINKED, explanation="not verified yet: run a sync", **base)
-        return LinkRow(state=LinkState.MISSING, explanation=(
-            f"{title} contact {link.remote_id} no longer exists (deleted or merged): Unlink, then "
-            "relink by search"), **base)
+            return row(LinkState.LINKED, "not verified yet: run a sync")
+        return row(
+            LinkState.MISSING,
+            f"{title} contact {link.remote_id} no longer exists (deleted or "
+            "merged): Unlink, then relink by search",
+        )
     if link and remote is not None and remote.status != "active":
         merged = f"; merged into {remote.merged_to}: relink to it" if remote.merged_to else ""
-        return LinkRow(state=LinkState.ARCHIVED, explanation=(
-            f"linked {title} contact is {remote.status}{merged}"), **base)
+        return row(LinkState.ARCHIVED, f"linked {title} contact is {remote.status}{merged}")
     if link:
-        return LinkRow(state=LinkState.LINKED, explanation=f"linked by {link.method}", **base)
+        return row(LinkState.LINKED, f"linked by {link.method}")
     candidates = duplicates.get(profile.id, ())
     if candidates:
-        return LinkRow(state=LinkState.DUPLICATE, candidates=candidates, explanation=(
-            f"{len(candidates)} {title} contacts match equally; check the All and Archived tabs in "
-            f"{title}, merge the duplicates, sync, then relink"), **base)
-    return LinkRow(state=LinkState.BLANK, explanation="no linked contact: search to relink, or sync", **base)
+        return row(
+            LinkState.DUPLICATE,
+            f"{len(candidates)} {title} contacts match equally; check the "
+            f"All and Archived tabs in {title}, merge the duplicates, sync, then relink",
+            candidates,
+        )
+    return row(LinkState.BLANK, "no linked contact: search to relink, or sync")
 
 
 def link_rows(book: Book, info: ConnectorInfo) -> Iterator[LinkRow]:

@@ -84,15 +84,31 @@ def run_connector(
     """
     hooks = ConnectorHooks(pm, name)
     meta = book.connector_meta(name)
-    ctx, stats = build_context(name, settings, tokens, dry_run=options.dry_run,
-                               pinned_tenant=str(meta.get("tenant_id") or ""), sleep=options.sleep)
+    ctx, stats = build_context(
+        name,
+        settings,
+        tokens,
+        dry_run=options.dry_run,
+        pinned_tenant=str(meta.get("tenant_id") or ""),
+        sleep=options.sleep,
+    )
 
     def observe(event: SyncEvent) -> None:
         options.on_event(event)
         pm.hook.loftterm_sync_event(event=event)
 
-    rs = RunState(book, hooks, hooks.info, settings, ctx, options.dry_run, options.repoint,
-                  options.full_pull, observe, options.cancel)
+    rs = RunState(
+        book,
+        hooks,
+        hooks.info,
+        settings,
+        ctx,
+        options.dry_run,
+        options.repoint,
+        options.full_pull,
+        observe,
+        options.cancel,
+    )
     started = now_iso()
     error: LofttermError | None = None
     try:
@@ -108,15 +124,31 @@ def run_connector(
     counts["updated_local"] = int(rs.counts.get("updated_local", 0))
     run_id = uuid.uuid4().hex[:10]
     if not options.dry_run:
-        book.add_run({
-            "id": run_id, "connector": name, "started": started, "finished": now_iso(),
-            "ok": error is None, "dry_run": False, "counts": counts, "api_calls": stats.calls,
-            "error": str(error) if error else "", "notes": rs.notes,
-            "outcomes": [o.__dict__ for o in rs.outcomes[:MAX_OUTCOMES_KEPT]],
-        })
+        book.add_run(
+            {
+                "id": run_id,
+                "connector": name,
+                "started": started,
+                "finished": now_iso(),
+                "ok": error is None,
+                "dry_run": False,
+                "counts": counts,
+                "api_calls": stats.calls,
+                "error": str(error) if error else "",
+                "notes": rs.notes,
+                "outcomes": [o.__dict__ for o in rs.outcomes[:MAX_OUTCOMES_KEPT]],
+            }
+        )
         book.save()
-    observe(SyncEvent(name, "done" if error is None else "error", 1, 1,
-                      str(error) if error else f"{name}: done"))
+    observe(
+        SyncEvent(
+            name,
+            "done" if error is None else "error",
+            1,
+            1,
+            str(error) if error else f"{name}: done",
+        )
+    )
     return RunResult(name, error is None, counts, rs.outcomes, rs.plan, error, run_id)
 
 

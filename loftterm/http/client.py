@@ -6,7 +6,13 @@ from collections.abc import Callable, Mapping
 
 import httpx
 
-from loftterm.http.transport import CallStats, RateLimitVerdict, RetryPolicy, RetryTransport, default_classifier
+from loftterm.http.transport import (
+    CallStats,
+    RateLimitVerdict,
+    RetryPolicy,
+    RetryTransport,
+    default_classifier,
+)
 
 USER_AGENT = "loftterm/0.1"
 

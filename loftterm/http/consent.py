@@ -30,13 +30,20 @@ class ConsentRequest:
     state: str
 
 
-def consent_request(authorize_url: str, client_id: str, scopes: str, redirect_uri: str) -> ConsentRequest:
+def consent_request(
+    authorize_url: str, client_id: str, scopes: str, redirect_uri: str
+) -> ConsentRequest:
     """Build the consent URL with a fresh anti-forgery ``state``."""
     state = secrets.token_urlsafe(16)
-    query = urllib.parse.urlencode({
-        "response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri,
-        "scope": scopes, "state": state,
-    })
+    query = urllib.parse.urlencode(
+        {
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+            "scope": scopes,
+            "state": state,
+        }
+    )
     return ConsentRequest(f"{authorize_url}?{query}", redirect_uri, state)
 
 
@@ -46,9 +53,13 @@ def parse_redirect(url: str, state: str) -> dict[str, str]:
     if "error" in query:
         raise AuthError(f"consent refused: {query['error']}")
     if query.get("state") != state:
-        raise UsageError("the pasted URL does not belong to this consent (state differs); start again")
+        raise UsageError(
+            "the pasted URL does not belong to this consent (state differs); start again"
+        )
     if not query.get("code"):
-        raise UsageError("the pasted URL has no code; paste the whole address the browser landed on")
+        raise UsageError(
+            "the pasted URL has no code; paste the whole address the browser landed on"
+        )
     return query
 
 
@@ -94,14 +105,28 @@ class RedirectCatcher:
         self._server.server_close()
 
 
-def exchange_code(settings: OAuthSettings, code: str, redirect_uri: str, store: TokenStoreProtocol,
-                  now: float, extra: dict[str, str] | None = None) -> dict[str, Any]:
+def exchange_code(
+    settings: OAuthSettings,
+    code: str,
+    redirect_uri: str,
+    store: TokenStoreProtocol,
+    now: float,
+    extra: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """Trade the code for tokens and save them (mode 0600) before returning."""
     with httpx.Client(timeout=30.0) as client:
-        response = client.post(settings.token_url, data={
-            "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
-        }, headers={"Authorization": basic_credentials(settings.client_id, settings.client_secret),
-                    "Accept": "application/json"})
+        response = client.post(
+            settings.token_url,
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": redirect_uri,
+            },
+            headers={
+                "Authorization": basic_credentials(settings.client_id, settings.client_secret),
+                "Accept": "application/json",
+            },
+        )
     tokens = parse_token_response(settings, response, now)
     tokens.update(extra or {})
     store.save(tokens)

@@ -49,7 +49,9 @@ def basic_credentials(client_id: str, client_secret: str) -> str:
     return "Basic " + base64.b64encode(raw).decode("ascii")
 
 
-def parse_token_response(settings: OAuthSettings, response: httpx.Response, now: float) -> dict[str, Any]:
+def parse_token_response(
+    settings: OAuthSettings, response: httpx.Response, now: float
+) -> dict[str, Any]:
     """Turn a token endpoint answer into a stored token set, or raise a one-line error."""
     if response.status_code in (400, 401):
         try:
@@ -69,7 +71,9 @@ def parse_token_response(settings: OAuthSettings, response: httpx.Response, now:
         body = response.json()
         access = str(body["access_token"])
     except (ValueError, KeyError, TypeError) as exc:
-        raise ProtocolError(f"{settings.connector}: token endpoint answer has no access_token") from exc
+        raise ProtocolError(
+            f"{settings.connector}: token endpoint answer has no access_token"
+        ) from exc
     tokens: dict[str, Any] = {
         "access_token": access,
         "expires_at": now + float(body.get("expires_in", 1800)),
@@ -116,7 +120,9 @@ class OAuth2Auth(httpx.Auth):
                 )
             data = {"grant_type": "refresh_token", "refresh_token": str(refresh)}
         headers = {
-            "Authorization": basic_credentials(self.settings.client_id, self.settings.client_secret),
+            "Authorization": basic_credentials(
+                self.settings.client_id, self.settings.client_secret
+            ),
             "Accept": "application/json",
         }
         return httpx.Request("POST", self.settings.token_url, data=data, headers=headers)

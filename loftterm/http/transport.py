@@ -135,7 +135,9 @@ class RetryTransport(httpx.BaseTransport):
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 if attempt >= self.policy.max_retries or not self._may_retry(request):
                     kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "unreachable"
-                    raise RemoteError(f"{self._where(request)}: {kind} ({exc.__class__.__name__})") from exc
+                    raise RemoteError(
+                        f"{self._where(request)}: {kind} ({exc.__class__.__name__})"
+                    ) from exc
                 delay = self._backoff(attempt)
             else:
                 code = response.status_code
@@ -153,7 +155,10 @@ class RetryTransport(httpx.BaseTransport):
                     delay = self._backoff(attempt)
                 else:
                     return response
-                if attempt >= self.policy.max_retries or waited + delay > self.policy.total_wait_cap:
+                if (
+                    attempt >= self.policy.max_retries
+                    or waited + delay > self.policy.total_wait_cap
+                ):
                     return response
                 response.close()
             attempt += 1

@@ -146,14 +146,39 @@ class NameIndex:
                     for sub in subs:
                         self._short_sub.setdefault(sub, []).append(u)
         else:
-            num, den = self._num, self._den
+            self._build_prefix_buckets(active)
 
-            def prefixes() -> Iterator[tuple[int, int, list[int]]]:
-                for u in active:
-                    m = self._unit_size[u]
-                    yield m, u, sorted(self._unit_ids[u])[: m + (-num * m // den) + 1]
+    def _build_prefix_buckets(self, active: list[int]) -> None:
+        """Index each active unit's prefix by (trigram, unit size), ordered by position.
 
-            self._post = _postings(self._vocab, prefixes())
+        A unit of ``m`` trigrams is indexed under its first ``m - ceil(t*m) + 1`` trigrams;
+        bucket ``gram * K + m`` holds the positions ``j`` of that trigram in the units of size
+        ``m`` (ascending) and the units, so a query can take, for one size, exactly the entries
+        whose position still allows the overlap it needs.
+        """
+        num, den = self._num, self._den
+        self._key_base = 1 + max((self._unit_size[u] for u in active), default=0)
+        base = self._key_base
+        live: list[tuple[int, int, list[int]]] = []
+        for u in active:
+            m = self._unit_size[u]
+            live.append((u, m, sorted(self._unit_ids[u])[: m + (-num * m // den) + 1]))
+        live.sort(key=lambda item: -len(item[2]))
+        buckets: dict[int, tuple[list[int], list[int]]] = {}
+        j = 0
+        while live:
+            for u, m, prefix in live:
+                key = prefix[j] * base + m
+                bucket = buckets.get(key)
+                if bucket is None:
+                    buckets[key] = ([j], [u])
+                else:
+                    bucket[0].append(j)
+                    bucket[1].append(u)
+            j += 1
+            while live and len(live[-1][2]) <= j:
+                live.pop()
+        self._buckets = buckets
 
     # ------------------------------------------------------------------ best candidate
 
@@ -189,43 +214,54 @@ class NameIndex:
         n = len(grams)
         known = [i for i in map(self._gid.get, grams) if i is not None]
         unknown = n - len(known)
-        num, den = self._num, self._den
-        need = -(-num * n // den)  # fewest common trigrams that can reach the score
-        if unknown > n - need:
+        num, den = self._num, self._den  # the score to reach: the threshold, then the best
+        if unknown > n + (-num * n // den):  # fewer known trigrams than the overlap needed
             return _NONE
         known.sort()
         query = frozenset(known)
-        lo, hi = need, n * den // num
-        stop = n - need + 1 - unknown  # known prefix trigrams to probe
-        sizes_of, units_of = self._post
-        unit_ids, unit_size = self._unit_ids, self._unit_size
         jaccard = self.rule == "jaccard"
+        base = self._key_base
+        get = self._buckets.get
+        unit_ids = self._unit_ids
         seen: set[int] = set()
         best: list[int] = []
-        i = 0
-        while i < stop:
-            gram = known[i]
-            i += 1
-            sizes = sizes_of[gram]
-            a = bisect_left(sizes, lo)
-            b = bisect_right(sizes, hi, a)
-            if a == b:
+        # Sizes in order of the best score they allow: n, n+1, n-1, n+2, n-2, ...
+        for step in range(2 * base + 1):
+            m = n + (step + 1) // 2 if step % 2 else n - step // 2
+            lo, hi = -(-num * n // den), min(n * den // num, base - 1)
+            if not lo <= m <= hi:
+                if m < lo and n + (step + 2) // 2 > hi:
+                    break
                 continue
-            for u in units_of[gram][a:b]:
-                if u in seen:
+            # the overlap a unit of size m needs, the query and unit prefixes it allows
+            need = -(-num * (n + m) // (num + den)) if jaccard else -(-num * max(n, m) // den)
+            whole = n + m if jaccard else max(n, m)
+            k = 0
+            while k < n - need + 1 - unknown:
+                bucket = get(known[k] * base + m)
+                k += 1
+                if bucket is None:
                     continue
-                seen.add(u)
-                common = len(query & unit_ids[u])
-                m = unit_size[u]
-                whole = n + m - common if jaccard else (n if n > m else m)
-                diff = common * den - num * whole
-                if diff > 0 or (diff == 0 and not best):
-                    num, den, best = common, whole, [u]
-                    need = -(-num * n // den)
-                    lo, hi = need, n * den // num
-                    stop = n - need + 1 - unknown
-                elif diff == 0:
-                    best.append(u)
+                positions, units = bucket
+                last = m - need
+                cut = len(units) if positions[-1] <= last else bisect_right(positions, last)
+                for u in units[:cut]:
+                    if u in seen:
+                        continue
+                    seen.add(u)
+                    common = len(query & unit_ids[u])
+                    if common < need:
+                        continue
+                    total = whole - common if jaccard else whole
+                    diff = common * den - num * total
+                    if diff > 0 or not best:
+                        num, den, best = common, total, [u]
+                        need = (
+                            -(-num * (n + m) // (num + den)) if jaccard else -(-num * whole // den)
+                        )
+                        last = m - need
+                    elif diff == 0:
+                        best.append(u)
         return (num, den, best) if best else _NONE
 
     def _best_contained(self, norm: str) -> tuple[int, int, list[int]]:

@@ -87,7 +87,7 @@ class LofttermApp(App[None]):
         intervals = {s.name: self.every_minutes or s.sync_every_minutes for s in statuses}
         self.auto = AutoSync(intervals, self.clock)
         self.switch_mode("dashboard")
-        self.set_interval(1.0, self._tick)
+        self.set_interval(1.0, self.tick)
 
     @property
     def connector_names(self) -> list[str]:
@@ -201,7 +201,7 @@ class LofttermApp(App[None]):
             screen.reload_if_stale()
         self.dashboard.sync_ended()
 
-    def _tick(self) -> None:
+    def tick(self) -> None:
         """Once a second: refresh the countdowns and start due auto-syncs."""
         if not self.sync_running:
             due = self.auto.due_now()

@@ -41,7 +41,8 @@ def sleeps() -> list[float]:
 def make_run(sandbox: SortScapeSandbox, sleeps: list[float]) -> Iterator[MakeRun]:
     made: list[ConnectorContext] = []
 
-    def make(dry_run: bool = False, pinned: str = "", **overrides: Any) -> tuple[ConnectorContext, CallStats]:
+    def make(dry_run: bool = False, pinned: str = "",
+             **overrides: Any) -> tuple[ConnectorContext, CallStats]:
         settings = {**sandbox.connector_settings(), "page_size": 200, **overrides}
         ctx, stats = build_context("sortscape", settings, MemoryTokens(), dry_run=dry_run,
                                    pinned_tenant=pinned, sleep=sleeps.append)

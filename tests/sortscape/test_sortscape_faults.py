@@ -1,6 +1,13 @@
 import pytest
 
-from loftterm.api import AuthError, ContactFields, ProtocolError, PullRequest, PushRequest, RemoteError
+from loftterm.api import (
+    AuthError,
+    ContactFields,
+    ProtocolError,
+    PullRequest,
+    PushRequest,
+    RemoteError,
+)
 
 
 def pull_all(hooks, ctx):

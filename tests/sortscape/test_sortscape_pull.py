@@ -1,7 +1,10 @@
 import pytest
 
-from connectors.sortscape.sandbox import seed
+from connectors.sortscape.client import close_client
+from connectors.sortscape.sandbox import SortScapeSandbox, seed
 from loftterm.api import PullRequest, RemoteError
+from loftterm.engine.context import build_context
+from loftterm.http.tokens import MemoryTokens
 
 
 def pull_all(hooks, ctx, request=None):
@@ -26,7 +29,8 @@ def test_full_pull_pages_through_every_contact_archived_included(hooks, make_run
     gets = sandbox.calls("GET", "/contacts$")
     assert [g.arg("page") for g in gets] == ["1", "2", "3"]
     assert {g.arg("include_archived") for g in gets} == {"true"}
-    assert ctx.state["tenant_id"] == "ACC-4471" and ctx.state["tenant_name"] == "Green Thumb Gardens"
+    assert ctx.state["tenant_id"] == "ACC-4471"
+    assert ctx.state["tenant_name"] == "Green Thumb Gardens"
 
 
 def test_resumed_pull_starts_at_the_cursor_and_keeps_the_first_watermark(hooks, make_run, sandbox):
@@ -67,16 +71,11 @@ def test_pinning_is_left_to_the_engine(hooks, make_run):
     assert ctx.state["tenant_id"] == "ACC-4471"
 
 
-def test_generated_contacts_page_through(make_run, hooks):
-    from connectors.sortscape.sandbox import SortScapeSandbox
-    from loftterm.engine.context import build_context
-    from loftterm.http.tokens import MemoryTokens
-    from connectors.sortscape.client import close_client
-
+def test_generated_contacts_page_through(hooks):
     big = SortScapeSandbox(seed=False, contacts=450)
     big.start()
     try:
-        ctx, stats = build_context("sortscape", {**big.connector_settings(), "page_size": 200},
+        ctx, _ = build_context("sortscape", {**big.connector_settings(), "page_size": 200},
                                    MemoryTokens())
         pages = pull_all(hooks, ctx)
         close_client(ctx)

@@ -97,7 +97,8 @@ def test_a_lost_answer_is_retried_under_the_same_key_without_duplicating(hooks, 
     (out,) = push(hooks, ctx, create("prof-6", name="Lost Answer Landscapes"))
     assert out.status == "created" and stats.retries == 1
     posts = sandbox.calls("POST", "/contacts$")
-    assert len(posts) == 2 and posts[0].header("idempotency-key") == posts[1].header("idempotency-key")
+    assert len(posts) == 2
+    assert posts[0].header("idempotency-key") == posts[1].header("idempotency-key")
     assert len([c for c in sandbox.contacts() if c["external_ref"] == "prof-6"]) == 1
 
 

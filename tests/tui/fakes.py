@@ -372,7 +372,9 @@ class FakeConsole(Console):
         self.sync_every_minutes = sync_every_minutes
         self.calls: list[tuple[object, ...]] = []
         self.sync_error: LofttermError | None = None
-        self.sync_gate: threading.Event | None = None
+        self.pause_after = 0
+        self.paused = threading.Event()
+        self.resume: threading.Event | None = None
         for i in range(extra_rows):
             state = list(LinkState)[i % len(LinkState)]
             self.rows.append(
@@ -548,15 +550,18 @@ class FakeConsole(Console):
         self.calls.append(("sync", connector))
         emit = on_event or (lambda e: None)
         done: dict[str, dict[str, int]] = {}
+        emitted = 0
         for name in [connector] if connector else self.connectors():
             for phase in PHASES:
                 total = 4
                 for i in range(total + 1):
                     if cancel is not None and cancel.is_set():
                         return SyncReport(False, dry_run, done, {name: "cancelled"}, exit_code=3)
-                    if self.sync_gate is not None:
-                        self.sync_gate.wait(5)
                     emit(SyncEvent(name, phase, i, total, f"{phase} {i}/{total}"))
+                    emitted += 1
+                    if emitted == self.pause_after and self.resume is not None:
+                        self.paused.set()
+                        self.resume.wait(10)
                 if self.sync_error is not None:
                     raise self.sync_error
             emit(SyncEvent(name, "done", 1, 1, "done"))

@@ -132,7 +132,7 @@ def test_parse_and_format_xero_dates() -> None:
     # the milliseconds are UTC whatever the offset says
     assert mapping.parse_xero_date("/Date(1503348544227+1300)/") == moment
     assert mapping.parse_xero_date("/Date(1551399323399)/") == datetime(
-        2019, 2, 28, 23, 55, 23, 399000, tzinfo=UTC)
+        2019, 3, 1, 0, 15, 23, 399000, tzinfo=UTC)
     assert mapping.parse_xero_date("/Date(-86400000)/") == datetime(1969, 12, 31, tzinfo=UTC)
     assert mapping.parse_xero_date("2020-02-06T12:17:43.202-08:00") == datetime(
         2020, 2, 6, 20, 17, 43, 202000, tzinfo=UTC)

@@ -149,7 +149,8 @@ class _Parser:
             raise _parse_error(f"Encountered \"{name.text}\"; expected a field name")
         token = self.take()
         if token.kind == "op":
-            return Condition(name.text, "!=" if token.text == "<>" else token.text, (self.literal(),))
+            op = "!=" if token.text == "<>" else token.text
+            return Condition(name.text, op, (self.literal(),))
         if token.upper == "IN":
             self.expect("(")
             values = [self.literal()]

@@ -38,107 +38,97 @@ def _addr(line1: str, city: str, region: str, postal: str, country: str = "CA") 
             "Country": country}
 
 
-# (id, entity, DisplayName, extra fields)
+def _person(given: str, family: str, email: str = "", phone: str = "",
+            **extra: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {"GivenName": given, "FamilyName": family}
+    if email:
+        fields["PrimaryEmailAddr"] = {"Address": email}
+    if phone:
+        fields["PrimaryPhone"] = {"FreeFormNumber": phone}
+    return {**fields, **extra}
+
+
+def _org(company: str, email: str = "", phone: str = "", **extra: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {"CompanyName": company}
+    if email:
+        fields["PrimaryEmailAddr"] = {"Address": email}
+    if phone:
+        fields["PrimaryPhone"] = {"FreeFormNumber": phone}
+    return {**fields, **extra}
+
+
+_HARBOUR = "accounts@harbourrealty.example"
+_HOLLIS = _addr("200 Hollis St", "Halifax", "NS", "B3J 1T1")
+_QUINPOOL = _addr("12 Quinpool Rd", "Halifax", "NS", "B3L 1A1")
+_LIAM = "liam.chen@harbourrealty.example"
+
+# (id, entity, DisplayName, fields)
 _NAMES: list[tuple[int, str, str, dict[str, Any]]] = [
-    (1, "Vendor", "Harbour Realty Ltd", {
-        "CompanyName": "Harbour Realty Ltd", "PrimaryEmailAddr": {"Address": "accounts@harbourrealty.example"},
-        "PrimaryPhone": {"FreeFormNumber": "(902) 555-0100"},
-        "BillAddr": _addr("200 Hollis St", "Halifax", "NS", "B3J 1T1")}),
-    (2, "Customer", "*Harbour Realty Ltd", {
-        "CompanyName": "Harbour Realty Ltd", "PrimaryEmailAddr": {"Address": "accounts@harbourrealty.example"},
-        "BillAddr": _addr("200 Hollis St", "Halifax", "NS", "B3J 1T1"), "Balance": Decimal("1250.00")}),
-    (3, "Vendor", "Thomas Baker", {
-        "GivenName": "Thomas", "FamilyName": "Baker", "PrimaryEmailAddr": {"Address": "tom@example.com"},
-        "PrimaryPhone": {"FreeFormNumber": "(902) 555-0142"}, "Balance": Decimal("430.50")}),
-    (4, "Customer", "*Thomas Baker", {
-        "GivenName": "Thomas", "FamilyName": "Baker", "PrimaryEmailAddr": {"Address": "tom@example.com"}}),
-    (5, "Vendor", "Priya Natarajan", {"GivenName": "Priya", "FamilyName": "Natarajan",
-                                      "PrimaryPhone": {"FreeFormNumber": "(902) 555-0177"}}),
-    (6, "Vendor", "Liam Chen", {
-        "GivenName": "Liam", "FamilyName": "Chen", "CompanyName": "Harbour Realty Ltd",
-        "PrimaryEmailAddr": {"Address": "liam.chen@harbourrealty.example"}}),
-    (7, "Customer", "*Liam Chen", {
-        "GivenName": "Liam", "FamilyName": "Chen", "CompanyName": "Harbour Realty Ltd",
-        "PrimaryEmailAddr": {"Address": "liam.chen@harbourrealty.example"}}),
-    (8, "Vendor", "Jordan Lee", {"GivenName": "Jordan", "FamilyName": "Lee",
-                                 "PrimaryPhone": {"FreeFormNumber": "(902) 555-0190"}}),
-    (9, "Vendor", "Jordan Lee (deleted)", {
-        "GivenName": "Jordan", "FamilyName": "Lee", "Active": False,
-        "PrimaryEmailAddr": {"Address": "jordan.lee@example.net"}}),
-    (10, "Vendor", "Siobhan O'Leary", {
-        "GivenName": "Siobhan", "FamilyName": "O'Leary",
-        "PrimaryEmailAddr": {"Address": "siobhan@olearyhomes.example"},
-        "BillAddr": _addr("12 Quinpool Rd", "Halifax", "NS", "B3L 1A1")}),
-    (11, "Customer", "*Siobhan O'Leary", {
-        "GivenName": "Siobhan", "FamilyName": "O'Leary",
-        "PrimaryEmailAddr": {"Address": "siobhan@olearyhomes.example"},
-        "BillAddr": _addr("12 Quinpool Rd", "Halifax", "NS", "B3L 1A1")}),
-    (12, "Employee", "Marcus Whitfield", {
-        "GivenName": "Marcus", "FamilyName": "Whitfield",
-        "PrimaryEmailAddr": {"Address": "marcus@harbourdemo.example"},
-        "PrimaryAddr": _addr("45 Spring Garden Rd", "Halifax", "NS", "B3J 3R4")}),
-    (13, "Customer", "*Greenleaf Property Management", {
-        "CompanyName": "Greenleaf Property Management", "Active": False,
-        "PrimaryEmailAddr": {"Address": "billing@greenleafpm.example"}}),
-    (14, "Vendor", "Brightline Signage Ltd", {
-        "CompanyName": "Brightline Signage Ltd", "PrimaryEmailAddr": {"Address": "ar@brightline.example"},
-        "PrimaryPhone": {"FreeFormNumber": "(902) 555-0123"}, "Balance": Decimal("2100.00"),
-        "BillAddr": _addr("88 Windmill Rd", "Dartmouth", "NS", "B3B 1C1")}),
-    (15, "Vendor", "Maritime Title & Escrow", {
-        "CompanyName": "Maritime Title & Escrow Inc.",
-        "PrimaryEmailAddr": {"Address": "closings@maritimetitle.example"}}),
-    (16, "Vendor", "Coastal Home Inspections", {
-        "CompanyName": "Coastal Home Inspections", "PrimaryPhone": {"FreeFormNumber": "(902) 555-0165"},
-        "Balance": Decimal("375.00")}),
-    (17, "Vendor", "Atlantic Photo Studio", {
-        "CompanyName": "Atlantic Photo Studio", "PrimaryEmailAddr": {"Address": "book@atlanticphoto.example"}}),
-    (18, "Vendor", "Bluenose Office Supplies", {
-        "CompanyName": "Bluenose Office Supplies Ltd", "Balance": Decimal("96.40")}),
-    (19, "Vendor", "Amelia Fraser", {
-        "GivenName": "Amelia", "FamilyName": "Fraser", "PrimaryEmailAddr": {"Address": "amelia.fraser@example.com"},
-        "PrimaryPhone": {"FreeFormNumber": "(902) 555-0111"}}),
-    (20, "Customer", "*Amelia Fraser", {
-        "GivenName": "Amelia", "FamilyName": "Fraser", "PrimaryEmailAddr": {"Address": "amelia.fraser@example.com"},
-        "Balance": Decimal("450.00")}),
-    (21, "Vendor", "Dev Patel", {"GivenName": "Dev", "FamilyName": "Patel",
-                                 "PrimaryEmailAddr": {"Address": "dev.patel@example.org"}}),
-    (22, "Customer", "*Dev Patel", {"GivenName": "Dev", "FamilyName": "Patel",
-                                    "PrimaryEmailAddr": {"Address": "dev.patel@example.org"}}),
-    (23, "Vendor", "Chloe Martin", {"GivenName": "Chloe", "FamilyName": "Martin",
-                                    "PrimaryEmailAddr": {"Address": "chloe.martin@example.com"}}),
-    (24, "Customer", "*Noah Williams", {"GivenName": "Noah", "FamilyName": "Williams",
-                                        "PrimaryEmailAddr": {"Address": "noah.w@example.net"}}),
-    (25, "Customer", "Oceanview Developments", {
-        "CompanyName": "Oceanview Developments Ltd", "Balance": Decimal("5200.00"),
-        "PrimaryEmailAddr": {"Address": "ap@oceanview.example"},
-        "BillAddr": _addr("1 Alderney Dr", "Dartmouth", "NS", "B2Y 2N5"),
-        "ShipAddr": _addr("300 Prince Albert Rd", "Dartmouth", "NS", "B2Y 4K2")}),
-    (26, "Customer", "Kensington Estates Inc.", {"CompanyName": "Kensington Estates Inc."}),
-    (27, "Vendor", "Fatima Haddad", {"GivenName": "Fatima", "FamilyName": "Haddad",
-                                     "PrimaryEmailAddr": {"Address": "fatima.haddad@example.com"}}),
-    (28, "Customer", "*Fatima Haddad", {"GivenName": "Fatima", "FamilyName": "Haddad",
-                                        "PrimaryEmailAddr": {"Address": "fatima.haddad@example.com"},
-                                        "Balance": Decimal("300.00")}),
-    (29, "Vendor", "Ryan O'Connor", {"GivenName": "Ryan", "FamilyName": "O'Connor",
-                                     "PrimaryEmailAddr": {"Address": "ryan.oconnor@example.ca"}}),
-    (30, "Employee", "Sarah Mitchell", {"GivenName": "Sarah", "FamilyName": "Mitchell",
-                                        "PrimaryEmailAddr": {"Address": "sarah@harbourdemo.example"}}),
-    (31, "Employee", "Ben Okafor", {"GivenName": "Ben", "FamilyName": "Okafor", "Active": False}),
-    (32, "Vendor", "Gabriel Roy", {"GivenName": "Gabriel", "FamilyName": "Roy",
-                                   "PrimaryEmailAddr": {"Address": "gabriel.roy@example.ca"}}),
-    (33, "Customer", "*Gabriel Roy", {"GivenName": "Gabriel", "FamilyName": "Roy",
-                                      "PrimaryEmailAddr": {"Address": "gabriel.roy@example.ca"}}),
-    (34, "Customer", "*Emma Tremblay", {"GivenName": "Emma", "FamilyName": "Tremblay",
-                                        "Active": False}),
+    (1, "Vendor", "Harbour Realty Ltd",
+     _org("Harbour Realty Ltd", _HARBOUR, "(902) 555-0100", BillAddr=_HOLLIS)),
+    (2, "Customer", "*Harbour Realty Ltd",
+     _org("Harbour Realty Ltd", _HARBOUR, BillAddr=_HOLLIS, Balance=Decimal("1250.00"))),
+    (3, "Vendor", "Thomas Baker",
+     _person("Thomas", "Baker", "tom@example.com", "(902) 555-0142", Balance=Decimal("430.50"))),
+    (4, "Customer", "*Thomas Baker", _person("Thomas", "Baker", "tom@example.com")),
+    (5, "Vendor", "Priya Natarajan", _person("Priya", "Natarajan", phone="(902) 555-0177")),
+    (6, "Vendor", "Liam Chen", _person("Liam", "Chen", _LIAM, CompanyName="Harbour Realty Ltd")),
+    (7, "Customer", "*Liam Chen", _person("Liam", "Chen", _LIAM, CompanyName="Harbour Realty Ltd")),
+    (8, "Vendor", "Jordan Lee", _person("Jordan", "Lee", phone="(902) 555-0190")),
+    (9, "Vendor", "Jordan Lee (deleted)",
+     _person("Jordan", "Lee", "jordan.lee@example.net", Active=False)),
+    (10, "Vendor", "Siobhan O'Leary",
+     _person("Siobhan", "O'Leary", "siobhan@olearyhomes.example", BillAddr=_QUINPOOL)),
+    (11, "Customer", "*Siobhan O'Leary",
+     _person("Siobhan", "O'Leary", "siobhan@olearyhomes.example", BillAddr=_QUINPOOL)),
+    (12, "Employee", "Marcus Whitfield",
+     _person("Marcus", "Whitfield", "marcus@harbourdemo.example",
+             PrimaryAddr=_addr("45 Spring Garden Rd", "Halifax", "NS", "B3J 3R4"))),
+    (13, "Customer", "*Greenleaf Property Management",
+     _org("Greenleaf Property Management", "billing@greenleafpm.example", Active=False)),
+    (14, "Vendor", "Brightline Signage Ltd",
+     _org("Brightline Signage Ltd", "ar@brightline.example", "(902) 555-0123",
+          Balance=Decimal("2100.00"),
+          BillAddr=_addr("88 Windmill Rd", "Dartmouth", "NS", "B3B 1C1"))),
+    (15, "Vendor", "Maritime Title & Escrow",
+     _org("Maritime Title & Escrow Inc.", "closings@maritimetitle.example")),
+    (16, "Vendor", "Coastal Home Inspections",
+     _org("Coastal Home Inspections", phone="(902) 555-0165", Balance=Decimal("375.00"))),
+    (17, "Vendor", "Atlantic Photo Studio",
+     _org("Atlantic Photo Studio", "book@atlanticphoto.example")),
+    (18, "Vendor", "Bluenose Office Supplies",
+     _org("Bluenose Office Supplies Ltd", Balance=Decimal("96.40"))),
+    (19, "Vendor", "Amelia Fraser",
+     _person("Amelia", "Fraser", "amelia.fraser@example.com", "(902) 555-0111")),
+    (20, "Customer", "*Amelia Fraser",
+     _person("Amelia", "Fraser", "amelia.fraser@example.com", Balance=Decimal("450.00"))),
+    (21, "Vendor", "Dev Patel", _person("Dev", "Patel", "dev.patel@example.org")),
+    (22, "Customer", "*Dev Patel", _person("Dev", "Patel", "dev.patel@example.org")),
+    (23, "Vendor", "Chloe Martin", _person("Chloe", "Martin", "chloe.martin@example.com")),
+    (24, "Customer", "*Noah Williams", _person("Noah", "Williams", "noah.w@example.net")),
+    (25, "Customer", "Oceanview Developments",
+     _org("Oceanview Developments Ltd", "ap@oceanview.example", Balance=Decimal("5200.00"),
+          BillAddr=_addr("1 Alderney Dr", "Dartmouth", "NS", "B2Y 2N5"),
+          ShipAddr=_addr("300 Prince Albert Rd", "Dartmouth", "NS", "B2Y 4K2"))),
+    (26, "Customer", "Kensington Estates Inc.", _org("Kensington Estates Inc.")),
+    (27, "Vendor", "Fatima Haddad", _person("Fatima", "Haddad", "fatima.haddad@example.com")),
+    (28, "Customer", "*Fatima Haddad",
+     _person("Fatima", "Haddad", "fatima.haddad@example.com", Balance=Decimal("300.00"))),
+    (29, "Vendor", "Ryan O'Connor", _person("Ryan", "O'Connor", "ryan.oconnor@example.ca")),
+    (30, "Employee", "Sarah Mitchell", _person("Sarah", "Mitchell", "sarah@harbourdemo.example")),
+    (31, "Employee", "Ben Okafor", _person("Ben", "Okafor", Active=False)),
+    (32, "Vendor", "Gabriel Roy", _person("Gabriel", "Roy", "gabriel.roy@example.ca")),
+    (33, "Customer", "*Gabriel Roy", _person("Gabriel", "Roy", "gabriel.roy@example.ca")),
+    (34, "Customer", "*Emma Tremblay", _person("Emma", "Tremblay", Active=False)),
 ]
 
 _ITEMS: list[tuple[int, str, str, str, Decimal, bool]] = [
     (1, "Commission", "Service", "Agent commission on a closed deal", Decimal("0"), True),
     (2, "Desk Fee", "Service", "Monthly desk fee", Decimal("450.00"), True),
-    (3, "Marketing Package", "Service", "Listing photos, signage and online ads", Decimal("275.00"), True),
-    (4, "Transaction Fee", "Service", "Brokerage transaction fee per deal", Decimal("125.00"), True),
-    (5, "Referral Fee", "Service", "Referral fee paid to another brokerage", Decimal("0"), True),
-    (6, "Sign Installation", "NonInventory", "Post and sign installed at the property", Decimal("85.00"), True),
+    (3, "Marketing Package", "Service", "Listing photos, signage and ads", Decimal("275.00"), True),
+    (4, "Transaction Fee", "Service", "Brokerage fee per deal", Decimal("125.00"), True),
+    (5, "Referral Fee", "Service", "Fee paid to another brokerage", Decimal("0"), True),
+    (6, "Sign Installation", "NonInventory", "Post and sign installed", Decimal("85.00"), True),
     (7, "Lockbox Rental", "Service", "Retired lockbox rental", Decimal("15.00"), False),
 ]
 
@@ -174,7 +164,7 @@ def item_record(rid: int, name: str, kind: str, description: str, price: Decimal
     """Return an Item record."""
     return {"Id": str(rid), "SyncToken": "0", "Name": name, "FullyQualifiedName": name,
             "Type": kind, "Description": description, "UnitPrice": price, "Active": active,
-            "Taxable": False, "IncomeAccountRef": {"value": "79", "name": "Sales of Product Income"},
+            "Taxable": False, "IncomeAccountRef": {"value": "79", "name": "Services"},
             "MetaData": {"CreateTime": SEED_TIME, "LastUpdatedTime": SEED_TIME}}
 
 
@@ -193,8 +183,9 @@ def load_seed(store: Store) -> None:
 
 
 # Generated benchmark contacts: single-token names none of the seeded people use.
-FIRST = ("Avery", "Blake", "Casey", "Dana", "Elliot", "Finley", "Harper", "Hayden", "Jamie", "Kai",
-         "Logan", "Morgan", "Parker", "Quinn", "Reese", "Riley", "Rowan", "Sage", "Skyler", "Taylor",
+FIRST = ("Avery", "Blake", "Casey", "Dana", "Elliot", "Finley", "Harper", "Hayden", "Jamie",
+         "Kai", "Logan", "Morgan", "Parker", "Quinn", "Reese", "Riley", "Rowan", "Sage", "Skyler",
+         "Taylor",
          "Alexis", "Bailey", "Cameron", "Drew", "Emerson", "Frankie", "Jessie", "Kendall", "Lane",
          "Micah", "Nico", "Oakley", "Peyton", "Remy", "Sawyer", "Tatum", "Val", "Winter", "Zion",
          "Arden")

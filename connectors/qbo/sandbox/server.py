@@ -85,7 +85,7 @@ def fault_reply(fault: ApiFault) -> SandboxResponse:
 
 
 def throttle_body() -> dict[str, Any]:
-    """The JSON body of a 429 throttle answer."""
+    """Return the JSON body of a 429 throttle answer."""
     return {"Fault": {"Error": [{"Message": "message=ThrottleExceeded; errorCode=003001; "
                                  "statusCode=429", "Detail": "The request limit was reached.",
                                  "code": "3001"}], "type": "SERVICE"}}
@@ -93,7 +93,8 @@ def throttle_body() -> dict[str, Any]:
 
 THROTTLE_XML = (
     b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    b'<IntuitResponse xmlns="http://schema.intuit.com/finance/v3" time="2024-03-04T09:30:00.000-07:00">'
+    b'<IntuitResponse xmlns="http://schema.intuit.com/finance/v3" '
+    b'time="2024-03-04T09:30:00.000-07:00">'
     b'<Fault type="SERVICE"><Error code="3001"><Message>message=ThrottleExceeded; '
     b"errorCode=003001; statusCode=429</Message><Detail>The request limit was reached.</Detail>"
     b"</Error></Fault></IntuitResponse>"
@@ -118,7 +119,7 @@ def _parse_body(request: SandboxRequest) -> Any:
         return json.loads(request.body.decode("utf-8") or "null", parse_float=Decimal)
     except ValueError as exc:
         raise ApiFault("2010", "Request has invalid or unsupported property",
-                       f"The request body is not valid JSON: {exc.msg}") from exc
+                       "The request body is not valid JSON") from exc
 
 
 class QboSandbox(DemoSandbox):
@@ -129,16 +130,36 @@ class QboSandbox(DemoSandbox):
         self.server = SandboxServer("qbo", host, port)
         self.issuer = TokenIssuer(CLIENT_ID, CLIENT_SECRET, access_ttl=ACCESS_TTL)
         self.realm_id = realm_id
+        self._seed, self._contacts, self._prefix = seed, contacts, prefix
         self.store = Store()
-        if seed:
-            load_seed(self.store)
-        load_generated(self.store, contacts, prefix)
         self.refresh_token = ""
         self.replays: dict[str, SandboxResponse] = {}
         self._stale_pending = 0
         self._fail_after_write = 0
         self._query_cache: dict[str, tuple[tuple[Any, ...], list[Record]]] = {}
+        self._load()
         self._routes()
+
+    def _load(self) -> None:
+        self.store = Store()
+        if self._seed:
+            load_seed(self.store)
+        load_generated(self.store, self._contacts, self._prefix)
+
+    def reset(self) -> None:
+        """Reload the data and forget faults, replays and the request log (keeps serving).
+
+        A fresh refresh token is minted, so ``connector_settings()`` connects again.
+        """
+        with self.server.lock:
+            self._load()
+            self.replays.clear()
+            self._query_cache.clear()
+            self._stale_pending = self._fail_after_write = 0
+            self.server.faults.clear()
+            self.server.log.clear()
+            self.server.expired_tokens_pending = 0
+            self.refresh_token = self.issuer.new_refresh_token()
 
     # -- DemoSandbox ----------------------------------------------------------------------
 
@@ -222,10 +243,13 @@ class QboSandbox(DemoSandbox):
         with self.server.lock:
             if entity in NAME_LISTS:
                 holder = self.store.name_holder(display_name)
-                found = self.store.tables[entity].get(holder[1]) if holder and holder[0] == entity else None
+                if holder is None or holder[0] != entity:
+                    return []
+                found = self.store.tables[entity].get(holder[1])
                 return [found] if found else []
             key = name_key(display_name)
-            return [dict(r) for r in self.store.table(entity) if name_key(str(r.get("Name"))) == key]
+            table = self.store.table(entity)
+            return [dict(r) for r in table if name_key(str(r.get("Name"))) == key]
 
     def count(self, entity: str) -> int:
         """Return how many records an entity holds."""
@@ -454,7 +478,8 @@ class QboSandbox(DemoSandbox):
             raise ApiFault("2020", "Required param missing",
                            "Required parameter Id is missing in the request")
         if operation not in ("create", "update"):
-            raise ApiFault("500", "Unsupported Operation", f"Operation {operation} is not supported")
+            raise ApiFault("500", "Unsupported Operation",
+                           f"Operation {operation} is not supported")
         return {entity: self.save(entity, body)}
 
     def save(self, entity: str, body: Any) -> Record:

@@ -147,8 +147,10 @@ class Table:
         yield from tail
 
     def touched(self) -> Iterator[Record]:
-        """Yield the records that may have changed since seeding (generated rows never change
-        unless written, and then they live in ``overrides``)."""
+        """Yield the records that may have changed since seeding.
+
+        Generated rows change only when written, and then they live in ``overrides``.
+        """
         yield from self.head.values()
         yield from self.overrides.values()
         yield from self.tail.values()

@@ -106,32 +106,57 @@ class XeroSandbox(DemoSandbox):
         access_ttl: float = 1800.0,
     ) -> None:
         self.server = SandboxServer("xero", port=port)
-        self.issuer = TokenIssuer(CLIENT_ID, CLIENT_SECRET, access_ttl)
-        self.clock = clock
-        self.org = XeroOrg(clock)
+        self.clock = clock  # tests may swap it (Idempotency-Key expiry); reset() restores it
+        self._start_clock = clock
+        self.access_ttl = access_ttl
         self.tenant_id = seeds.DEMO_TENANT_ID
-        self.tenants: list[dict[str, Any]] = [{
+        self.enforce_minute_limit = False
+        self._seed = seed
+        self._generated = contacts
+        self._limits_lock = threading.Lock()
+        self.issuer = TokenIssuer(CLIENT_ID, CLIENT_SECRET, access_ttl)
+        self.org = XeroOrg(self._now)
+        self.tenants: list[dict[str, Any]] = []
+        self.idempotency: dict[str, tuple[str, float, SandboxResponse]] = {}
+        self._window: tuple[int, int] = (0, 0)
+        self._day: tuple[int, int] = (0, 0)
+        self._load()
+        self._register()
+
+    def _now(self) -> float:
+        return self.clock()
+
+    def _load(self) -> None:
+        self.org = XeroOrg(self._now)
+        self.tenants = [{
             "id": seeds.DEMO_CONNECTION_ID, "authEventId": "6f0b3b4c-0d47-4a0e-9d4f-1b2f7d0b1c22",
             "tenantId": seeds.DEMO_TENANT_ID, "tenantType": "ORGANISATION",
             "tenantName": seeds.DEMO_TENANT_NAME, "createdDateUtc": "2024-06-30T22:10:00.0000000",
             "updatedDateUtc": "2025-05-01T03:00:00.0000000",
         }]
-        self.idempotency: dict[str, tuple[str, float, SandboxResponse]] = {}
-        self.enforce_minute_limit = False
-        self._window: tuple[int, int] = (0, 0)
-        self._day: tuple[int, int] = (0, 0)
-        self._limits_lock = threading.Lock()
-        if seed:
+        if self._seed:
             for record, updated in seeds.seed_contacts():
                 self.org.add_contact(record, updated)
             for item in seeds.ITEMS:
                 self.org.items[item["ItemID"]] = {**item, "IsSold": True, "IsPurchased": True,
                                                   "UpdatedDateUTC": "/Date(1735689600000+0000)/"}
-        if contacts:
+        if self._generated:
             taken = [r["Name"] for r in self.org.contacts.values()]
-            for record, updated in seeds.generated_contacts(contacts, taken=taken):
+            for record, updated in seeds.generated_contacts(self._generated, taken=taken):
                 self.org.add_contact(record, updated)
-        self._register()
+
+    def reset(self) -> None:
+        """Go back to the starting data: faults, request log, tokens and idempotency forgotten."""
+        with self.server.lock:
+            self.server.faults.clear()
+            self.server.log.clear()
+            self.server.expired_tokens_pending = 0
+            self.issuer = TokenIssuer(CLIENT_ID, CLIENT_SECRET, self.access_ttl)
+            self.idempotency.clear()
+            self.enforce_minute_limit = False
+            self.clock = self._start_clock
+            self._window = self._day = (0, 0)
+            self._load()
 
     # --------------------------------------------------------------------- DemoSandbox
 
@@ -251,7 +276,7 @@ class XeroSandbox(DemoSandbox):
 
     def _register(self) -> None:
         route = self.server.route
-        route("POST", r"/connect/token", self.issuer.handle)
+        route("POST", r"/connect/token", lambda request: self.issuer.handle(request))
         route("GET", r"/identity/connect/authorize", self._authorize)
         route("GET", r"/connections", self._authed(self._connections, tenant=False))
         contacts = API + r"/Contacts"

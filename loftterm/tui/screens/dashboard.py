@@ -35,7 +35,7 @@ class DashboardScreen(LofttermScreen):
         """Summary line and one panel per connector."""
         yield Header()
         yield Static(id="dashboard-summary")
-        yield VerticalScroll(id="panels")
+        yield VerticalScroll(id="panels", can_focus=False)
         yield Footer()
 
     def reload(self) -> None:
@@ -59,7 +59,7 @@ class DashboardScreen(LofttermScreen):
         self.call_after_refresh(self.show_countdowns)
 
     def _focus_first(self) -> None:
-        if self.focused is None:
+        if not isinstance(self.focused, ConnectorPanel):
             panels = list(self.query(ConnectorPanel))
             if panels:
                 panels[0].focus()

@@ -195,7 +195,10 @@ class ProfileScreen(LofttermScreen):
 
     @on(Input.Submitted, "#relink-query")
     def _query_submitted(self) -> None:
-        self.query_one("#relink-results", OptionList).focus()
+        results = self.query_one("#relink-results", OptionList)
+        results.focus()
+        if results.highlighted is None and results.option_count:
+            results.highlighted = 0
 
     @work(thread=True, exclusive=True, group="relink-search", exit_on_error=False)
     def _search(self, panel: RelinkPanel, query: str) -> None:

@@ -57,9 +57,10 @@ def pending_markup(pending: PendingCounter) -> str:
 class PhaseRow(Horizontal):
     """One sync phase: its name, a bar and the live count."""
 
-    def __init__(self, phase: str) -> None:
+    def __init__(self, progress: PhaseProgress) -> None:
         super().__init__(classes="phase-row")
-        self.phase = phase
+        self.phase = progress.phase
+        self.latest = progress
 
     def compose(self) -> ComposeResult:
         """Name, bar, count."""
@@ -67,9 +68,17 @@ class PhaseRow(Horizontal):
         yield ProgressBar(show_eta=False, show_percentage=False, classes="phase-bar")
         yield Label("", classes="phase-count")
 
+    def on_mount(self) -> None:
+        """Show the latest event received before the row was ready."""
+        self.show(self.latest)
+
     def show(self, progress: PhaseProgress) -> None:
         """Update the bar and the count from the latest event."""
-        bar = self.query_one(ProgressBar)
+        self.latest = progress
+        bars = self.query(ProgressBar)
+        if not bars:
+            return
+        bar = bars.first()
         bar.update(total=progress.total, progress=progress.done)
         total = "?" if progress.total is None else str(progress.total)
         self.query_one(".phase-count", Label).update(
@@ -118,9 +127,7 @@ class ConnectorPanel(Vertical, can_focus=True):
         for phase in progress.ordered():
             row = rows.get(phase.phase)
             if row is None:
-                row = PhaseRow(phase.phase)
-                box.mount(row)
-                row.call_after_refresh(row.show, phase)
+                box.mount(PhaseRow(phase))
             else:
                 row.show(phase)
 

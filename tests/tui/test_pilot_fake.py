@@ -1,0 +1,272 @@
+"""Pilot tests driving the TUI over the in-memory FakeConsole at 80x24."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from textual.message import Message
+
+from loftterm.errors import RemoteError
+from loftterm.models import LinkState
+from loftterm.tui.messages import ActionDone, SyncFinished, SyncProgress, SyncStarted
+from loftterm.tui.screens.links import LinksScreen
+from loftterm.tui.screens.profile import ProfileScreen
+from loftterm.tui.screens.review import ReviewScreen
+from loftterm.tui.screens.warnings import WarningList
+from loftterm.tui.widgets.connector_panel import PhaseRow
+from loftterm.tui.widgets.link_field import LinkField
+from loftterm.tui.widgets.linklist import LinkList
+from loftterm.tui.widgets.relink import RelinkPanel
+
+from .fakes import FakeConsole
+from .helpers import frozen_app, record_notifications, settle
+
+SIZE = (80, 24)
+
+
+@pytest.mark.asyncio
+async def test_full_sync_from_dashboard_posts_progress_and_finishes() -> None:
+    fake = FakeConsole()
+    seen: list[Message] = []
+    app = frozen_app(fake)
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+        await pilot.press("S")
+        await settle(pilot)
+        assert ("sync", "") in fake.calls
+        assert any(isinstance(m, SyncStarted) for m in seen)
+        phases = {(m.event.connector, m.event.phase) for m in seen if isinstance(m, SyncProgress)}
+        assert ("xero", "pull") in phases and ("sortscape", "diagnose") in phases
+        finished = [m for m in seen if isinstance(m, SyncFinished)]
+        assert len(finished) == 1 and finished[0].report is not None and finished[0].report.ok
+        assert app.sync_running == ""
+
+
+@pytest.mark.asyncio
+async def test_sync_shows_live_phases_stays_responsive_and_cancels() -> None:
+    fake = FakeConsole()
+    fake.pause_after = 3
+    fake.resume = threading.Event()
+    seen: list[Message] = []
+    app = frozen_app(fake)
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+        await pilot.press("s")  # the focused panel: xero
+        while not fake.paused.is_set():
+            await pilot.pause(0.01)
+        await pilot.pause()
+        rows = list(app.dashboard.query(PhaseRow))
+        assert [r.phase for r in rows] == ["pull"]
+        await pilot.press("2")  # the UI still answers during the sync
+        assert isinstance(app.screen, LinksScreen)
+        await pilot.press("1", "c")
+        fake.resume.set()
+        await settle(pilot)
+        finished = [m for m in seen if isinstance(m, SyncFinished)]
+        assert finished and finished[0].cancelled and finished[0].connector == "xero"
+        assert not list(app.dashboard.query(PhaseRow))
+
+
+@pytest.mark.asyncio
+async def test_sync_error_becomes_a_notification() -> None:
+    fake = FakeConsole()
+    fake.sync_error = RemoteError("xero: GET /Contacts answered 503", title="Remote failure")
+    app = frozen_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        notes = record_notifications(app)
+        await pilot.press("S")
+        await settle(pilot)
+        assert ("Remote failure", "xero: GET /Contacts answered 503", "error") in notes
+        assert app.is_running and app.sync_running == ""
+
+
+async def _open_profile(pilot: object, name: str) -> ProfileScreen:
+    from textual.pilot import Pilot
+
+    assert isinstance(pilot, Pilot)
+    await pilot.press("2")
+    await settle(pilot)
+    await pilot.press("slash", *name, "enter", "enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ProfileScreen)
+    return screen
+
+
+@pytest.mark.asyncio
+async def test_unlink_a_missing_link() -> None:
+    fake = FakeConsole()
+    app = frozen_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_profile(pilot, "ann chu")
+        assert isinstance(screen.focused, LinkField)
+        assert screen.focused.row.state == LinkState.MISSING
+        await pilot.press("u")
+        await settle(pilot)
+        assert ("unlink", "P-004", "xero", "contact") in fake.calls
+        field = screen.query_one(LinkField)
+        assert field.row.state == LinkState.BLANK
+        # the Links list shows the change without a reload
+        await pilot.press("escape")
+        links = app.links.query_one(LinkList)
+        assert links.highlighted is not None and links.highlighted.state == LinkState.BLANK
+
+
+@pytest.mark.asyncio
+async def test_relink_through_search() -> None:
+    fake = FakeConsole()
+    seen: list[Message] = []
+    app = frozen_app(fake)
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+        screen = await _open_profile(pilot, "bob stone")
+        await pilot.press("slash")
+        await settle(pilot)
+        panel = screen.query_one(RelinkPanel)
+        assert panel.display and panel.candidates[0].remote.remote_id == "X-5"
+        await pilot.press("enter")  # from the query to the results
+        await pilot.press("enter")  # pick the first
+        await settle(pilot)
+        assert ("link", "P-005", "xero", "X-5", "contact") in fake.calls
+        assert any(isinstance(m, ActionDone) and m.ok for m in seen)
+        assert screen.query_one(LinkField).row.state == LinkState.LINKED
+        assert not panel.display
+
+
+@pytest.mark.asyncio
+async def test_search_with_several_candidates_says_what_to_do_in_xero() -> None:
+    app = frozen_app(FakeConsole())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_profile(pilot, "cara")
+        await pilot.press("slash", *"@diaz.net")
+        await pilot.press("ctrl+a")
+        await pilot.press("ctrl+k", *"cara@diaz.net")
+        await settle(pilot)
+        panel = screen.query_one(RelinkPanel)
+        assert [c.remote.remote_id for c in panel.candidates][:2] == ["X-6", "X-6B"]
+        warning = panel.query_one("#relink-warning")
+        assert warning.display
+        text = str(warning.render())
+        assert "Archived" in text and "merge" in text
+
+
+@pytest.mark.asyncio
+async def test_disable_sync_for_a_profile() -> None:
+    fake = FakeConsole()
+    app = frozen_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_profile(pilot, "tom baker")
+        focused = screen.focused
+        assert isinstance(focused, LinkField) and focused.row.connector == "xero"
+        await pilot.press("d")
+        await settle(pilot)
+        assert ("set_sync_enabled", "P-001", "xero", False) in fake.calls
+        assert "xero" in fake.profiles["P-001"].sync_disabled
+
+
+@pytest.mark.asyncio
+async def test_accept_a_review_taking_a_field_from_the_left() -> None:
+    fake = FakeConsole()
+    app = frozen_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("5")
+        assert isinstance(app.screen, ReviewScreen)
+        await pilot.press("down", "down", "down", "left")  # company: take the remote value
+        await pilot.press("a")
+        await settle(pilot)
+        assert ("decide_proposal", "PR-1", True, {"company": "left"}) in fake.calls
+        assert not isinstance(app.screen, ReviewScreen)
+
+
+@pytest.mark.asyncio
+async def test_reject_a_review() -> None:
+    fake = FakeConsole()
+    app = frozen_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("5", "x")
+        await settle(pilot)
+        assert ("decide_proposal", "PR-1", False, {}) in fake.calls
+
+
+@pytest.mark.asyncio
+async def test_open_a_warning_and_a_review_from_the_warnings() -> None:
+    app = frozen_app(FakeConsole())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        entries = app.screen.query_one(WarningList).visible_rows
+        assert entries[0].kind == "review" and entries[1].kind == "duplicate"
+        await pilot.press("enter")
+        assert isinstance(app.screen, ReviewScreen)
+        await pilot.press("escape", "down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ProfileScreen) and app.screen.profile_id == "P-006"
+
+
+@pytest.mark.asyncio
+async def test_filter_the_links_by_state_and_text() -> None:
+    app = frozen_app(FakeConsole())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        links = app.links.query_one(LinkList)
+        assert links.match_count == 12
+        await pilot.press("t")
+        assert {r.state for r in links.visible_rows} == {LinkState.LINKED}
+        await pilot.press("t", "t")
+        assert [r.name for r in links.visible_rows] == ["Ann Chu"]
+        await pilot.press("escape", "slash", *"tom")
+        assert {r.name for r in links.visible_rows} == {"Tom Baker"}
+        await pilot.press("enter", "c", "c")  # connector filter: qbo
+        assert [r.role for r in links.visible_rows] == ["vendor", "customer"]
+
+
+@pytest.mark.asyncio
+async def test_keymap_remaps_a_binding_and_reports_unknown_ids() -> None:
+    fake = FakeConsole()
+    app = frozen_app(fake, keymap={"sync.all": "y", "nope.nothing": "z"})
+    notes = record_notifications(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("y")
+        await settle(pilot)
+        assert ("sync", "") in fake.calls
+        assert any("nope.nothing" in message for _, message, _ in notes)
+
+
+@pytest.mark.asyncio
+async def test_command_palette_runs_a_namespaced_command() -> None:
+    fake = FakeConsole()
+    app = frozen_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p", *"sync: qbo")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert ("sync", "qbo") in fake.calls
+
+
+@pytest.mark.asyncio
+async def test_auto_sync_counts_down_and_runs() -> None:
+    fake = FakeConsole()
+    now = [0.0]
+    from loftterm.tui import make_app
+
+    app = make_app(fake, every_minutes=1, clock=lambda: now[0])
+    async with app.run_test(size=SIZE) as pilot:
+        app.tick()
+        assert "auto-sync in 01:00" in str(app.dashboard.query_one("#last-sync").render())
+        now[0] = 61.0
+        app.tick()
+        await settle(pilot)
+        assert ("sync", "") in fake.calls
+
+
+@pytest.mark.asyncio
+async def test_help_lists_every_binding_with_its_id() -> None:
+    app = frozen_app(FakeConsole(), keymap={"sync.all": "y"})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        from loftterm.tui.screens.help import HelpList
+
+        rows = app.screen.query_one(HelpList).visible_rows
+        ids = {r.id: r.keys for r in rows}
+        assert ids["sync.all"] == "y"
+        assert {"links.filter", "link.unlink", "review.take_left", "sync.cancel"} <= set(ids)
