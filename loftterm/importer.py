@@ -300,7 +300,14 @@ class _YamlRecords:
                label: str | None = None) -> None:
         label = label or column
         row.lines[column] = line
-        value = self._scalar(node) if isinstance(node, yaml.ScalarNode) else node
+        value: Any = node
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                value = self.constructor.construct_object(node, deep=True)
+            except Exception as exc:  # a bad tag or tagged value (!!float x, !custom)
+                problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+                row.problem(label, f"unreadable value: {problem}", line)
+                return
         if value is None:
             row.values[column] = ""
         elif isinstance(value, str):
@@ -317,6 +324,7 @@ class _YamlRecords:
             if row is None:
                 raise ImportFileError(f"{self.source}:{line}: {problem}") from None
             row.problem("profile", problem, line)
+            row.broken = True
             return False
         return True
 

@@ -19,7 +19,7 @@ import pluggy
 from loftterm.book import Book
 from loftterm.book.book import now_iso
 from loftterm.connector import SyncEvent, TokenStoreProtocol
-from loftterm.engine import archiving
+from loftterm.engine import archiving, fieldsync
 from loftterm.engine.balances import apply_balances
 from loftterm.engine.context import build_context, close_context
 from loftterm.engine.diagnose import diagnose_phase
@@ -160,6 +160,8 @@ def run_phases(rs: RunState, options: SyncOptions) -> None:
     for role in rs.info.roles:
         ambiguous = link_phase(rs, role)
         import_phase(rs, role, ambiguous)
+    if rs.info.kind == "field":
+        fieldsync.field_phase(rs)
     push_new_phase(rs, options.extra_create_ids)
     push_changes_phase(rs)
     archiving.archive_phase(rs)
