@@ -19,6 +19,7 @@ from loftterm.api import (
     DocumentLine,
     DocumentRequest,
     PullRequest,
+    RemoteError,
     RemoteItem,
     Tenant,
 )
@@ -54,7 +55,7 @@ def test_push_items_creates_and_updates(sandbox: XeroSandbox, make_ctx: MakeCtx)
 
 def test_push_items_refused_item_stops_with_its_code(make_ctx: MakeCtx) -> None:
     ctx, _ = make_ctx()
-    with pytest.raises(Exception, match="X" * 31):
+    with pytest.raises(RemoteError, match="X" * 31):
         plugin.loftterm_connector_push_items(ctx, [RemoteItem("", "X" * 31, "Too long code")])
 
 

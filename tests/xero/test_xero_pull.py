@@ -93,7 +93,7 @@ def test_a_repeating_page_stops_with_a_protocol_error(sandbox: XeroSandbox,
     body = envelope([sandbox.contacts[seeds.HARBOUR_REALTY_ID]] * 5,
                     {"page": 1, "pageSize": 5, "pageCount": 6, "itemCount": 30})
     sandbox.server.faults.status(200, r"/Contacts$", 1, body)
-    with pytest.raises(ProtocolError, match="page 2.*repeats"):
+    with pytest.raises(ProtocolError, match=r"page 2.*repeats"):
         next(pages)
 
 

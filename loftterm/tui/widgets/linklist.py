@@ -45,7 +45,7 @@ class LinkList(RowList[LinkRow]):
 
     _COLUMNS: ClassVar[list[Column[LinkRow]]] = [
         Column("Profile", 0, lambda r: r.name),
-        Column("Kind", 5, lambda r: r.kind[:5]),
+        Column("Kind", 8, lambda r: "org" if r.kind == "organization" else r.kind[:8]),
         Column("Connector", 9, lambda r: r.connector),
         Column("Role", 8, lambda r: r.role),
         Column("State", 9, lambda r: str(r.state), _state_class),
