@@ -15,7 +15,8 @@ import pluggy
 from loftterm.book import Book
 from loftterm.book.lock import BookLock
 from loftterm.config import Config, ConnectorConfig
-from loftterm.connector import SyncEvent, Tenant
+from loftterm.connector import ConnectorInfo, SyncEvent, Tenant
+from loftterm.engine import review
 from loftterm.engine.actions import (
     manual_link,
     profile_rules,
@@ -25,10 +26,12 @@ from loftterm.engine.actions import (
     search_mirror,
 )
 from loftterm.engine.context import build_context, close_context
+from loftterm.engine.materials import LedgerAccess
 from loftterm.engine.pending import pending_counter
+from loftterm.engine.planner import paid_through_organization
 from loftterm.engine.states import link_row, link_rows, open_duplicates
 from loftterm.engine.sync import SyncOptions, run_connector
-from loftterm.errors import UsageError
+from loftterm.errors import RemoteError, UsageError
 from loftterm.http.tokens import TokenFile
 from loftterm.models import LinkState
 from loftterm.models import Warning as BookWarning
@@ -325,8 +328,109 @@ class BookConsole(Console):
     def decide_proposal(
         self, proposal_id: str, accept: bool, take: dict[str, str] | None = None
     ) -> Proposal:
-        """Accept or reject a review (implemented with the SortScape rules)."""
-        raise UsageError("there are no link-to-existing-contact reviews in this book")
+        """Accept (link and update both sides with the chosen values) or reject (remember) a review.
+
+        Accepting links the pair, sets the chosen values on the profile and runs the sync of the
+        proposal's connector and of the profile's ledger connectors (config order) under the same
+        write lock, so the values reach both sides now (``engine/review``).  When that sync fails
+        the link and values are kept and the next sync pushes them; the error is raised.
+        """
+        report: SyncReport | None = None
+        with self.writing("review") as book:
+            stored = book.proposals.get(proposal_id)
+            if stored is None or not accept:
+                decided = review.reject_proposal(book, proposal_id)
+            else:
+                info = self.hooks(self._connector(str(stored.get("connector"))).name).info
+                decided, affected = review.accept_proposal(
+                    book, info, self._ledger_infos(), proposal_id, take or {}
+                )
+                names = [n for n in self._sync_order() if n in affected]
+                report = self._sync_in(
+                    book, names, SyncOptions(sleep=self.sleep, ledgers=self._ledgers())
+                )
+            proposal = proposal_from_dict(decided)
+        if report is not None and not report.ok:
+            errors = "; ".join(f"{n}: {e}" for n, e in report.errors.items())
+            raise RemoteError(
+                f"linked {proposal.profile_id} to {proposal.remote_id} and saved the chosen "
+                f"values, but pushing them failed ({errors}); the next sync pushes them"
+            )
+        return proposal
+
+    def push_profile(self, profile_id: str, connector: str) -> LinkRow:
+        """Create a profile's contact in a ledger now (SortScape's "Create contact in Xero").
+
+        Contacts that came from (or are only linked to) a field-service app are never created in
+        a ledger by a sync; this runs the ledger's sync with the profile added to the creates.
+        """
+        conn = self._connector(connector)
+        info = self.hooks(connector).info
+        if info.kind != "ledger":
+            raise UsageError(f"{connector} is not a ledger: push creates ledger contacts only")
+        role = self._role(connector, "")
+        with self.writing("push") as book:
+            profile = book.profile(profile_id)
+            if profile.archived:
+                raise UsageError(f"{profile_id} {profile.name} is archived")
+            if not profile.sync_enabled(connector):
+                raise UsageError(f"sync to {connector} is off for {profile_id}; enable it first")
+            org = paid_through_organization(book, profile)
+            if org is not None:
+                raise UsageError(
+                    f"{profile.name} is paid to {org.name}: push the organization ({org.id})"
+                )
+            held = [r for r in info.roles if book.link_of(profile_id, connector, r) is not None]
+            if held:
+                link = book.link_of(profile_id, connector, held[0])
+                raise UsageError(
+                    f"{profile_id} is already linked to {info.title} {held[0]} "
+                    f"{link.remote_id if link else ''}"
+                )
+            result = run_connector(
+                book,
+                self.pm,
+                connector,
+                conn.settings,
+                self.tokens.for_connector(connector),
+                SyncOptions(
+                    sleep=self.sleep,
+                    extra_create_ids=frozenset({profile_id}),
+                    ledgers=self._ledgers(),
+                ),
+            )
+        if result.error is not None:
+            raise result.error
+        row = self._row(profile_id, connector, role)
+        if row.state != LinkState.LINKED:
+            why = next(
+                (o.reason for o in result.outcomes if o.profile_id == profile_id and o.reason),
+                row.explanation,
+            )
+            raise RemoteError(f"{profile_id} was not created in {info.title}: {why}")
+        return row
+
+    def _sync_order(self) -> list[str]:
+        """Every enabled connector, ledgers first (field-service runs read the ledgers' mirror)."""
+        names = self.connectors()
+        return sorted(names, key=lambda name: self.hooks(name).info.kind == "field")
+
+    def _ledger_infos(self) -> dict[str, ConnectorInfo]:
+        """The enabled ledger connectors' infos, by name, in config order."""
+        infos = {name: self.hooks(name).info for name in self.connectors()}
+        return {name: info for name, info in infos.items() if info.kind == "ledger"}
+
+    def _ledgers(self) -> list[LedgerAccess]:
+        """What a field-service run needs to read the enabled ledgers (their products)."""
+        return [
+            LedgerAccess(
+                name,
+                self.hooks(name),
+                self._connector(name).settings,
+                self.tokens.for_connector(name),
+            )
+            for name in self._ledger_infos()
+        ]
 
     def _row(self, profile_id: str, connector: str, role: str) -> LinkRow:
         book = self.book()
@@ -346,8 +450,9 @@ class BookConsole(Console):
         full_pull: bool = False,
         repoint: bool = False,
     ) -> SyncReport:
-        """Run the sync pipeline for one connector, or every enabled one in config order."""
-        names = [self._connector(connector).name] if connector else self.connectors()
+        """Run the sync pipeline for one connector, or every enabled one (ledgers first, then
+        field-service connectors, each in config order)."""
+        names = [self._connector(connector).name] if connector else self._sync_order()
         if not names:
             raise UsageError("no connector is enabled in the config")
         options = SyncOptions(
@@ -357,6 +462,7 @@ class BookConsole(Console):
             on_event=on_event or (lambda event: None),
             cancel=cancel,
             sleep=self.sleep,
+            ledgers=self._ledgers(),
         )
         if dry_run:
             return self._sync_in(Book.open(self.config.book), names, options)

@@ -278,23 +278,26 @@ class _YamlRecords:
 
     def _items(self, node: yaml.MappingNode, row: _Row,
                prefix: str) -> list[tuple[str, yaml.Node, int]]:
-        """Return the mapping's (key, value node, line), reporting bad and repeated keys."""
+        """Return the mapping's (key, value node, line), reporting bad and repeated keys.
+
+        Keys merged in with ``<<`` may be overridden by explicit keys, as in PyYAML.
+        """
+        explicit = {id(key) for key, _ in node.value if key.tag != "tag:yaml.org,2002:merge"}
         if not self._flatten(node, row.line, row):
             return []
-        items: list[tuple[str, yaml.Node, int]] = []
-        first: dict[str, int] = {}
+        items: dict[str, tuple[yaml.Node, int, bool]] = {}
         for key_node, value in node.value:
             line = key_node.start_mark.line + 1
             key = self._scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else key_node
+            is_explicit = id(key_node) in explicit
             if not isinstance(key, str):
                 row.problem(prefix.rstrip(".") or "profile",
                             f"keys must be names, found {self._kind(key_node)}", line)
-            elif key in first:
-                row.problem(prefix + key, f"repeated key (first at line {first[key]})", line)
+            elif key in items and is_explicit and items[key][2]:
+                row.problem(prefix + key, f"repeated key (first at line {items[key][1]})", line)
             else:
-                first[key] = line
-                items.append((key, value, line))
-        return items
+                items[key] = (value, line, is_explicit)
+        return [(key, value, line) for key, (value, line, _) in items.items()]
 
     def _value(self, row: _Row, column: str, node: yaml.Node, line: int,
                label: str | None = None) -> None:

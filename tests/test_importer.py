@@ -212,6 +212,26 @@ def test_yaml_every_bad_row_is_reported_with_key_lines(write: Any) -> None:
     ]
 
 
+def test_yaml_merges_tags_and_broken_records(write: Any) -> None:
+    text = """
+        - &base {id: m, name: Merged, kind: organization}
+        - <<: *base
+          id: n
+        - id: !!float x
+          name: Tagged
+        - <<: 5
+        """
+    assert refused(write("t.yaml", text)) == [
+        "t.yaml: 2 bad rows; nothing imported",
+        "t.yaml:4: id: unreadable value: could not convert string to float: 'x'",
+        "t.yaml:6: profile: bad merge (<<): expected a mapping or list of mappings for merging, "
+        "but found scalar",
+    ]
+    merged = parse_profiles(write("ok.yaml", text.split("        - id: !!float")[0]))
+    assert [(p.id, p.name, p.kind) for p in merged] == [
+        ("m", "Merged", "organization"), ("n", "Merged", "organization")]
+
+
 def test_problems_without_raising(write: Any) -> None:
     profiles, problems = check_profiles(write("p.csv", "id,name\na,A\n,B\n"))
     assert [p.id for p in profiles] == ["a", ""]

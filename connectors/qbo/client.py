@@ -161,7 +161,7 @@ class QboClient:
             raise AuthError(f"{where}: HTTP {status}, QBO refused the credentials{detail}; "
                             f"run `loftterm connect {self.name}` to reconnect")
         if status == 429 or (fault is not None and fault.throttled) or (
-            fault is None and looks_throttled(text)
+            data is None and looks_throttled(text)
         ):
             raise RateLimitError(f"{where}: QBO throttled the requests (ThrottleExceeded 3001) "
                                  "even after waiting; the run stopped and resumes on the next sync")

@@ -51,11 +51,14 @@ def strip_prefix(role: str, display: str, prefix: str) -> str:
     return display
 
 
+_EMPTY = Address()
+
+
 def address_from_qbo(raw: Any) -> Address:
     """Map a QBO ``BillAddr`` / ``ShipAddr`` / ``PrimaryAddr`` to an address."""
-    if not isinstance(raw, Mapping):
-        return Address()
-    return Address(**{ours: str(raw.get(theirs) or "") for ours, theirs in _ADDRESS_KEYS})
+    if not isinstance(raw, dict):
+        return _EMPTY
+    return Address(*(str(raw.get(theirs) or "") for _, theirs in _ADDRESS_KEYS))
 
 
 def address_to_qbo(address: Address) -> dict[str, str]:
@@ -71,7 +74,7 @@ def external_key(raw: str) -> str:
 
 def _text(obj: Mapping[str, Any], key: str, sub: str) -> str:
     node = obj.get(key)
-    return str(node.get(sub) or "") if isinstance(node, Mapping) else ""
+    return str(node.get(sub) or "") if isinstance(node, dict) else ""
 
 
 def contact_from_qbo(entity: str, obj: Mapping[str, Any], prefix: str) -> RemoteContact:

@@ -64,10 +64,21 @@ def loftterm_connector_display_name(ctx: ConnectorContext, role: str, name: str)
     return display_name(role, name, prefix)
 
 
-def _note_company(ctx: ConnectorContext, client: QboClient) -> str:
-    if "tenant_name" not in ctx.state:
-        ctx.state["tenant_name"] = str(client.company_info().get("CompanyName") or "")
-    return str(ctx.state["tenant_name"])
+def _note_company(ctx: ConnectorContext, client: QboClient, fresh: bool = False) -> str:
+    """Put the company name in ``ctx.state``; kept beside the tokens so a run needs no call."""
+    realm = client.settings.realm_id
+    if not fresh and "tenant_name" in ctx.state:
+        return str(ctx.state["tenant_name"])
+    stored = ctx.tokens.load()
+    if not fresh and stored.get("tenant_id") == realm and stored.get("tenant_name"):
+        name = str(stored["tenant_name"])
+    else:
+        name = str(client.company_info().get("CompanyName") or "")
+        stored = ctx.tokens.load()  # the call may have refreshed (and saved) the tokens
+        if stored.get("access_token") or stored.get("refresh_token"):
+            ctx.tokens.save({**stored, "tenant_id": realm, "tenant_name": name})
+    ctx.state["tenant_name"] = name
+    return name
 
 
 @hookimpl
@@ -127,7 +138,8 @@ def loftterm_connector_post_documents(
 def loftterm_connector_tenants(ctx: ConnectorContext) -> list[Tenant]:
     """Return the configured realm with its company name."""
     client = client_for(ctx)
-    return [Tenant(id=client.settings.realm_id, name=_note_company(ctx, client), kind="realm")]
+    name = _note_company(ctx, client, fresh=True)
+    return [Tenant(id=client.settings.realm_id, name=name, kind="realm")]
 
 
 @hookimpl

@@ -135,25 +135,35 @@ def retry_stale(client: QboClient, write: Write) -> None:
     send_one(client, write)
 
 
-def name_holder(client: QboClient, name: str, own_id: str = "") -> str:
-    """Return who holds a DisplayName, e.g. ``an employee (Id 40)``, with one batch of queries."""
+@dataclass(frozen=True)
+class Holder:
+    """Who holds a DisplayName: a description for the reason, and the record when found."""
+
+    description: str
+    entity: str = ""
+    row: dict[str, Any] | None = None
+
+
+def name_holder(client: QboClient, name: str, own_id: str = "") -> Holder:
+    """Find who holds a DisplayName (``an employee (Id 40)``) with one batch of three queries."""
     items = [
         {"bId": f"q{n}", "Query": str(select(entity).where(eq("DisplayName", name), ANY_ACTIVE))}
         for n, entity in enumerate(NAME_ENTITIES)
     ]
+    unknown = Holder("another customer, vendor or employee")
     try:
         answers = client.batch(items, "")
     except QboFaultError:
-        return "another customer, vendor or employee"
+        return unknown
     for n, entity in enumerate(NAME_ENTITIES):
         found = (answers.get(f"q{n}") or {}).get("QueryResponse") or {}
         for row in found.get(entity) or []:
-            if str(row.get("Id")) == own_id:
+            if not isinstance(row, dict) or str(row.get("Id")) == own_id:
                 continue
             article = "an" if entity == "Employee" else "a"
             state = ", inactive" if row.get("Active") is False else ""
-            return f"{article} {entity.lower()} (Id {row.get('Id')}{state})"
-    return "another customer, vendor or employee"
+            return Holder(f"{article} {entity.lower()} (Id {row.get('Id')}{state})", entity, row)
+    return unknown
 
 
 def finish(client: QboClient, write: Write) -> RecordOutcome:
@@ -172,7 +182,11 @@ def finish(client: QboClient, write: Write) -> RecordOutcome:
         name = str(write.body.get("DisplayName")
                    or display_name(request.role, request.contact.name, prefix))
         holder = name_holder(client, name, request.remote_id)
-        return _failed(request, f"name {name!r} already used by {holder} (QBO 6240)")
+        if request.action == "create" and holder.row is not None and holder.entity == write.entity:
+            remote = contact_from_qbo(holder.entity, holder.row, prefix)
+            if remote.external_key == request.profile_id:  # an earlier create that lost its answer
+                return RecordOutcome(request.profile_id, request.role, "created", remote=remote)
+        return _failed(request, f"name {name!r} already used by {holder.description} (QBO 6240)")
     if fault.has(STALE_OBJECT):
         return _failed(request, "record changed in QBO twice while updating it (5010 Stale "
                                 "Object Error); it is retried on the next sync")

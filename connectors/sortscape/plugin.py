@@ -57,6 +57,7 @@ def loftterm_connector_info() -> ConnectorInfo:
         archives=True,
         sync_every_minutes=30,
         name_scope="none",
+        synced_fields=("name", "first_name", "last_name", "email", "phone", "company"),
     )
 
 

@@ -8,6 +8,7 @@ ever goes through ``float`` on the way in.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,7 @@ from loftterm.api import (
 ROLE = "contact"
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 CENTS = Decimal("0.01")
+ZERO_CENTS = Decimal("0.00")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 _MS_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
@@ -104,8 +106,19 @@ def to_iso(moment: datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
+def _ms_to_iso(millis: int) -> str:
+    seconds, ms = divmod(millis, 1000)
+    t = time.gmtime(seconds)
+    return (f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T"
+            f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}.{ms:03d}Z")
+
+
 def xero_date_to_iso(value: Any) -> str:
-    """Turn a Xero date into an ISO-8601 UTC string; empty when absent or unreadable."""
+    """Turn a Xero date into an ISO-8601 UTC string (as ``to_iso``); empty when unreadable."""
+    if isinstance(value, str):
+        found = _MS_DATE.match(value.strip())
+        if found:
+            return _ms_to_iso(int(found.group(1)))
     moment = parse_xero_date(value)
     return to_iso(moment) if moment is not None else ""
 
@@ -126,13 +139,20 @@ def if_modified_since(since: str) -> str:
 
 
 def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value.strip()
     return "" if value is None else str(value).strip()
 
 
+_EMPTY_ADDRESS = Address()
+_WIRE_ADDRESS_KEYS = tuple(theirs for _, theirs in _ADDRESS_PARTS)
+
+
 def _address_from_wire(data: Mapping[str, Any] | None) -> Address:
-    if not data:
-        return Address()
-    return Address(**{ours: _text(data.get(theirs)) for ours, theirs in _ADDRESS_PARTS})
+    # Most addresses come back with every part empty: share one (immutable) empty Address.
+    if not data or not any(data.get(k) for k in _WIRE_ADDRESS_KEYS):
+        return _EMPTY_ADDRESS
+    return Address(*(_text(data.get(k)) for k in _WIRE_ADDRESS_KEYS))
 
 
 def address_to_wire(kind: str, address: Address) -> dict[str, str]:
@@ -145,10 +165,12 @@ def address_to_wire(kind: str, address: Address) -> dict[str, str]:
 
 def _by_type(elements: Any, key: str) -> dict[str, Mapping[str, Any]]:
     found: dict[str, Mapping[str, Any]] = {}
-    if isinstance(elements, list):
+    if isinstance(elements, list | tuple):
         for element in elements:
             if isinstance(element, Mapping):
-                found.setdefault(_text(element.get(key)).upper(), element)
+                kind = _text(element.get(key)).upper()
+                if kind not in found:
+                    found[kind] = element
     return found
 
 
@@ -177,8 +199,10 @@ def _balance(data: Mapping[str, Any]) -> Balance:
 
     def outstanding(side: str) -> Decimal:
         block = balances.get(side)
-        amount = to_decimal(block.get("Outstanding")) if isinstance(block, Mapping) else Decimal(0)
-        return amount.quantize(CENTS)  # Xero balances are whole cents: "1250.0" -> 1250.00
+        value = block.get("Outstanding") if isinstance(block, Mapping) else None
+        if not value:
+            return ZERO_CENTS
+        return to_decimal(value).quantize(CENTS)  # Xero balances are whole cents
 
     return Balance(
         ar=outstanding("AccountsReceivable"),

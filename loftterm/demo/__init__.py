@@ -110,7 +110,10 @@ def start_demo(
     sandboxes: dict[str, DemoSandbox] = {}
     section: dict[str, Any] = {}
     try:
-        for name in installed_connectors(pm):
+        # ledgers first (a field-service app takes its customers from them), Xero leading
+        installed = installed_connectors(pm)
+        order = sorted(installed, key=lambda n: (installed[n].kind != "ledger", n != "xero", n))
+        for name in order:
             if only and name not in only:
                 continue
             sandbox = ConnectorHooks(pm, name).call(

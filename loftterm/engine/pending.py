@@ -14,6 +14,7 @@ from loftterm.book import Book
 from loftterm.connector import ConnectorInfo
 from loftterm.engine import planner
 from loftterm.engine.archiving import archive_candidates_in
+from loftterm.engine.fieldsync import pending_field
 from loftterm.views import PendingCounter
 
 
@@ -45,6 +46,10 @@ def pending_counter(book: Book, info: ConnectorInfo, settings: Mapping[str, Any]
             f"{len(creates)} payable agent/organization records are not in {title} yet: "
             + _names([p.name for p, _ in creates])
         )
+    if info.kind == "field":
+        field_creates, field_reasons = pending_field(book, info)
+        counter.to_create_remote += field_creates
+        counter.reasons.extend(field_reasons)
     ambiguous: set[str] = set()
     for role in info.roles:
         result = planner.plan_links(book, info, settings, role)

@@ -67,7 +67,13 @@ def unlinked_remotes(book: Book, connector: str, role: str) -> list[RemoteContac
 def plan_links(
     book: Book, info: ConnectorInfo, settings: Mapping[str, Any], role: str
 ) -> MatchResult:
-    """Match blank profiles against unlinked remote records of one role (email, then names)."""
+    """Match blank profiles against unlinked remote records of one role (email, then names).
+
+    Field-service connectors never auto-link: a same-name, -phone or -email contact there
+    becomes a proposal for review (``engine/fieldsync``).
+    """
+    if info.kind == "field":
+        return MatchResult([], [], [])
     locals_ = [MatchRecord(p.id, p.name, p.email) for p in linkable_profiles(book, info, role)]
     remotes = [
         MatchRecord(r.remote_id, r.name, r.email, r.status == "active")
@@ -84,9 +90,15 @@ def plan_links(
     )
 
 
-def rejected(book: Book, connector: str, remote_id: str) -> bool:
-    """True when the user said a remote record is not one of ours (remembered decision)."""
-    return f"reject|{connector}|{remote_id}" in book.decisions
+def rejected(book: Book, connector: str, remote_id: str, profile_id: str = "") -> bool:
+    """True when the user said a remote record is not one of ours (remembered decision).
+
+    With ``profile_id``, also when they said it is not that profile (a rejected proposal:
+    ``reject|connector|remote_id|profile_id``).
+    """
+    if f"reject|{connector}|{remote_id}" in book.decisions:
+        return True
+    return bool(profile_id) and f"reject|{connector}|{remote_id}|{profile_id}" in book.decisions
 
 
 def recoverable(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ from loftterm.engine.balances import apply_balances
 from loftterm.engine.context import build_context, close_context
 from loftterm.engine.diagnose import diagnose_phase
 from loftterm.engine.linking import import_phase, link_phase
+from loftterm.engine.materials import LedgerAccess
 from loftterm.engine.pull import pull_phase
 from loftterm.engine.pushing import push_changes_phase, push_new_phase
 from loftterm.engine.runstate import COUNT_KEYS, RunState, SyncCancelled
@@ -45,6 +46,8 @@ class SyncOptions:
     :param cancel: set to stop the run between steps.
     :param sleep: the sleeper for rate-limit waits (tests pass a fast one).
     :param extra_create_ids: profiles a batch needs remotely even if not payable.
+    :param ledgers: the enabled ledger connectors a field-service run reads from (None: the
+        ones its last run used, contacts only).
     """
 
     dry_run: bool = False
@@ -54,6 +57,7 @@ class SyncOptions:
     cancel: threading.Event | None = None
     sleep: Callable[[float], None] | None = None
     extra_create_ids: frozenset[str] = frozenset()
+    ledgers: Sequence[LedgerAccess] | None = None
 
 
 @dataclass
@@ -161,7 +165,7 @@ def run_phases(rs: RunState, options: SyncOptions) -> None:
         ambiguous = link_phase(rs, role)
         import_phase(rs, role, ambiguous)
     if rs.info.kind == "field":
-        fieldsync.field_phase(rs)
+        fieldsync.field_phase(rs, options.ledgers, options.sleep)
     push_new_phase(rs, options.extra_create_ids)
     push_changes_phase(rs)
     archiving.archive_phase(rs)

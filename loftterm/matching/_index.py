@@ -26,8 +26,9 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from fractions import Fraction
+from itertools import chain
 
 from ._records import MatchRecord
 from ._text import DEFAULT_THRESHOLD, NameRule, check_rule, gram_set, normalise, parse_threshold
@@ -37,6 +38,10 @@ _Rec = tuple[int, str, str, bool]
 # per trigram id: unit sizes (ascending) and the units, parallel lists
 _Postings = tuple[list[list[int]], list[list[int]]]
 _NONE: tuple[int, int, list[int]] = (0, 1, [])
+_EXTRA = 2
+"""Prefixes are this many trigrams longer than the bare filter needs, so a pair that can
+reach the score shares at least ``_EXTRA + 1`` prefix trigrams; counting shared prefix
+trigrams (in C, via ``Counter``) drops most candidates before the exact check."""
 
 
 def _postings(vocab: int, units: Iterable[tuple[int, int, Iterable[int]]]) -> _Postings:
@@ -162,7 +167,7 @@ class NameIndex:
         live: list[tuple[int, int, list[int]]] = []
         for u in active:
             m = self._unit_size[u]
-            live.append((u, m, sorted(self._unit_ids[u])[: m + (-num * m // den) + 1]))
+            live.append((u, m, sorted(self._unit_ids[u])[: m + (-num * m // den) + 1 + _EXTRA]))
         live.sort(key=lambda item: -len(item[2]))
         buckets: dict[int, tuple[list[int], list[int]]] = {}
         j = 0
@@ -223,45 +228,41 @@ class NameIndex:
         base = self._key_base
         get = self._buckets.get
         unit_ids = self._unit_ids
-        seen: set[int] = set()
         best: list[int] = []
         # Sizes in order of the best score they allow: n, n+1, n-1, n+2, n-2, ...
         for step in range(2 * base + 1):
             m = n + (step + 1) // 2 if step % 2 else n - step // 2
-            lo, hi = -(-num * n // den), min(n * den // num, base - 1)
-            if not lo <= m <= hi:
-                if m < lo and n + (step + 2) // 2 > hi:
+            if not -(-num * n // den) <= m <= min(n * den // num, base - 1):
+                if m < n and n + (step + 2) // 2 > min(n * den // num, base - 1):
                     break
                 continue
-            # the overlap a unit of size m needs, the query and unit prefixes it allows
-            need = -(-num * (n + m) // (num + den)) if jaccard else -(-num * max(n, m) // den)
+            # overlap a unit of size m needs; a pair reaching it shares _EXTRA + 1 trigrams
+            # among the query's first n - need + 1 + _EXTRA and the unit's first
+            # m - need + 1 + _EXTRA trigrams
             whole = n + m if jaccard else max(n, m)
-            k = 0
-            while k < n - need + 1 - unknown:
-                bucket = get(known[k] * base + m)
-                k += 1
-                if bucket is None:
+            need = -(-num * whole // (num + den)) if jaccard else -(-num * whole // den)
+            last = m - need + _EXTRA
+            slices = []
+            for gram in known[: n - need + 1 + _EXTRA - unknown]:
+                bucket = get(gram * base + m)
+                if bucket is not None:
+                    positions, units = bucket
+                    if positions[-1] <= last:
+                        slices.append(units)
+                    else:
+                        slices.append(units[: bisect_right(positions, last)])
+            if len(slices) <= _EXTRA:
+                continue
+            for u, hits in Counter(chain.from_iterable(slices)).items():
+                if hits <= _EXTRA:
                     continue
-                positions, units = bucket
-                last = m - need
-                cut = len(units) if positions[-1] <= last else bisect_right(positions, last)
-                for u in units[:cut]:
-                    if u in seen:
-                        continue
-                    seen.add(u)
-                    common = len(query & unit_ids[u])
-                    if common < need:
-                        continue
-                    total = whole - common if jaccard else whole
-                    diff = common * den - num * total
-                    if diff > 0 or not best:
-                        num, den, best = common, total, [u]
-                        need = (
-                            -(-num * (n + m) // (num + den)) if jaccard else -(-num * whole // den)
-                        )
-                        last = m - need
-                    elif diff == 0:
-                        best.append(u)
+                common = len(query & unit_ids[u])
+                total = whole - common if jaccard else whole
+                diff = common * den - num * total
+                if diff > 0 or (diff == 0 and not best):
+                    num, den, best = common, total, [u]
+                elif diff == 0:
+                    best.append(u)
         return (num, den, best) if best else _NONE
 
     def _best_contained(self, norm: str) -> tuple[int, int, list[int]]:

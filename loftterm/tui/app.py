@@ -31,7 +31,8 @@ from loftterm.tui.screens.review import ReviewScreen
 from loftterm.tui.screens.runs import RunsScreen
 from loftterm.tui.screens.warnings import WarningsScreen
 from loftterm.tui.syncing import AutoSync, ConnectorProgress
-from loftterm.views import LinkRow, Proposal
+from loftterm.tui.widgets.states import counts_text
+from loftterm.views import ConnectorStatus, LinkRow, Proposal
 
 
 class LofttermApp(App[None]):
@@ -66,6 +67,7 @@ class LofttermApp(App[None]):
         self.sync_progress: dict[str, ConnectorProgress] = {}
         self.auto = AutoSync({}, clock)
         self._cancel = threading.Event()
+        self._auto_configured = False
         self.dashboard = DashboardScreen()
         self.links = LinksScreen()
         self.add_mode("dashboard", lambda: self.dashboard)
@@ -83,11 +85,15 @@ class LofttermApp(App[None]):
                 self.notify(f"keymap: unknown binding id(s): {', '.join(unknown)}",
                             title="Keymap", severity="warning")
             self.set_keymap(self.user_keymap)
-        statuses = self.safe(self.core.status, [])
-        intervals = {s.name: self.every_minutes or s.sync_every_minutes for s in statuses}
-        self.auto = AutoSync(intervals, self.clock)
         self.switch_mode("dashboard")
         self.set_interval(1.0, self.tick)
+
+    def configure_auto_sync(self, statuses: list[ConnectorStatus]) -> None:
+        """Start the auto-sync schedule from the first status read (once)."""
+        if not self._auto_configured:
+            self._auto_configured = True
+            intervals = {s.name: self.every_minutes or s.sync_every_minutes for s in statuses}
+            self.auto = AutoSync(intervals, self.clock)
 
     @property
     def connector_names(self) -> list[str]:
@@ -191,9 +197,8 @@ class LofttermApp(App[None]):
             for name, error in report.errors.items():
                 self.notify(f"{name}: {error}", title="Sync failed", severity="error", timeout=10)
             if report.ok:
-                done = ", ".join(
-                    f"{n}: " + (", ".join(f"{k} {v}" for k, v in c.items()) or "no changes")
-                    for n, c in report.connectors.items())
+                done = "\n".join(f"{n}: {counts_text(c) or 'no changes'}"
+                                  for n, c in report.connectors.items())
                 self.notify(done or "Nothing to do.", title="Sync finished", timeout=5)
         self.data_version += 1
         screen = self.screen
@@ -237,7 +242,7 @@ class LofttermApp(App[None]):
         """Show the Links screen with the given filters."""
         if self.current_mode != "links":
             self.switch_mode("links")
-        self.call_after_refresh(self.links.set_filters, state=state, connector=connector, text=text)
+        self.links.set_filters(state=state, connector=connector, text=text)
 
     def open_profile(self, profile_id: str, connector: str = "", role: str = "") -> None:
         """Show one profile, focusing the given connector's link field."""

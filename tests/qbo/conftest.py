@@ -24,10 +24,9 @@ class Sleeper:
     def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
 
-    @property
-    def long_waits(self) -> list[float]:
-        """The waits longer than client-side pacing (throttle and backoff waits)."""
-        return [w for w in self.waits if w > 0.2]
+    def throttle_waits(self, *values: float) -> list[float]:
+        """The waits equal to a throttle wait (pacing and backoff waits are other values)."""
+        return [w for w in self.waits if w in (values or (60.0,))]
 
 
 @dataclass

@@ -50,11 +50,18 @@ def test_full_pull_pages_every_role_active_or_not(make_run: Callable[..., Run],
     assert run.ctx.state["tenant_name"] == "Harbour Demo Brokerage"
 
 
-def test_full_pull_call_count_at_default_page_size(run: Run, sandbox: QboSandbox) -> None:
-    pages = pull(run)
+def test_call_counts_of_a_full_then_a_cdc_pull(make_run: Callable[..., Run],
+                                               sandbox: QboSandbox) -> None:
+    first = make_run()
+    pages = pull(first)
     assert len(pages) == 3  # one page per entity
     assert len(sandbox.calls(path=r"^/v3/")) == 4  # companyinfo + three queries
-    assert run.stats.calls == 5  # plus the token refresh
+    assert first.stats.calls == 5  # plus the token refresh
+    assert first.tokens.load()["tenant_name"] == "Harbour Demo Brokerage"
+    second = make_run()  # the next run, same token store: the company name is remembered
+    cdc = pull(second, PullRequest(since=pages[-1].watermark))
+    assert second.stats.calls == 1 and len(cdc) == 1
+    assert second.ctx.state["tenant_name"] == "Harbour Demo Brokerage"
 
 
 def test_resumed_pull_continues_where_it_stopped(make_run: Callable[..., Run]) -> None:

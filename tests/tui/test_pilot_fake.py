@@ -50,6 +50,7 @@ async def test_sync_shows_live_phases_stays_responsive_and_cancels() -> None:
     seen: list[Message] = []
     app = frozen_app(fake)
     async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+        await settle(pilot)
         await pilot.press("s")  # the focused panel: xero
         while not fake.paused.is_set():
             await pilot.pause(0.01)
@@ -251,6 +252,7 @@ async def test_auto_sync_counts_down_and_runs() -> None:
 
     app = make_app(fake, every_minutes=1, clock=lambda: now[0])
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         app.tick()
         assert "auto-sync in 01:00" in str(app.dashboard.query_one("#last-sync").render())
         now[0] = 61.0

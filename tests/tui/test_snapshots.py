@@ -56,7 +56,7 @@ def test_warnings(snap_compare: Any) -> None:
 
 
 def test_review(snap_compare: Any) -> None:
-    _compare(snap_compare, _keys("5", "down", "down", "down", "left"))
+    _compare(snap_compare, _keys("5", "down", "down", "left"))
 
 
 def test_runs(snap_compare: Any) -> None:

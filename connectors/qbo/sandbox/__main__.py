@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import argparse
 import threading
+from collections.abc import Callable
 
 import yaml
 
 from .server import QboSandbox
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Start the sandbox, print its config section and serve until interrupted."""
+def _forever() -> None:
+    threading.Event().wait()
+
+
+def main(argv: list[str] | None = None, wait: Callable[[], None] = _forever) -> int:
+    """Start the sandbox, print its config section and serve until interrupted (or ``wait``)."""
     parser = argparse.ArgumentParser(prog="python -m connectors.qbo.sandbox",
                                      description="A loopback QuickBooks Online company.")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free one)")
@@ -27,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     section = {"connectors": {"qbo": {"enabled": True, **sandbox.connector_settings()}}}
     print(yaml.safe_dump(section, sort_keys=False), end="", flush=True)
     try:
-        threading.Event().wait()
+        wait()
     except KeyboardInterrupt:
         pass
     finally:

@@ -1,4 +1,4 @@
-"""Deterministic demo data: "Harbour Demo Brokerage", a real-estate brokerage's QBO company.
+"""Deterministic demo data: "Harbour Demo Brokerage", a Sydney real-estate brokerage's QBO company.
 
 Ids are fixed so the demo book can reference them (see ``SEED_IDS``).  Name-list records share
 one Id sequence (1-34 here), items have their own (1-7).  Generated benchmark contacts are
@@ -14,26 +14,27 @@ from .store import Generated, Record, Store
 
 REALM_ID = "9130357766284176"
 COMPANY_NAME = "Harbour Demo Brokerage"
-SEED_TIME = "2024-03-04T09:30:00.000-08:00"
-GENERATED_TIME = "2024-02-01T08:00:00.000-08:00"
+SEED_TIME = "2024-03-04T09:30:00.000+11:00"
+GENERATED_TIME = "2024-02-01T08:00:00.000+11:00"
 GENERATED_FIRST_ID = 1000
-CURRENCY = {"value": "CAD", "name": "Canadian Dollar"}
+CURRENCY = {"value": "AUD", "name": "Australian Dollar"}
 
 COMPANY_INFO: Record = {
     "Id": "1",
     "SyncToken": "4",
     "CompanyName": COMPANY_NAME,
     "LegalName": "Harbour Demo Brokerage Inc.",
-    "Country": "CA",
-    "CompanyAddr": {"Line1": "1 Lower Water St", "City": "Halifax",
-                    "CountrySubDivisionCode": "NS", "PostalCode": "B3J 1R7", "Country": "CAN"},
+    "Country": "AU",
+    "CompanyAddr": {"Line1": "1 Macquarie Pl", "City": "Sydney",
+                    "CountrySubDivisionCode": "NSW", "PostalCode": "2000", "Country": "AUS"},
     "Email": {"Address": "office@harbourdemo.example"},
     "FiscalYearStartMonth": "January",
-    "MetaData": {"CreateTime": "2023-01-09T10:00:00-08:00", "LastUpdatedTime": SEED_TIME},
+    "MetaData": {"CreateTime": "2023-01-09T10:00:00+11:00", "LastUpdatedTime": SEED_TIME},
 }
 
 
-def _addr(line1: str, city: str, region: str, postal: str, country: str = "CA") -> dict[str, str]:
+def _addr(line1: str, city: str, region: str, postal: str,
+          country: str = "Australia") -> dict[str, str]:
     return {"Line1": line1, "City": city, "CountrySubDivisionCode": region, "PostalCode": postal,
             "Country": country}
 
@@ -58,23 +59,23 @@ def _org(company: str, email: str = "", phone: str = "", **extra: Any) -> dict[s
 
 
 _HARBOUR = "accounts@harbourrealty.example"
-_HOLLIS = _addr("200 Hollis St", "Halifax", "NS", "B3J 1T1")
-_QUINPOOL = _addr("12 Quinpool Rd", "Halifax", "NS", "B3L 1A1")
+_HOLLIS = _addr("PO Box 77", "Sydney", "NSW", "2000")
+_QUINPOOL = _addr("12 Darling St", "Balmain", "NSW", "2041")
 _LIAM = "liam.chen@harbourrealty.example"
 
 # (id, entity, DisplayName, fields)
 _NAMES: list[tuple[int, str, str, dict[str, Any]]] = [
     (1, "Vendor", "Harbour Realty Ltd",
-     _org("Harbour Realty Ltd", _HARBOUR, "(902) 555-0100", BillAddr=_HOLLIS)),
+     _org("Harbour Realty Ltd", _HARBOUR, "+61 2 9555 0100", BillAddr=_HOLLIS)),
     (2, "Customer", "*Harbour Realty Ltd",
      _org("Harbour Realty Ltd", _HARBOUR, BillAddr=_HOLLIS, Balance=Decimal("1250.00"))),
     (3, "Vendor", "Thomas Baker",
-     _person("Thomas", "Baker", "tom@example.com", "(902) 555-0142", Balance=Decimal("430.50"))),
+     _person("Thomas", "Baker", "tom@example.com", "+61 2 9555 0142", Balance=Decimal("430.50"))),
     (4, "Customer", "*Thomas Baker", _person("Thomas", "Baker", "tom@example.com")),
-    (5, "Vendor", "Priya Natarajan", _person("Priya", "Natarajan", phone="(902) 555-0177")),
+    (5, "Vendor", "Priya Natarajan", _person("Priya", "Natarajan", phone="+61 2 9555 0177")),
     (6, "Vendor", "Liam Chen", _person("Liam", "Chen", _LIAM, CompanyName="Harbour Realty Ltd")),
     (7, "Customer", "*Liam Chen", _person("Liam", "Chen", _LIAM, CompanyName="Harbour Realty Ltd")),
-    (8, "Vendor", "Jordan Lee", _person("Jordan", "Lee", phone="(902) 555-0190")),
+    (8, "Vendor", "Jordan Lee", _person("Jordan", "Lee", phone="+61 2 9555 0190")),
     (9, "Vendor", "Jordan Lee (deleted)",
      _person("Jordan", "Lee", "jordan.lee@example.net", Active=False)),
     (10, "Vendor", "Siobhan O'Leary",
@@ -83,23 +84,23 @@ _NAMES: list[tuple[int, str, str, dict[str, Any]]] = [
      _person("Siobhan", "O'Leary", "siobhan@olearyhomes.example", BillAddr=_QUINPOOL)),
     (12, "Employee", "Marcus Whitfield",
      _person("Marcus", "Whitfield", "marcus@harbourdemo.example",
-             PrimaryAddr=_addr("45 Spring Garden Rd", "Halifax", "NS", "B3J 3R4"))),
+             PrimaryAddr=_addr("14 Ferry Lane", "Balmain", "NSW", "2041"))),
     (13, "Customer", "*Greenleaf Property Management",
      _org("Greenleaf Property Management", "billing@greenleafpm.example", Active=False)),
     (14, "Vendor", "Brightline Signage Ltd",
-     _org("Brightline Signage Ltd", "ar@brightline.example", "(902) 555-0123",
+     _org("Brightline Signage Ltd", "ar@brightline.example", "+61 2 9555 0123",
           Balance=Decimal("2100.00"),
-          BillAddr=_addr("88 Windmill Rd", "Dartmouth", "NS", "B3B 1C1"))),
+          BillAddr=_addr("88 Parramatta Rd", "Annandale", "NSW", "2038"))),
     (15, "Vendor", "Maritime Title & Escrow",
      _org("Maritime Title & Escrow Inc.", "closings@maritimetitle.example")),
     (16, "Vendor", "Coastal Home Inspections",
-     _org("Coastal Home Inspections", phone="(902) 555-0165", Balance=Decimal("375.00"))),
+     _org("Coastal Home Inspections", phone="+61 2 9555 0165", Balance=Decimal("375.00"))),
     (17, "Vendor", "Atlantic Photo Studio",
      _org("Atlantic Photo Studio", "book@atlanticphoto.example")),
     (18, "Vendor", "Bluenose Office Supplies",
      _org("Bluenose Office Supplies Ltd", Balance=Decimal("96.40"))),
     (19, "Vendor", "Amelia Fraser",
-     _person("Amelia", "Fraser", "amelia.fraser@example.com", "(902) 555-0111")),
+     _person("Amelia", "Fraser", "amelia.fraser@example.com", "+61 2 9555 0111")),
     (20, "Customer", "*Amelia Fraser",
      _person("Amelia", "Fraser", "amelia.fraser@example.com", Balance=Decimal("450.00"))),
     (21, "Vendor", "Dev Patel", _person("Dev", "Patel", "dev.patel@example.org")),
@@ -108,17 +109,17 @@ _NAMES: list[tuple[int, str, str, dict[str, Any]]] = [
     (24, "Customer", "*Noah Williams", _person("Noah", "Williams", "noah.w@example.net")),
     (25, "Customer", "Oceanview Developments",
      _org("Oceanview Developments Ltd", "ap@oceanview.example", Balance=Decimal("5200.00"),
-          BillAddr=_addr("1 Alderney Dr", "Dartmouth", "NS", "B2Y 2N5"),
-          ShipAddr=_addr("300 Prince Albert Rd", "Dartmouth", "NS", "B2Y 4K2"))),
+          BillAddr=_addr("1 Marine Pde", "Manly", "NSW", "2095"),
+          ShipAddr=_addr("300 Pittwater Rd", "Manly", "NSW", "2095"))),
     (26, "Customer", "Kensington Estates Inc.", _org("Kensington Estates Inc.")),
     (27, "Vendor", "Fatima Haddad", _person("Fatima", "Haddad", "fatima.haddad@example.com")),
     (28, "Customer", "*Fatima Haddad",
      _person("Fatima", "Haddad", "fatima.haddad@example.com", Balance=Decimal("300.00"))),
-    (29, "Vendor", "Ryan O'Connor", _person("Ryan", "O'Connor", "ryan.oconnor@example.ca")),
+    (29, "Vendor", "Ryan O'Connor", _person("Ryan", "O'Connor", "ryan.oconnor@example.com.au")),
     (30, "Employee", "Sarah Mitchell", _person("Sarah", "Mitchell", "sarah@harbourdemo.example")),
     (31, "Employee", "Ben Okafor", _person("Ben", "Okafor", Active=False)),
-    (32, "Vendor", "Gabriel Roy", _person("Gabriel", "Roy", "gabriel.roy@example.ca")),
-    (33, "Customer", "*Gabriel Roy", _person("Gabriel", "Roy", "gabriel.roy@example.ca")),
+    (32, "Vendor", "Gabriel Roy", _person("Gabriel", "Roy", "gabriel.roy@example.com.au")),
+    (33, "Customer", "*Gabriel Roy", _person("Gabriel", "Roy", "gabriel.roy@example.com.au")),
     (34, "Customer", "*Emma Tremblay", _person("Emma", "Tremblay", Active=False)),
 ]
 
@@ -232,7 +233,7 @@ def _generated(entity: str, index: int) -> Record:
     extra: dict[str, Any] = {
         "GivenName": first, "FamilyName": last,
         "PrimaryEmailAddr": {"Address": f"{name.replace(' ', '.').lower()}@agents.example"},
-        "BillAddr": _addr(f"{100 + index % 900} Barrington St", "Halifax", "NS", "B3J 1Z9"),
+        "BillAddr": _addr(f"{100 + index % 900} George St", "Sydney", "NSW", "2000"),
         "Balance": owed,
     }
     return name_record(rid, entity, display, extra, GENERATED_TIME)

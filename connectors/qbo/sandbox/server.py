@@ -94,7 +94,7 @@ def throttle_body() -> dict[str, Any]:
 THROTTLE_XML = (
     b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     b'<IntuitResponse xmlns="http://schema.intuit.com/finance/v3" '
-    b'time="2024-03-04T09:30:00.000-07:00">'
+    b'time="2024-03-04T09:30:00.000+10:00">'
     b'<Fault type="SERVICE"><Error code="3001"><Message>message=ThrottleExceeded; '
     b"errorCode=003001; statusCode=429</Message><Detail>The request limit was reached.</Detail>"
     b"</Error></Fault></IntuitResponse>"
@@ -367,9 +367,17 @@ class QboSandbox(DemoSandbox):
         everything = query.order is None and all(
             c.field.lower() == "active" and c.op == "IN" and set(c.values) == {True, False}
             for c in query.conditions) and (bool(query.conditions) or not default_active)
+        by_name = next((c.values[0] for c in query.conditions if c.field.lower() == "displayname"
+                        and c.op == "=" and isinstance(c.values[0], str)), None)
         if everything:
             total = len(table)
             page = table.window(query.start - 1, query.max_results) if not query.count else []
+        elif by_name is not None and entity in NAME_LISTS:  # the name index, not a scan
+            holder = self.store.name_holder(by_name)
+            found = table.get(holder[1]) if holder and holder[0] == entity else None
+            rows = [found] if found and predicate(query, default_active)(found) else []
+            total = len(rows)
+            page = rows[query.start - 1:query.start - 1 + query.max_results]
         else:
             rows = self._matching(entity, query, default_active)
             total = len(rows)

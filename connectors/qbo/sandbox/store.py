@@ -15,8 +15,8 @@ from typing import Any
 
 NAME_LISTS = ("Customer", "Vendor", "Employee")
 ENTITIES = (*NAME_LISTS, "Item", "Bill", "VendorCredit", "Invoice")
-COMPANY_TZ = timezone(timedelta(hours=-7))
-"""QBO stamps times in the company's zone; the sandbox company is on Pacific time."""
+COMPANY_TZ = timezone(timedelta(hours=10))
+"""QBO stamps times in the company's zone; the sandbox company is in Sydney (AEST)."""
 
 Record = dict[str, Any]
 

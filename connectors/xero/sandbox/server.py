@@ -31,7 +31,6 @@ from loftterm.api import (
     SandboxResponse,
     SandboxServer,
     TokenIssuer,
-    json_response,
 )
 
 CLIENT_ID = "demo-client"
@@ -52,20 +51,26 @@ def _json_default(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
-def _jsonable(body: Any) -> Any:
-    """Return the body with Decimals (parsed from requests) turned into JSON numbers."""
-    return json.loads(json.dumps(body, default=_json_default))
+def json_answer(body: Any, status: int = 200, **headers: str) -> SandboxResponse:
+    """Return a compact JSON response (Decimals from parsed requests become JSON numbers).
+
+    Encoded here rather than by ``SandboxResponse``: compact separators halve the time a
+    1000-contact page takes to encode.
+    """
+    raw = json.dumps(body, default=_json_default, separators=(",", ":"), ensure_ascii=False)
+    return SandboxResponse(status, None, {"Content-Type": "application/json; charset=utf-8",
+                                          **headers}, raw.encode("utf-8"))
 
 
 def _validation_error(message: str, elements: list[Any] | None = None) -> SandboxResponse:
     body: dict[str, Any] = {"ErrorNumber": 10, "Type": "ValidationException", "Message": message}
     if elements is not None:
         body["Elements"] = elements
-    return json_response(body, 400)
+    return json_answer(body, 400)
 
 
 def _problem(status: int, title: str, detail: str) -> SandboxResponse:
-    return json_response({"Type": None, "Title": title, "Status": status, "Detail": detail,
+    return json_answer({"Type": None, "Title": title, "Status": status, "Detail": detail,
                           "Instance": str(uuid.uuid4()), "Extensions": {}}, status)
 
 
@@ -331,7 +336,7 @@ class XeroSandbox(DemoSandbox):
                 return _problem(403, "Forbidden", "AuthenticationUnsuccessful")
             headers = self._limit_headers()
             if self.enforce_minute_limit and int(headers["X-MinLimit-Remaining"]) <= 0:
-                return json_response({"Title": "Too Many Requests"}, 429,
+                return json_answer({"Title": "Too Many Requests"}, 429,
                                      **{"Retry-After": str(60 - int(self.clock()) % 60),
                                         "X-Rate-Limit-Problem": "minute", **headers})
             with self.server.lock:
@@ -390,24 +395,24 @@ class XeroSandbox(DemoSandbox):
                 element["StatusAttributeString"] = "OK"
             elements.append(element)
         if summarize and failed:
-            return _validation_error("A validation exception occurred", _jsonable(failed))
-        return json_response(_jsonable(self._envelope(collection, elements)))
+            return _validation_error("A validation exception occurred", failed)
+        return json_answer(self._envelope(collection, elements))
 
     # ---------------------------------------------------------------------------- routes
 
     def _authorize(self, request: SandboxRequest) -> SandboxResponse:
         redirect = request.arg("redirect_uri")
         if request.arg("client_id") != CLIENT_ID:
-            return json_response({"error": "invalid_client"}, 400)
+            return json_answer({"error": "invalid_client"}, 400)
         if not redirect or request.arg("response_type", "code") != "code":
-            return json_response({"error": "invalid_request"}, 400)
+            return json_answer({"error": "invalid_request"}, 400)
         query = urllib.parse.urlencode({"code": self.issuer.new_code(),
                                         "state": request.arg("state")})
         joiner = "&" if "?" in redirect else "?"
         return SandboxResponse(302, None, {"Location": f"{redirect}{joiner}{query}"})
 
     def _connections(self, request: SandboxRequest) -> SandboxResponse:
-        return json_response(list(self.tenants))
+        return json_answer(list(self.tenants))
 
     def _get_contacts(self, request: SandboxRequest) -> SandboxResponse:
         size_text = request.arg("pageSize")
@@ -429,19 +434,19 @@ class XeroSandbox(DemoSandbox):
         except WhereError as exc:
             return _validation_error(str(exc))
         if not page:
-            return json_response(self._envelope("Contacts", [self.org.contacts[c] for c in
+            return json_answer(self._envelope("Contacts", [self.org.contacts[c] for c in
                                                              selected]))
         chunk = selected[(page - 1) * size: page * size]
         paging = {"page": page, "pageSize": size, "pageCount": page_count(len(selected), size),
                   "itemCount": len(selected)}
-        return json_response(self._envelope("Contacts", [self.org.contacts[c] for c in chunk],
+        return json_answer(self._envelope("Contacts", [self.org.contacts[c] for c in chunk],
                                             paging))
 
     def _get_contact(self, request: SandboxRequest) -> SandboxResponse:
         found = self.org.find_contact(request.match["id"])
         if found is None:
             return _problem(404, "Not Found", "The resource you're looking for cannot be found")
-        return json_response(self._envelope("Contacts", [found]))
+        return json_answer(self._envelope("Contacts", [found]))
 
     def _save_contacts(self, request: SandboxRequest, mode: str) -> SandboxResponse:
         elements = self._body_list(request, "Contacts")
@@ -462,7 +467,7 @@ class XeroSandbox(DemoSandbox):
             except WhereError as exc:
                 return _validation_error(str(exc))
             items = [i for i in items if predicate(i)]
-        return json_response(self._envelope("Items", items))
+        return json_answer(self._envelope("Items", items))
 
     def _save_items(self, request: SandboxRequest, mode: str) -> SandboxResponse:
         elements = self._body_list(request, "Items")
@@ -476,12 +481,12 @@ class XeroSandbox(DemoSandbox):
                 return _validation_error(str(exc))
             page_text = request.arg("page")
             if not page_text:
-                return json_response(self._envelope(collection, found))
+                return json_answer(self._envelope(collection, found))
             page = max(1, int(page_text))
             size = DOCUMENTS_PAGE_SIZE
             paging = {"page": page, "pageSize": size, "pageCount": page_count(len(found), size),
                       "itemCount": len(found)}
-            return json_response(self._envelope(collection,
+            return json_answer(self._envelope(collection,
                                                 found[(page - 1) * size: page * size], paging))
         return handler
 
@@ -490,7 +495,7 @@ class XeroSandbox(DemoSandbox):
             found = self.org.documents[collection].get(request.match["id"])
             if found is None:
                 return _problem(404, "Not Found", "The resource you're looking for cannot be found")
-            return json_response(self._envelope(collection, [found]))
+            return json_answer(self._envelope(collection, [found]))
         return handler
 
     def _saver(self, collection: str, mode: str) -> Handler:

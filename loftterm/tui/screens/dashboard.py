@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -39,8 +40,22 @@ class DashboardScreen(LofttermScreen):
         yield Footer()
 
     def reload(self) -> None:
-        """Read every connector's status and the open warnings and reviews."""
-        statuses: list[ConnectorStatus] = self.loft.safe(self.loft.core.status, [])
+        """Read every connector's status and the open warnings and reviews, in a worker."""
+        self._load()
+
+    @work(thread=True, exclusive=True, group="dashboard-load", exit_on_error=False)
+    def _load(self) -> None:
+        core = self.loft.core
+        try:
+            statuses = core.status()
+            warnings, reviews = len(core.warnings()), len(core.proposals())
+        except Exception as err:  # shown as a notification
+            self.app.call_from_thread(self.loft.show_error, err)
+            return
+        self.app.call_from_thread(self._show, statuses, warnings, reviews)
+
+    def _show(self, statuses: list[ConnectorStatus], warnings: int, reviews: int) -> None:
+        self.loft.configure_auto_sync(statuses)
         box = self.query_one("#panels", VerticalScroll)
         panels = {p.status.name: p for p in box.query(ConnectorPanel)}
         if set(panels) == {s.name for s in statuses}:
@@ -51,8 +66,6 @@ class DashboardScreen(LofttermScreen):
             box.mount_all(ConnectorPanel(s) for s in statuses)
             if statuses:
                 self.call_after_refresh(self._focus_first)
-        warnings = len(self.loft.safe(self.loft.core.warnings, []))
-        reviews = len(self.loft.safe(self.loft.core.proposals, []))
         self.query_one("#dashboard-summary", Static).update(
             f"[$warning]{warnings} warnings[/] [dim]3[/] · {reviews} to review [dim]5[/] · "
             "[dim]2[/] links [dim]4[/] runs [dim]S[/] sync all")

@@ -95,8 +95,8 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         """Title, list, footer."""
-        yield Static("[b]Keys[/b] · remap any id in the config file's keymap · "
-                     "ctrl+p opens the command palette", id="help-title")
+        yield Static("[b]Keys[/b] · remap an id in the config keymap · ctrl+p commands",
+                     id="help-title")
         keymap = dict(getattr(self.app, "user_keymap", {}))
         yield HelpList(binding_rows(type(self.app), keymap), id="help-list")
         yield Footer()

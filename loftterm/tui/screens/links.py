@@ -46,6 +46,7 @@ class LinksScreen(LofttermScreen):
         super().__init__()
         self.state_filter = ""
         self.connector_filter = ""
+        self._pending_text: str | None = None
 
     def compose(self) -> ComposeResult:
         """Filter bar, list, footer."""
@@ -59,6 +60,7 @@ class LinksScreen(LofttermScreen):
     def on_mount(self) -> None:
         """Load rows, then focus the list."""
         super().on_mount()
+        self.set_filters()
         self.query_one(LinkList).focus()
 
     def reload(self) -> None:
@@ -95,7 +97,12 @@ class LinksScreen(LofttermScreen):
         if connector is not None:
             self.connector_filter = connector
         if text is not None:
-            self.query_one("#links-text", Input).value = text
+            self._pending_text = text
+        if not self.is_mounted:
+            return
+        if self._pending_text is not None:
+            self.query_one("#links-text", Input).value = self._pending_text
+            self._pending_text = None
         self.apply_filters()
 
     def _show_facets(self) -> None:

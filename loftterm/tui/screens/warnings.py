@@ -9,7 +9,8 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Footer, Header, Input, Label
+from textual.markup import escape
+from textual.widgets import Footer, Header, Input, Label, Static
 
 from loftterm.models import Warning as BookWarning
 from loftterm.tui.screens.base import LofttermScreen
@@ -86,6 +87,7 @@ class WarningsScreen(LofttermScreen):
             yield Input(placeholder="/ filter warnings", id="warnings-text")
             yield Label("", id="warnings-count")
         yield WarningList(id="warnings-list")
+        yield Static(id="warning-detail")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -123,6 +125,15 @@ class WarningsScreen(LofttermScreen):
         """Clear the filter."""
         self.query_one("#warnings-text", Input).value = ""
         self.query_one(WarningList).focus()
+
+    @on(RowList.Highlighted, "#warnings-list")
+    def _detail(self, event: RowList.Highlighted) -> None:
+        entry = event.row
+        if isinstance(entry, WarningEntry):
+            action = "review it" if entry.proposal_id else "open the profile"
+            self.query_one("#warning-detail", Static).update(
+                f"[b]{escape(entry.kind)}[/b] {escape(entry.connector)} "
+                f"{escape(entry.profile_id)}: {escape(entry.message)} [dim](Enter: {action})[/]")
 
     @on(RowList.Chosen, "#warnings-list")
     def _open(self, event: RowList.Chosen) -> None:

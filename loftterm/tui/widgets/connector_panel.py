@@ -9,7 +9,7 @@ from textual.widgets import Label, ProgressBar, Static
 
 from loftterm.models import LinkState
 from loftterm.tui.syncing import ConnectorProgress, PhaseProgress
-from loftterm.tui.widgets.states import short_time, state_markup, status_markup
+from loftterm.tui.widgets.states import counts_text, short_time, state_markup, status_markup
 from loftterm.views import ConnectorStatus, PendingCounter
 
 PENDING_PARTS = (
@@ -27,7 +27,7 @@ def last_sync_markup(status: ConnectorStatus) -> str:
     if run is None:
         return "last sync [$text-muted]never[/]"
     result = status_markup("ok" if run.ok else "failed")
-    counts = ", ".join(f"{k} {v}" for k, v in run.counts.items() if v)
+    counts = counts_text(run.counts)
     text = f"last sync {short_time(run.started)} {result} · {run.api_calls} calls"
     if counts:
         text += f" · {escape(counts)}"

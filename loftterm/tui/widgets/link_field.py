@@ -28,7 +28,8 @@ def _remote_line(row: LinkRow, remote: RemoteContact | None) -> str:
     email = f" <{escape(remote.email)}>" if remote is not None and remote.email else ""
     status = status_markup(row.remote_status or (remote.status if remote else ""))
     how = f" · by {escape(row.method)} {row.score:.0%}" if row.method else ""
-    return f"{name}{email} [$text-muted]{escape(row.remote_id)}[/] {status}{how}"
+    rid = row.remote_id if len(row.remote_id) <= 13 else row.remote_id[:12] + "…"
+    return f"{name}{email} {status}{how} [$text-muted]{escape(rid)}[/]"
 
 
 def _advice(row: LinkRow, payable_to: str, title: str) -> list[str]:
@@ -50,9 +51,8 @@ def _advice(row: LinkRow, payable_to: str, title: str) -> list[str]:
                 "[dim]d[/] turns sync back on."]
     if state == LinkState.MISPLACED:
         org = escape(payable_to or "the organization")
-        return [f"Paid to {org}: bills and credit notes post to {org}, whose Linked contact "
-                f"must be set, and this profile's own must be blank. "
-                f"[b $error]u[/] fixes it: unlink this profile's own link."]
+        return [f"[b $error]u[/] fixes it: unlink this profile's own link; bills and credit "
+                f"notes post to {org}, whose Linked contact must be set."]
     return []
 
 
@@ -60,8 +60,9 @@ def field_markup(row: LinkRow, *, payable_to: str = "", remote: RemoteContact | 
                  candidates: list[RemoteContact] | None = None) -> str:
     """Return the field's markup: heading with the state word, the value, and the advice."""
     title = connector_title(row.connector)
-    lines = [f"[b]{escape(title)}[/b] · {escape(row.role)}  {state_markup(str(row.state))}"
-             f"  [$text-muted]{escape(STATE_HELP.get(str(row.state), ''))}[/]"]
+    lines = [f"[b]{escape(title)}[/b] · {escape(row.role)}  {state_markup(str(row.state))}"]
+    if not row.explanation and row.state != LinkState.LINKED:
+        lines.append(f"  {escape(STATE_HELP.get(str(row.state), ''))}")
     if row.remote_id or row.remote_name:
         lines.append("  " + _remote_line(row, remote))
     if row.state == LinkState.DUPLICATE:

@@ -66,6 +66,12 @@ def short_time(stamp: str) -> str:
     return stamp.replace("T", " ")[:16]
 
 
+def counts_text(counts: dict[str, int]) -> str:
+    """Return the non-zero counts of a run as ``"created remote 2, linked 3"``."""
+    return ", ".join(f"{key.replace('_', ' ')} {value:,}" for key, value in counts.items()
+                     if value and key != "api_calls")
+
+
 def count_word(n: int, word: str) -> str:
     """Return ``"1 profile"`` / ``"2 profiles"``."""
     return f"{n} {word}{'' if n == 1 else 's'}"

@@ -1,0 +1,336 @@
+"""Fixed, realistic data for the FakeConsole: every link state, warnings, runs, a proposal."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from loftterm.models import Balance, ContactFields, LinkState, Profile, RemoteContact
+from loftterm.models import Warning as BookWarning
+from loftterm.views import LinkRow, OutcomeRow, Proposal, ProposalField, RunSummary
+
+TITLES = {"xero": "Xero", "qbo": "QuickBooks Online", "sortscape": "SortScape"}
+ORGS = {"xero": "Harbour Realty Ltd", "qbo": "Harbour Realty (US)", "sortscape": "Green Thumb Co"}
+PHASES = ("pull", "link", "push-new", "push-changes", "archive", "diagnose")
+
+
+def _profile(pid: str, kind: str, name: str, email: str, payable_to: str = "") -> Profile:
+    return Profile(
+        id=pid,
+        kind=kind,
+        fields=ContactFields(name=name, email=email),
+        payable_to=payable_to,
+        balances={"xero": {"ar": "120.00", "ap": "0.00", "currency": "NZD"}},
+    )
+
+
+def _remote(
+    rid: str, name: str, email: str, status: str = "active", role: str = "contact"
+) -> RemoteContact:
+    return RemoteContact(
+        remote_id=rid,
+        role=role,
+        fields=ContactFields(name=name, email=email),
+        status=status,  # type: ignore[arg-type]
+        balance=Balance(Decimal("0"), Decimal("0"), "NZD"),
+    )
+
+
+def profiles() -> dict[str, Profile]:
+    rows = [
+        _profile("P-001", "agent", "Tom Baker", "tom@example.com"),
+        _profile("P-002", "agent", "Sarah Lee", "sarah@leerealty.com", payable_to="P-003"),
+        _profile("P-003", "organization", "Lee Realty Ltd", "accounts@leerealty.com"),
+        _profile("P-004", "contact", "Ann Chu", "ann.chu@example.com"),
+        _profile("P-005", "agent", "Bob Stone", "bob@stone.io"),
+        _profile("P-006", "agent", "Cara Diaz", "cara@diaz.net"),
+        _profile("P-007", "contact", "Dan Ortiz", "dan@ortiz.org"),
+        _profile("P-008", "agent", "Eve Park", "eve@park.co"),
+        _profile("P-009", "customer", "Fern Gully Gardens", "hello@ferngully.com"),
+        _profile("P-010", "customer", "Gail Hart", "gail@hart.com"),
+    ]
+    return {p.id: p for p in rows}
+
+
+def mirror() -> dict[str, list[RemoteContact]]:
+    return {
+        "xero": [
+            _remote("X-1", "Tom Baker", "tom@example.com"),
+            _remote("X-2", "Sarah Lee", "sarah@leerealty.com"),
+            _remote("X-3", "Lee Realty Ltd", "accounts@leerealty.com"),
+            _remote("X-5", "Bob Stone", "bob@stone.io"),
+            _remote("X-6", "Cara Diaz", "cara@diaz.net"),
+            _remote("X-6B", "Cara Diaz", "cara@diaz.net", status="archived"),
+            _remote("X-7", "Dan Ortiz", "dan@ortiz.org", status="archived"),
+            _remote("X-8", "Eve Park", "eve@park.co"),
+            _remote("X-9", "Bobby Stone", ""),
+        ],
+        "qbo": [
+            _remote("Q-1", "Tom Baker", "tom@example.com", role="vendor"),
+            _remote("Q-2", "*Tom Baker", "tom@example.com", role="customer"),
+        ],
+        "sortscape": [
+            _remote("S-9", "Fern Gully Gardens", "hello@ferngully.com"),
+            _remote("S-10", "Gail Hart-Jones", "gail@hart.com"),
+        ],
+    }
+
+
+def links() -> list[LinkRow]:
+    L = LinkState
+    return [
+        LinkRow(
+            "P-001",
+            "Tom Baker",
+            "agent",
+            "xero",
+            "contact",
+            L.LINKED,
+            "X-1",
+            "Tom Baker",
+            "active",
+            "email",
+            1.0,
+        ),
+        LinkRow(
+            "P-001",
+            "Tom Baker",
+            "agent",
+            "qbo",
+            "vendor",
+            L.LINKED,
+            "Q-1",
+            "Tom Baker",
+            "active",
+            "email",
+            1.0,
+        ),
+        LinkRow(
+            "P-001",
+            "Tom Baker",
+            "agent",
+            "qbo",
+            "customer",
+            L.LINKED,
+            "Q-2",
+            "*Tom Baker",
+            "active",
+            "email",
+            1.0,
+        ),
+        LinkRow(
+            "P-002",
+            "Sarah Lee",
+            "agent",
+            "xero",
+            "contact",
+            L.MISPLACED,
+            "X-2",
+            "Sarah Lee",
+            "active",
+            "name",
+            0.82,
+            "Sarah Lee is paid to Lee Realty Ltd: her own Linked contact must be blank.",
+        ),
+        LinkRow(
+            "P-003",
+            "Lee Realty Ltd",
+            "organization",
+            "xero",
+            "contact",
+            L.LINKED,
+            "X-3",
+            "Lee Realty Ltd",
+            "active",
+            "email",
+            1.0,
+        ),
+        LinkRow(
+            "P-004",
+            "Ann Chu",
+            "contact",
+            "xero",
+            "contact",
+            L.MISSING,
+            "X-4",
+            "Ann Chu",
+            "",
+            "manual",
+            1.0,
+            "X-4 is no longer in Xero (deleted or merged).",
+        ),
+        LinkRow(
+            "P-005",
+            "Bob Stone",
+            "agent",
+            "xero",
+            "contact",
+            L.BLANK,
+            explanation="No Xero contact matched by email or name.",
+        ),
+        LinkRow(
+            "P-006",
+            "Cara Diaz",
+            "agent",
+            "xero",
+            "contact",
+            L.DUPLICATE,
+            explanation="Two Xero contacts share cara@diaz.net.",
+            candidates=("X-6", "X-6B"),
+        ),
+        LinkRow(
+            "P-007",
+            "Dan Ortiz",
+            "contact",
+            "xero",
+            "contact",
+            L.ARCHIVED,
+            "X-7",
+            "Dan Ortiz",
+            "archived",
+            "email",
+            1.0,
+            "The Xero contact is archived.",
+        ),
+        LinkRow(
+            "P-008",
+            "Eve Park",
+            "agent",
+            "xero",
+            "contact",
+            L.DISABLED,
+            "X-8",
+            "Eve Park",
+            "active",
+            "email",
+            1.0,
+            "Sync turned off for this profile.",
+        ),
+        LinkRow(
+            "P-009",
+            "Fern Gully Gardens",
+            "customer",
+            "sortscape",
+            "contact",
+            L.LINKED,
+            "S-9",
+            "Fern Gully Gardens",
+            "active",
+            "imported",
+            1.0,
+        ),
+        LinkRow(
+            "P-010",
+            "Gail Hart",
+            "customer",
+            "sortscape",
+            "contact",
+            L.BLANK,
+            explanation="Waiting for review: link to existing contact?",
+        ),
+    ]
+
+
+def warnings() -> list[BookWarning]:
+    t = "2025-03-14T09:30:00Z"
+    return [
+        BookWarning(
+            "duplicate",
+            "xero",
+            "P-006",
+            "Cara Diaz: 2 Xero contacts could be this profile (X-6, X-6B)",
+            ["X-6", "X-6B"],
+            t,
+            t,
+        ),
+        BookWarning(
+            "archived-duplicate",
+            "xero",
+            "P-006",
+            "Cara Diaz: archived Xero contact X-6B still holds cara@diaz.net",
+            ["X-6B"],
+            t,
+            t,
+        ),
+        BookWarning(
+            "missing", "xero", "P-004", "Ann Chu: linked Xero contact X-4 is gone", ["X-4"], t, t
+        ),
+        BookWarning(
+            "misplaced",
+            "xero",
+            "P-002",
+            "Sarah Lee is paid to Lee Realty Ltd but holds her own Xero link",
+            ["X-2"],
+            t,
+            t,
+        ),
+        BookWarning(
+            "push-failed",
+            "qbo",
+            "P-005",
+            "Bob Stone: QBO refused the vendor (Duplicate Name Exists Error)",
+            [],
+            t,
+            t,
+        ),
+    ]
+
+
+def runs() -> list[RunSummary]:
+    outcomes = [
+        OutcomeRow("P-001", "Tom Baker", "update", "updated", "X-1"),
+        OutcomeRow("P-003", "Lee Realty Ltd", "create", "created", "X-3"),
+        OutcomeRow("P-007", "Dan Ortiz", "archive", "deferred", "X-7", "open jobs on 2 properties"),
+        OutcomeRow("P-005", "Bob Stone", "create", "failed", "", "Duplicate Name Exists Error"),
+    ]
+    return [
+        RunSummary(
+            "R-3",
+            "xero",
+            "2025-03-14T09:30:00Z",
+            "2025-03-14T09:31:12Z",
+            True,
+            False,
+            {"pulled": 412, "created": 1, "updated": 1, "linked": 3},
+            9,
+            outcomes=outcomes[:2],
+        ),
+        RunSummary(
+            "R-2",
+            "qbo",
+            "2025-03-14T08:00:00Z",
+            "2025-03-14T08:00:40Z",
+            False,
+            False,
+            {"pulled": 120, "failed": 1},
+            14,
+            error="Duplicate Name Exists Error",
+            outcomes=outcomes[3:],
+        ),
+        RunSummary(
+            "R-1",
+            "sortscape",
+            "2025-03-13T17:00:00Z",
+            "2025-03-13T17:00:05Z",
+            True,
+            False,
+            {"pulled": 40, "deferred": 1},
+            3,
+            outcomes=outcomes[2:3],
+        ),
+    ]
+
+
+def proposal() -> Proposal:
+    return Proposal(
+        "PR-1",
+        "sortscape",
+        "P-010",
+        "S-10",
+        "Same email gail@hart.com, names differ",
+        [
+            ProposalField("name", "Gail Hart-Jones", "Gail Hart-Jones", "Gail Hart"),
+            ProposalField("email", "gail@hart.com", "gail@hart.com", "gail@hart.com"),
+            ProposalField("phone", "", "555-0101", "555-0101"),
+            ProposalField("company", "Hart Gardens", "Hart Gardens", ""),
+        ],
+    )
