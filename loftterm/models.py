@@ -354,8 +354,8 @@ class Link:
     baseline: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a compact JSON-ready mapping."""
-        return compact(
+        """Return a compact JSON-ready mapping; the baseline is kept verbatim (compared exactly)."""
+        data = compact(
             {
                 "profile_id": self.profile_id,
                 "connector": self.connector,
@@ -364,9 +364,11 @@ class Link:
                 "method": self.method,
                 "score": self.score,
                 "at": self.at,
-                "baseline": self.baseline,
             }
         )
+        if self.baseline:
+            data["baseline"] = self.baseline
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Link:

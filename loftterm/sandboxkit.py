@@ -286,7 +286,7 @@ class SandboxServer:
         self._httpd = ThreadingHTTPServer((self._host, self._port), _Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name=f"{self.name}-sandbox", daemon=True
+            target=self._httpd.serve_forever, args=(0.05,), name=f"{self.name}-sandbox", daemon=True
         )
         self._thread.start()
         return self.url

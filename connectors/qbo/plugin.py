@@ -35,6 +35,10 @@ from .mapping import display_name, item_from_qbo
 from .query import ANY_ACTIVE, select
 from .settings import SETTINGS
 
+SYNCED_FIELDS = ("name", "email", "billing")
+"""Kept equal after linking.  Not ``shipping``: a Vendor has no ShipAddr, so with one field list
+for both roles a profile's shipping address would look deleted in QBO after every push."""
+
 
 @hookimpl
 def loftterm_connector_info() -> ConnectorInfo:
@@ -48,6 +52,7 @@ def loftterm_connector_info() -> ConnectorInfo:
         imports_remote="all",
         archives=False,
         name_scope="all",
+        synced_fields=SYNCED_FIELDS,
     )
 
 

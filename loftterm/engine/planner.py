@@ -14,7 +14,7 @@ from typing import Any
 from loftterm.book import Book
 from loftterm.connector import ConnectorInfo
 from loftterm.matching import MatchRecord, MatchResult, match_records, normalise, parse_threshold
-from loftterm.models import Link, Profile, RemoteContact, comparable
+from loftterm.models import ContactFields, Link, Profile, RemoteContact, comparable
 
 DEFAULT_THRESHOLD = "0.60"
 
@@ -181,20 +181,34 @@ def diff_link(
     """Three-way compare with the link's baseline: a local change pushes, a remote change pulls.
 
     Without a baseline (a link made by matching or by hand), the profile wins: the seeds push
-    local name, email and addresses to the ledger.
+    local name, email and addresses to the ledger.  The book stores baselines compacted (empty
+    values and address parts dropped), so within a baseline a missing value is an empty one.
     """
     local, there, base = comparable(profile.fields), comparable(remote.fields), link.baseline
     push, pull, conflicts = set(), set(), set()
     for name in fields:
         if local[name] == there[name]:
             continue
-        if name not in base or base[name] == there[name]:
+        agreed = _baseline_value(base, name)
+        if not base or agreed == there[name]:
             push.add(name)
-        elif base[name] == local[name]:
+        elif agreed == local[name]:
             pull.add(name)
         else:
             conflicts.add(name)
     return FieldDiff(frozenset(push), frozenset(pull), frozenset(conflicts))
+
+
+_EMPTY = comparable(ContactFields())
+
+
+def _baseline_value(base: Mapping[str, Any], name: str) -> Any:
+    """One field's agreed value, restoring what the book's compaction dropped."""
+    empty = _EMPTY[name]
+    value = base.get(name, empty)
+    if isinstance(empty, dict):
+        return {**empty, **(value if isinstance(value, Mapping) else {})}
+    return value
 
 
 def plan_updates(

@@ -160,7 +160,8 @@ def push_changes_phase(rs: RunState) -> None:
     pending = list(planner.plan_updates(rs.book, rs.info))
     for profile, link, remote, diff in pending:
         if diff.pull:
-            pulled = {name: remote.fields.get(name) for name in diff.pull}
+            there = remote.fields.to_dict()
+            pulled = {name: there[name] for name in diff.pull}
             profile.fields = profile.fields.__class__.from_dict(
                 {**profile.fields.to_dict(), **pulled}
             )

@@ -169,3 +169,14 @@ def test_tenant_pinning_refuses_another_organisation(
     report = console.sync("xero")
     assert not report.ok and "pinned" in report.errors["xero"]
     assert console.sync("xero", repoint=True).ok
+
+
+def test_remote_address_change_is_pulled_into_the_profile(console: BookConsole, xero: XeroSandbox) -> None:
+    console.sync("xero")
+    harbour = xero.contact_by_name("Harbour Realty Ltd")
+    street = {"AddressType": "STREET", "AddressLine1": "9 New Quay", "City": "Sydney"}
+    others = [a for a in harbour.get("Addresses", []) if a.get("AddressType") != "STREET"]
+    xero.edit_contact(harbour["ContactID"], Addresses=[*others, street])
+    report = console.sync("xero")
+    assert report.ok, report.errors
+    assert console.profile("P010").profile.fields.shipping.line1 == "9 New Quay"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from connectors.sortscape.sandbox import SortScapeSandbox
 from connectors.sortscape.sandbox.seed import HARBOUR_REALTY, TOM_B, TOM_B_PHONE, W_ZHANG
 from connectors.xero.sandbox import XeroSandbox
 from connectors.xero.sandbox.seed import HARBOUR_REALTY_ID, THOMAS_BAKER_ID
 from loftterm.console import BookConsole
+from loftterm.errors import UsageError
 from loftterm.models import LinkMethod
 from tests.fieldsync.conftest import (
     profile_named,
@@ -163,10 +166,6 @@ def test_reject_is_remembered_and_the_contact_is_created(
 
 
 def test_deciding_a_closed_or_unknown_proposal_is_refused(console: BookConsole) -> None:
-    import pytest
-
-    from loftterm.errors import UsageError
-
     console.sync()
     console.decide_proposal(WEI, False)
     with pytest.raises(UsageError, match="already rejected"):

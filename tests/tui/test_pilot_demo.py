@@ -14,8 +14,10 @@ from loftterm.demo import start_demo
 from loftterm.models import LinkState
 from loftterm.plugins import make_plugin_manager
 from loftterm.tui import LofttermApp
-from loftterm.tui.messages import SyncFinished, SyncProgress
+from loftterm.tui.messages import ActionDone, SyncFinished, SyncProgress
 from loftterm.tui.screens.profile import ProfileScreen
+from loftterm.tui.screens.review import ReviewScreen
+from loftterm.tui.screens.warnings import WarningList
 from loftterm.tui.widgets.link_field import LinkField
 from loftterm.tui.widgets.linklist import LinkList
 from loftterm.tui.widgets.relink import RelinkPanel
@@ -136,7 +138,30 @@ async def test_open_a_warning_on_the_demo(demo: BookConsole) -> None:
         await _sync_all(pilot, seen)
         await pilot.press("3")
         await settle(pilot)
-        await pilot.press("enter")
+        entries = app.screen.query_one(WarningList).visible_rows
+        first = next(i for i, e in enumerate(entries) if not e.proposal_id)
+        await pilot.press(*["down"] * first, "enter")
         await settle(pilot)
         assert isinstance(app.screen, ProfileScreen)
+        assert app.screen.profile_id == entries[first].profile_id
         assert app.screen.view is not None and app.screen.view.warnings
+
+
+@pytest.mark.asyncio
+async def test_review_on_the_demo_takes_a_value_from_the_left(demo: BookConsole) -> None:
+    seen: list[Message] = []
+    app = frozen_app(demo)
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+        await _sync_all(pilot, seen)
+        proposals = demo.proposals()
+        if not proposals:
+            pytest.skip("the demo produced no review")
+        proposal = proposals[0]
+        differing = next(i for i, f in enumerate(proposal.fields) if f.differs)
+        await pilot.press("5")
+        assert isinstance(app.screen, ReviewScreen)
+        await pilot.press(*["down"] * differing, "left", "a")
+        await settle(pilot)
+        decided = next(p for p in demo.proposals(include_closed=True) if p.id == proposal.id)
+        assert decided.status != "open"
+        assert not any(isinstance(m, ActionDone) and not m.ok for m in seen)
