@@ -450,8 +450,11 @@ class BookConsole(Console):
         full_pull: bool = False,
         repoint: bool = False,
     ) -> SyncReport:
-        """Run the sync pipeline for one connector, or every enabled one (ledgers first, then
-        field-service connectors, each in config order)."""
+        """Run the sync pipeline for one connector, or every enabled one.
+
+        Ledgers run first, then field-service connectors (they read the ledgers' mirror), each
+        group in config order.
+        """
         names = [self._connector(connector).name] if connector else self._sync_order()
         if not names:
             raise UsageError("no connector is enabled in the config")

@@ -25,6 +25,7 @@ class LinkRow:
     state: LinkState
     remote_id: str = ""
     remote_name: str = ""
+    remote_email: str = ""
     remote_status: str = ""
     method: str = ""
     score: float = 0.0

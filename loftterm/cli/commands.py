@@ -410,6 +410,76 @@ def cmd_doctor(session: Session, args: argparse.Namespace) -> int:
     return EXIT_OK if all(ok for _, ok, _ in checks) else EXIT_REMOTE
 
 
+def _takes(pairs: list[str]) -> dict[str, str]:
+    """Parse ``--take FIELD=left|right`` options."""
+    take: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, side = pair.partition("=")
+        if not sep or side.strip() not in ("left", "right"):
+            raise UsageError(f"--take {pair}: write FIELD=left or FIELD=right")
+        take[name.strip()] = side.strip()
+    return take
+
+
+def cmd_review(session: Session, args: argparse.Namespace) -> int:
+    """``review``: list the link-to-existing-contact reviews, or accept or reject one.
+
+    Columns: the ledger side (the profile and its ledger contact) on the left, the SortScape
+    contact on the right, the proposed value in the middle.
+    """
+    console = session.console
+    if args.action:
+        if not args.proposal_id:
+            raise UsageError(f"review {args.action} needs the review's ID (`loftterm review`)")
+        if args.take and args.action != "accept":
+            raise UsageError("--take goes with review accept")
+        proposal = console.decide_proposal(
+            args.proposal_id, args.action == "accept", take=_takes(args.take)
+        )
+        if session.json:
+            print_json(proposal.to_json())
+        else:
+            print(
+                f"{proposal.id}: {proposal.status}"
+                + (
+                    f"; {proposal.profile_id} linked to {proposal.remote_id} and both sides updated"
+                    if proposal.status == "accepted"
+                    else "; these are kept apart from now on"
+                )
+            )
+        return EXIT_OK
+    proposals = console.proposals(include_closed=args.all)
+    if session.json:
+        print_json([p.to_json() for p in proposals])
+        return EXIT_OK
+    if not proposals:
+        print("nothing to review")
+    for proposal in proposals:
+        print(f"{proposal.id} [{proposal.status}]: {proposal.reason}")
+        print_table(
+            [
+                [f.field, f.left, f.proposed, f.right, "<>" if f.differs else ""]
+                for f in proposal.fields
+            ],
+            ["field", "ledger (left)", "proposed", f"{proposal.connector} (right)", ""],
+            max_width=40,
+        )
+        print()
+    if proposals and not args.all:
+        print("loftterm review accept ID [--take FIELD=left|right ...] | loftterm review reject ID")
+    return EXIT_OK
+
+
+def cmd_push(session: Session, args: argparse.Namespace) -> int:
+    """``push``: create a profile's ledger contact now."""
+    row = session.console.push_profile(args.profile_id, args.connector)
+    return _print_row(
+        session,
+        row.to_json(),
+        f"{row.profile_id} {row.name}: created in {row.connector} as {row.remote_id}",
+    )
+
+
 COMMANDS: dict[str, Handler] = {
     "status": cmd_status,
     "links": cmd_links,
@@ -423,4 +493,6 @@ COMMANDS: dict[str, Handler] = {
     "import": cmd_import,
     "connect": cmd_connect,
     "doctor": cmd_doctor,
+    "review": cmd_review,
+    "push": cmd_push,
 }

@@ -19,6 +19,8 @@ Xero, QuickBooks Online and SortScape, and shows exactly why a link is stuck.
   loftterm unlink P005 --connector xero
   loftterm search --connector xero "elena garcia"
   loftterm link P005 --connector xero --remote <contact id>
+  loftterm review               possible SortScape duplicates; review accept|reject ID
+  loftterm push P012 --connector xero   create a profile's contact in a ledger now
 """
 
 EPILOG = """\
@@ -137,4 +139,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the redirect")
     p = add("doctor", "check the config, the book, the tokens and each connector's reachability")
+    p = add(
+        "review",
+        "SortScape's 'link customers to existing contacts': list the possible duplicates, or "
+        "accept (link, and push the chosen values to both sides) or reject one",
+    )
+    p.add_argument("action", nargs="?", choices=("accept", "reject"), help="decide one review")
+    p.add_argument("proposal_id", nargs="?", metavar="ID", help="the review's id (from the list)")
+    p.add_argument(
+        "--take",
+        action="append",
+        default=[],
+        metavar="FIELD=left|right",
+        help="accept: take the ledger (left) or SortScape (right) value of a field instead of "
+        "the proposed one; repeatable",
+    )
+    p.add_argument("--all", action="store_true", help="list decided and withdrawn reviews too")
+    p = add(
+        "push",
+        "create a profile's contact in a ledger now (SortScape's 'Create contact in Xero')",
+    )
+    p.add_argument("profile_id")
+    p.add_argument("--connector", required=True, help="the ledger connector, e.g. xero")
     return parser

@@ -42,10 +42,16 @@ def pending_counter(book: Book, info: ConnectorInfo, settings: Mapping[str, Any]
     creates = planner.plan_creates(book, info)
     counter.to_create_remote = len(creates)
     if creates:
-        counter.reasons.append(
-            f"{len(creates)} payable agent/organization records are not in {title} yet: "
-            + _names([p.name for p, _ in creates])
-        )
+        people = list({p.id: p.name for p, _ in creates}.values())
+        records = (f"{len(creates)} records ({' and '.join(info.roles)}) for {len(people)} profiles"
+                   if len(info.roles) > 1 else f"{len(people)} profiles")
+        if meta.get("last_full_pull"):
+            counter.reasons.append(f"{records} payable in {title} have no {title} record yet and "
+                                   f"will be created: " + _names(people))
+        else:
+            counter.reasons.append(f"{records} payable in {title} have no link yet: after the pull each "
+                                   "is matched by email, then name, and created only if not found: "
+                                   + _names(people))
     if info.kind == "field":
         field_creates, field_reasons = pending_field(book, info)
         counter.to_create_remote += field_creates

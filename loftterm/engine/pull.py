@@ -76,7 +76,12 @@ def check_tenant(rs: RunState) -> None:
         return
     meta = rs.book.connector_meta(rs.name)
     pinned = str(meta.get("tenant_id") or "")
-    name = str(rs.ctx.state.get("tenant_name") or tenant)
+    name = str(rs.ctx.state.get("tenant_name") or "")
+    if not name and pinned == tenant:
+        name = str(meta.get("tenant_name") or "")
+    if not name:  # once per book: ask for the organisation's name so people see it, not an id
+        found = rs.hooks.call("loftterm_connector_tenants", ctx=rs.ctx) or []
+        name = next((t.name for t in found if t.id == tenant), "") or tenant
     if pinned and pinned != tenant:
         if not rs.repoint:
             raise TenantMismatchError(

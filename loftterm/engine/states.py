@@ -43,6 +43,7 @@ def link_row(
         state=LinkState.BLANK,
         remote_id=link.remote_id if link else "",
         remote_name=remote.name if remote else "",
+        remote_email=remote.email if remote else "",
         remote_status=remote.status if remote else "",
         method=link.method if link else "",
         score=link.score if link else 0.0,

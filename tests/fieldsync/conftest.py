@@ -66,7 +66,7 @@ def sortscape_link(console: BookConsole, profile_id: str) -> str:
     return link.remote_id if link else ""
 
 
-def edit_profile(console: BookConsole, profile_id: str, **changes: str) -> None:
+def edit_profile(console: BookConsole, profile_id: str, **changes: Any) -> None:
     """Change a profile's fields as the book's own screens would (write lock, one save)."""
     with console.writing("edit") as book:
         profile = book.profile(profile_id)

@@ -16,8 +16,16 @@ def materials_named(sortscape: SortScapeSandbox, name: str) -> list[dict[str, An
 def add_xero_item(xero: XeroSandbox, code: str, name: str, price: float) -> str:
     with xero.server.lock:
         [(record, errors)] = xero.org.save_items(
-            [{"Code": code, "Name": name, "Description": f"{name} (Xero)",
-              "SalesDetails": {"UnitPrice": price}}], "create")
+            [
+                {
+                    "Code": code,
+                    "Name": name,
+                    "Description": f"{name} (Xero)",
+                    "SalesDetails": {"UnitPrice": price},
+                }
+            ],
+            "create",
+        )
     assert not errors
     return str(record["ItemID"])
 
@@ -51,8 +59,9 @@ def test_same_name_material_is_linked_not_duplicated(
     assert material["id"] == "M-302"
     assert material["unit_price"] == "70.00" and material["linked_product_id"] == "HEDGE"
     assert not materials_named(sortscape, "Hedge trimming")
-    assert any(o.action == "material-link" and o.remote_id == "M-302"
-               for o in sortscape_outcomes(console))
+    assert any(
+        o.action == "material-link" and o.remote_id == "M-302" for o in sortscape_outcomes(console)
+    )
 
 
 def test_sortscape_edit_is_reported_and_overwritten(

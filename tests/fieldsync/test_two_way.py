@@ -20,8 +20,12 @@ def test_sortscape_edit_reaches_the_book_and_then_xero(
     console: BookConsole, sortscape: SortScapeSandbox, xero: XeroSandbox
 ) -> None:
     pid, remote_id = linked_bluewater(console)
-    sortscape.edit_contact(remote_id, email="bookings@bluewatercafe.example",
-                           phone="+61 2 9555 3391", company_name="Bluewater Hospitality")
+    sortscape.edit_contact(
+        remote_id,
+        email="bookings@bluewatercafe.example",
+        phone="+61 2 9555 3391",
+        company_name="Bluewater Hospitality",
+    )
     console.sync()
     profile = console.book().profile(pid)
     assert profile.email == "bookings@bluewatercafe.example"
