@@ -145,7 +145,8 @@ def loftterm_connector_push_items(
 ) -> list[RemoteItem]:
     """Create or update items remotely, matched by ``remote_id`` (empty: create).
 
-    Stops at the first non-None result.
+    Called when ledger products flow one way into a field-service app's materials, never in a
+    dry run.  Stops at the first non-None result.
 
     :param ctx: the run's connector context.
     :param items: the items as they must be.
