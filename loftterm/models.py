@@ -50,6 +50,7 @@ class LinkMethod(StrEnum):
     CREATED = "created"
     IMPORTED = "imported"
     RECOVERED = "recovered"
+    MERGED = "merged"
 
 
 def compact(data: dict[str, Any]) -> dict[str, Any]:

@@ -33,9 +33,43 @@ def make_link(
     )
 
 
+def heal_merges(rs: RunState, role: str) -> None:
+    """Relink profiles whose remote record was merged away to the surviving record.
+
+    Xero archives the losing contact of a merge and names the survivor in ``MergedToContactID``.
+    A survivor already linked to another profile is left alone with a warning (a person decides).
+    """
+    book = rs.book
+    for link in list(book.links_of_connector(rs.name)):
+        if link.role != role:
+            continue
+        record = book.remote_record(rs.name, role, link.remote_id)
+        if record is None or not record.merged_to:
+            continue
+        survivor = book.remote_record(rs.name, role, record.merged_to)
+        if survivor is None or survivor.status != "active":
+            continue
+        holder = book.linked_profile(rs.name, role, survivor.remote_id)
+        profile = book.profiles.get(link.profile_id)
+        if profile is None:
+            continue
+        if holder and holder != profile.id:
+            rs.warn("merged", profile.id,
+                    f"{record.name} was merged into {survivor.name} in {rs.title()}, which is linked "
+                    f"to {book.profiles[holder].name}; merge the two profiles or relink by hand",
+                    [record.remote_id, survivor.remote_id])
+            continue
+        book.drop_link(profile.id, rs.name, role)
+        make_link(rs, profile, survivor, LinkMethod.MERGED, 1.0)
+        rs.counts["linked"] += 1
+        rs.outcome(profile.id, "link", "linked", survivor.remote_id,
+                   f"{record.name} was merged into {survivor.name} in {rs.title()}: relinked")
+
+
 def link_phase(rs: RunState, role: str) -> set[str]:
     """Link blank profiles of one role; return the remote ids left ambiguous (not to import)."""
     book = rs.book
+    heal_merges(rs, role)
     for profile, record in list(planner.recoverable(book, rs.info, role)):
         make_link(rs, profile, record, LinkMethod.RECOVERED, 1.0)
         rs.counts["linked"] += 1

@@ -180,3 +180,17 @@ def test_remote_address_change_is_pulled_into_the_profile(console: BookConsole, 
     report = console.sync("xero")
     assert report.ok, report.errors
     assert console.profile("P010").profile.fields.shipping.line1 == "9 New Quay"
+
+
+def test_merged_contact_is_relinked_to_its_survivor(console: BookConsole, xero: XeroSandbox) -> None:
+    console.sync("xero")
+    tom = next(r for r in console.link_rows("xero") if r.profile_id == "P002")
+    survivor = xero.contact_by_name("Bluewater Cafe")["ContactID"]
+    holder = console.book().linked_profile("xero", "contact", survivor)
+    console.unlink(holder, "xero")
+    xero.merge_contacts(tom.remote_id, survivor)
+    report = console.sync("xero", full_pull=True)
+    assert report.ok
+    row = next(r for r in console.link_rows("xero") if r.profile_id == "P002")
+    assert row.remote_id == survivor and row.method == "merged"
+    assert any("merged into" in o.reason for o in console.runs()[0].outcomes)
