@@ -49,6 +49,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run loftterm; return the exit code (documented in README.md and ``--help``)."""
     args = build_parser().parse_args(argv)
     try:
+        if args.web and not args.command:
+            from loftterm.cli.web import serve_web
+
+            return serve_web(getattr(args, "config", None), bool(getattr(args, "demo", False)), args.port)
         with open_session(args) as session:
             if args.command:
                 return COMMANDS[args.command](session, args)

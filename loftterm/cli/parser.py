@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="TUI: automatic sync every MIN minutes (overrides sync.every_minutes)",
     )
+    parser.add_argument("--web", action="store_true",
+                        help="serve the console in a browser on 127.0.0.1 (needs loftterm[web])")
+    parser.add_argument("--port", type=int, default=8000, help="--web: the local port (default 8000)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
