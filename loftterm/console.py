@@ -27,7 +27,9 @@ from loftterm.engine.actions import (
 )
 from loftterm.engine.context import build_context, close_context
 from loftterm.engine.materials import LedgerAccess
+from loftterm.engine.explain import Evidence, evidence
 from loftterm.engine.pending import pending_counter
+from loftterm.engine.planner import name_counts
 from loftterm.engine.planner import paid_through_organization
 from loftterm.engine.states import link_row, link_rows, open_duplicates
 from loftterm.engine.sync import SyncOptions, run_connector
@@ -312,6 +314,32 @@ class BookConsole(Console):
             disabled = [c for c in profile.sync_disabled if c != connector]
             profile.sync_disabled = disabled if enabled else [*disabled, connector]
         return self._row(profile_id, connector, self._role(connector, ""))
+
+    def explain(self, profile_id: str, connector: str, limit: int = 3) -> list[Evidence]:
+        """The evidence for a profile's link (or its best candidates) in one connector."""
+        book = self.book()
+        info = self.hooks(connector).info
+        settings = self._connector(connector).settings
+        profile = book.profile(profile_id)
+        counts = name_counts(book, connector)
+        found: list[Evidence] = []
+        for role in info.roles:
+            link = book.link_of(profile_id, connector, role)
+            record = book.remote_record(connector, role, link.remote_id) if link else None
+            seen = set()
+            if record is not None:
+                found.append(evidence(book, info, settings, profile, record, counts))
+                seen.add(record.remote_id)
+            for candidate in search_mirror(book, connector, role, profile.email or profile.name, limit):
+                if candidate.remote.remote_id not in seen:
+                    found.append(evidence(book, info, settings, profile, candidate.remote, counts))
+                    seen.add(candidate.remote.remote_id)
+            if profile.email:
+                for candidate in search_mirror(book, connector, role, profile.name, limit):
+                    if candidate.remote.remote_id not in seen:
+                        found.append(evidence(book, info, settings, profile, candidate.remote, counts))
+                        seen.add(candidate.remote.remote_id)
+        return found
 
     def tenants(self, name: str) -> list[Tenant]:
         """Ask a connector which organisations its credentials reach (one network call or two)."""

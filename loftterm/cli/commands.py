@@ -219,6 +219,19 @@ def cmd_search(session: Session, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_explain(session: Session, args: argparse.Namespace) -> int:
+    """``explain``: the evidence behind a link or its best candidates."""
+    found = session.console.explain(args.profile_id, args.connector)
+    if session.json:
+        print_json([e.to_json() for e in found])
+        return EXIT_OK
+    if not found:
+        print(f"no {args.connector} record resembles {args.profile_id}; sync first if it is new")
+    for item in found:
+        print("\n".join(item.lines()))
+    return EXIT_OK
+
+
 def cmd_warnings(session: Session, args: argparse.Namespace) -> int:
     """``warnings``."""
     found = session.console.warnings(include_resolved=args.all)
@@ -489,6 +502,7 @@ COMMANDS: dict[str, Handler] = {
     "enable-sync": cmd_sync_setting(True),
     "search": cmd_search,
     "warnings": cmd_warnings,
+    "explain": cmd_explain,
     "runs": cmd_runs,
     "import": cmd_import,
     "connect": cmd_connect,

@@ -54,16 +54,24 @@ def heal_merges(rs: RunState, role: str) -> None:
         if profile is None:
             continue
         if holder and holder != profile.id:
-            rs.warn("merged", profile.id,
-                    f"{record.name} was merged into {survivor.name} in {rs.title()}, which is linked "
-                    f"to {book.profiles[holder].name}; merge the two profiles or relink by hand",
-                    [record.remote_id, survivor.remote_id])
+            rs.warn(
+                "merged",
+                profile.id,
+                f"{record.name} was merged into {survivor.name} in {rs.title()}, which is linked "
+                f"to {book.profiles[holder].name}; merge the two profiles or relink by hand",
+                [record.remote_id, survivor.remote_id],
+            )
             continue
         book.drop_link(profile.id, rs.name, role)
         make_link(rs, profile, survivor, LinkMethod.MERGED, 1.0)
         rs.counts["linked"] += 1
-        rs.outcome(profile.id, "link", "linked", survivor.remote_id,
-                   f"{record.name} was merged into {survivor.name} in {rs.title()}: relinked")
+        rs.outcome(
+            profile.id,
+            "link",
+            "linked",
+            survivor.remote_id,
+            f"{record.name} was merged into {survivor.name} in {rs.title()}: relinked",
+        )
 
 
 def link_phase(rs: RunState, role: str) -> set[str]:
@@ -77,6 +85,16 @@ def link_phase(rs: RunState, role: str) -> set[str]:
             profile.id, "link", "linked", record.remote_id, "found the record it created earlier"
         )
     result = planner.plan_links(book, rs.info, rs.settings, role)
+    for match in planner.penalised_matches(book, rs.info, result):
+        held = book.remote_record(rs.name, role, match.remote_key)
+        rs.warn(
+            "suggested",
+            match.local_key,
+            f"looks like {rs.title()} {held.name if held else match.remote_key} by name "
+            f"({float(match.score):.0%}) but the name is common and the emails differ: not linked; "
+            "link by hand if it is the same person",
+            [match.remote_key],
+        )
     total = len(result.matches)
     for done, match in enumerate(result.matches, start=1):
         profile = book.profiles[match.local_key]

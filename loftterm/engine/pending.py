@@ -59,6 +59,7 @@ def pending_counter(book: Book, info: ConnectorInfo, settings: Mapping[str, Any]
     ambiguous: set[str] = set()
     for role in info.roles:
         result = planner.plan_links(book, info, settings, role)
+        planner.penalised_matches(book, info, result)
         counter.to_link += len(result.matches) + len(list(planner.recoverable(book, info, role)))
         for tie in result.ties:
             ambiguous.update(tie.remote_keys)

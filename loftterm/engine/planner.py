@@ -6,6 +6,7 @@ always explains exactly what the next sync will do.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -13,7 +14,14 @@ from typing import Any
 
 from loftterm.book import Book
 from loftterm.connector import ConnectorInfo
-from loftterm.matching import MatchRecord, MatchResult, match_records, normalise, parse_threshold
+from loftterm.matching import (
+    Match,
+    MatchRecord,
+    MatchResult,
+    match_records,
+    normalise,
+    parse_threshold,
+)
 from loftterm.models import ContactFields, Link, Profile, RemoteContact, comparable
 
 DEFAULT_THRESHOLD = "0.60"
@@ -88,6 +96,54 @@ def plan_links(
         rule=name_rule(settings, info),  # type: ignore[arg-type]
         threshold=threshold(settings),
     )
+
+
+COMMON_NAME_MIN = 2  # a normalised name held by more records than this is "common"
+
+
+def name_counts(book: Book, connector: str) -> Counter[str]:
+    """How many profiles and remote records of a connector hold each normalised name."""
+    counts: Counter[str] = Counter(normalise(p.name) for p in book.profiles.values() if p.name)
+    counts.update(normalise(r.name) for r in book.remote[connector].values() if r.name)
+    return counts
+
+
+def penalised(profile_email: str, remote_email: str, common: bool) -> bool:
+    """A common name with two known, different emails: not the same person by name alone."""
+    a, b = normalise(profile_email), normalise(remote_email)
+    return common and bool(a) and bool(b) and a != b
+
+
+def penalised_matches(book: Book, info: ConnectorInfo, result: MatchResult) -> list[Match]:
+    """Remove name matches the common-name penalty forbids from ``result``; return them.
+
+    Two records sharing a common name (held by several people in the book or the remote) whose
+    emails are both known and different are not the same person on the name alone.
+    """
+    counts = None
+    kept: list[Match] = []
+    dropped: list[Match] = []
+    for match in result.matches:
+        if match.method != "name":
+            kept.append(match)
+            continue
+        profile = book.profiles[match.local_key]
+        remote = next(
+            (
+                r
+                for role in info.roles
+                if (r := book.remote_record(info.name, role, match.remote_key)) is not None
+            ),
+            None,
+        )
+        if remote is None or not (profile.email and remote.email):
+            kept.append(match)
+            continue
+        counts = counts if counts is not None else name_counts(book, info.name)
+        common = counts[normalise(profile.name)] > COMMON_NAME_MIN
+        (dropped if penalised(profile.email, remote.email, common) else kept).append(match)
+    result.matches = kept
+    return dropped
 
 
 def rejected(book: Book, connector: str, remote_id: str, profile_id: str = "") -> bool:
