@@ -26,11 +26,10 @@ from loftterm.engine.actions import (
     search_mirror,
 )
 from loftterm.engine.context import build_context, close_context
-from loftterm.engine.materials import LedgerAccess
 from loftterm.engine.explain import Evidence, evidence
+from loftterm.engine.materials import LedgerAccess
 from loftterm.engine.pending import pending_counter
-from loftterm.engine.planner import name_counts
-from loftterm.engine.planner import paid_through_organization
+from loftterm.engine.planner import name_counts, paid_through_organization
 from loftterm.engine.states import link_row, link_rows, open_duplicates
 from loftterm.engine.sync import SyncOptions, run_connector
 from loftterm.errors import RemoteError, UsageError
