@@ -84,11 +84,30 @@ def archived_holder_warnings(rs: RunState) -> None:
                 )
 
 
+def duplicate_holder_warnings(rs: RunState) -> None:
+    """Warn when an active, unlinked remote record holds the email of a profile linked elsewhere."""
+    book = rs.book
+    for record in book.remote[rs.name].values():
+        if record.status != "active" or not record.email or record.role not in rs.info.roles:
+            continue
+        if book.linked_profile(rs.name, record.role, record.remote_id):
+            continue
+        for profile_id in sorted(book.profiles_with_email(record.email)):
+            link = book.link_of(profile_id, rs.name, record.role)
+            if link is None:
+                continue  # the link phase reports ties for blank profiles
+            rs.warn("duplicate", profile_id,
+                    f"{rs.title()} also has {record.name} ({record.remote_id}) with {record.email}, "
+                    f"besides the linked contact: merge the duplicates in {rs.title()}, then sync",
+                    [record.remote_id, link.remote_id])
+
+
 def diagnose_phase(rs: RunState) -> None:
     """Merge this run's findings into the book's warnings for the connector."""
     misplaced_warnings(rs)
     missing_warnings(rs)
     archived_holder_warnings(rs)
+    duplicate_holder_warnings(rs)
     stamp = now_iso()
     found: dict[str, Warning] = {w.key: w for w in rs.found}
     for key, warning in found.items():

@@ -206,6 +206,8 @@ def plan_imports(
             continue
         if policy == "customers" and record.is_supplier and not record.is_customer:
             continue
+        if record.email and book.profiles_with_email(record.email):
+            continue  # a second record holding a profile's email is a duplicate, not a new person
         chosen.append(record)
     return chosen
 

@@ -9,6 +9,7 @@ when it completes, mirrored records it did not see are gone remotely (their link
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from loftterm.book.book import now_iso
 from loftterm.connector import PullPage, PullRequest
@@ -16,12 +17,26 @@ from loftterm.engine.runstate import RunState
 from loftterm.errors import ProtocolError, TenantMismatchError
 
 SAVE_EVERY_PAGES = 10
+# Some remote changes do not bump the record's modified time (Xero: balances, IsCustomer), so an
+# incremental pull never sees them; a full pull at least once a day brings them in.
+FULL_PULL_EVERY = timedelta(hours=24)
+
+
+def _older_than(stamp: str, age: timedelta) -> bool:
+    try:
+        when = datetime.fromisoformat(stamp)
+    except ValueError:
+        return True
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return datetime.now(UTC) - when > age
 
 
 def pull_phase(rs: RunState) -> None:
     """Pull remote contacts into the book's mirror (incremental when a watermark exists)."""
     meta = rs.book.connector_meta(rs.name)
-    full = rs.full_pull or not meta.get("watermark") or not meta.get("last_full_pull")
+    full = (rs.full_pull or not meta.get("watermark") or not meta.get("last_full_pull")
+            or _older_than(str(meta["last_full_pull"]), FULL_PULL_EVERY))
     since = "" if full else str(meta["watermark"])
     resume = meta.get("resume") or {}
     if resume and meta.get("resume_since", "") != since:

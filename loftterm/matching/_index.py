@@ -28,7 +28,6 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from fractions import Fraction
-from itertools import chain
 
 from ._records import MatchRecord
 from ._text import DEFAULT_THRESHOLD, NameRule, check_rule, gram_set, normalise, parse_threshold
@@ -228,41 +227,55 @@ class NameIndex:
         base = self._key_base
         get = self._buckets.get
         unit_ids = self._unit_ids
+        unit_size = self._unit_size
         best: list[int] = []
-        # Sizes in order of the best score they allow: n, n+1, n-1, n+2, n-2, ...
-        for step in range(2 * base + 1):
-            m = n + (step + 1) // 2 if step % 2 else n - step // 2
-            if not -(-num * n // den) <= m <= min(n * den // num, base - 1):
-                if m < n and n + (step + 2) // 2 > min(n * den // num, base - 1):
-                    break
-                continue
-            # overlap a unit of size m needs; a pair reaching it shares _EXTRA + 1 trigrams
-            # among the query's first n - need + 1 + _EXTRA and the unit's first
-            # m - need + 1 + _EXTRA trigrams
-            whole = n + m if jaccard else max(n, m)
-            need = -(-num * whole // (num + den)) if jaccard else -(-num * whole // den)
-            last = m - need + _EXTRA
-            slices = []
-            for gram in known[: n - need + 1 + _EXTRA - unknown]:
-                bucket = get(gram * base + m)
-                if bucket is not None:
-                    positions, units = bucket
-                    if positions[-1] <= last:
-                        slices.append(units)
-                    else:
-                        slices.append(units[: bisect_right(positions, last)])
-            if len(slices) <= _EXTRA:
-                continue
-            for u, hits in Counter(chain.from_iterable(slices)).items():
-                if hits <= _EXTRA:
+        # Sizes in order of the best score they allow (n, n+1, n-1, n+2, ...), taken in three
+        # rounds so a good early score shrinks what later rounds have to look at.
+        sizes = sorted(
+            range(-(-num * n // den), min(n * den // num, base - 1) + 1),
+            key=lambda m: 2 * (n - m) if m <= n else 2 * (m - n) - 1,
+        )
+        for batch in (sizes[:1], sizes[1:3], sizes[3:]):
+            slices: list[list[int]] = []
+            enough = _EXTRA
+            for m in batch:
+                if not -(-num * n // den) <= m <= n * den // num:  # outside the tightened window
                     continue
+                # the overlap a unit of size m needs; a pair reaching it shares _EXTRA + 1
+                # trigrams among the query's first n - need + 1 + _EXTRA and the unit's first
+                # m - need + 1 + _EXTRA trigrams (all `need` of them when the sets are shorter)
+                whole = n + m if jaccard else max(n, m)
+                need = -(-num * whole // (num + den)) if jaccard else -(-num * whole // den)
+                if need <= enough:
+                    enough = need - 1
+                last = m - need + _EXTRA
+                for gram in known[: n - need + 1 + _EXTRA - unknown]:
+                    bucket = get(gram * base + m)
+                    if bucket is not None:
+                        positions, units = bucket
+                        if positions[-1] <= last:
+                            slices.append(units)
+                        else:
+                            slices.append(units[: bisect_right(positions, last)])
+            if len(slices) <= enough:
+                continue
+            # units found in more than `enough` slices, counted with C set operations
+            seen = [set(slices[0])] + [set() for _ in range(enough)]
+            for units in slices[1:]:
+                for level in range(enough, 0, -1):
+                    seen[level] |= seen[level - 1].intersection(units)
+                seen[0].update(units)
+            for u in seen[enough]:
                 common = len(query & unit_ids[u])
-                total = whole - common if jaccard else whole
+                m = unit_size[u]
+                total = n + m - common if jaccard else (n if n > m else m)
                 diff = common * den - num * total
                 if diff > 0 or (diff == 0 and not best):
                     num, den, best = common, total, [u]
                 elif diff == 0:
                     best.append(u)
+        if len(best) > 1:
+            best.sort()
         return (num, den, best) if best else _NONE
 
     def _best_contained(self, norm: str) -> tuple[int, int, list[int]]:

@@ -50,7 +50,8 @@ def test_review_list_accept_and_reject(config: Path, env: DemoEnvironment) -> No
     assert listed.returncode == 0, listed.stderr
     proposals = {p["id"]: p for p in json.loads(listed.stdout)}
     harbour, wei = f"sortscape:P010:{HARBOUR_REALTY}", f"sortscape:P009:{W_ZHANG}"
-    assert set(proposals) == {harbour, wei}
+    tom = "sortscape:P002:C-1002"  # Thomas Baker (a customer too) shares Tom B.'s phone
+    assert set(proposals) == {harbour, wei, tom}
     email = next(f for f in proposals[harbour]["fields"] if f["field"] == "email")
     assert email["left"] == "accounts@harbourrealty.example"
     assert email["right"] == "reception@harbourrealty.example"
@@ -74,7 +75,8 @@ def test_review_list_accept_and_reject(config: Path, env: DemoEnvironment) -> No
     assert "rejected" in rejected.stdout
     again = loftterm("review", "reject", wei, "--config", str(config))
     assert again.returncode == 2 and "already rejected" in again.stderr
-    assert json.loads(loftterm("review", "--json", "--config", str(config)).stdout) == []
+    left = json.loads(loftterm("review", "--json", "--config", str(config)).stdout)
+    assert [p["id"] for p in left] == [tom]
     bad = loftterm("review", "accept", harbour, "--take", "email=middle", "--config", str(config))
     assert bad.returncode == 2 and "FIELD=left" in bad.stderr
 

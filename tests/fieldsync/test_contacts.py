@@ -74,14 +74,14 @@ def test_name_and_email_duplicates_become_proposals(
 ) -> None:
     console.sync()
     proposals = {p.id: p for p in console.proposals()}
-    assert set(proposals) == {HARBOUR, WEI}
+    assert set(proposals) == {HARBOUR, WEI, "sortscape:P002:C-1002"}  # name, email, phone
     assert proposals[HARBOUR].reason == "same name Harbour Realty Ltd"
     assert proposals[WEI].reason == "same email wei.zhang@example.org"
     assert len(ss_named(sortscape, "Harbour Realty Ltd")) == 1  # not created again
     assert not ss_by_ref(sortscape, "P010") and not ss_by_ref(sortscape, "P009")
     assert sortscape_link(console, "P010") == ""  # never auto-linked either
     status = {s.name: s for s in console.status()}["sortscape"]
-    assert any("2 possible duplicates" in r for r in status.pending.reasons)
+    assert any("3 possible duplicates" in r for r in status.pending.reasons)
 
 
 def test_proposal_columns_ledger_left_sortscape_right(console: BookConsole) -> None:

@@ -70,8 +70,10 @@ SEEDS: tuple[Seed, ...] = (
          customer=True, supplier=True, ar="1250.00", phone=("61", "2", "9555 0142"),
          street=("Level 3, 18 Pier Street", "Sydney", "NSW", "2000"),
          pobox=("PO Box 412", "Sydney", "NSW", "2001"), updated="2025-02-11T23:14:05"),
+    # an agent who is also invoiced (customer and supplier); his phone is what SortScape's
+    # "Tom B." holds, the duplicate-by-phone story
     Seed(THOMAS_BAKER_ID, "Thomas Baker", "Thomas", "Baker", "tom@example.com", supplier=True,
-         ap="430.50", phone=("61", "", "0412 555 018"), updated="2025-01-20T04:02:11"),
+         customer=True, ap="430.50", phone=("61", "2", "9555 0101"), updated="2025-01-20T04:02:11"),
     Seed(PRIYA_NATARAJAN_ID, "Priya Natarajan", "Priya", "Natarajan",
          updated="2025-01-22T01:40:00"),
     Seed(LIAM_CHEN_ID, "Liam Chen", "Liam", "Chen", "liam.chen@harbourrealty.example",
@@ -80,8 +82,10 @@ SEEDS: tuple[Seed, ...] = (
          updated="2025-04-02T02:12:09"),
     Seed(JORDAN_LEE_OLD_ID, "Jordan Lee (old)", "Jordan", "Lee", "jordan.lee@example.net",
          status="ARCHIVED", updated="2024-08-19T22:05:31"),
-    Seed(DANIEL_OKAFOR_ID, "Daniel Okafor", "Daniel", "Okafor", updated="2024-11-05T03:15:00"),
-    Seed(DANIEL_OKAFOR_DOT_ID, "Daniel Okafor.", "Daniel", "Okafor",
+    # two active contacts holding the same email: the "several contacts in the dropdown" story
+    Seed(DANIEL_OKAFOR_ID, "Daniel Okafor", "Daniel", "Okafor", "daniel.okafor@example.com",
+         updated="2024-11-05T03:15:00"),
+    Seed(DANIEL_OKAFOR_DOT_ID, "Daniel Okafor.", "Daniel", "Okafor", "daniel.okafor@example.com",
          updated="2025-01-09T21:48:17"),
     Seed(GREENLEAF_ID, "Greenleaf Property Management", email="ap@greenleafpm.example",
          status="ARCHIVED", customer=True,
