@@ -114,8 +114,8 @@ class Gen:
         surnames = list(SURNAMES) + [a + b for a in SYL_A for b in SYL_B]
         self.first = FIRST
         self.last = surnames
-        self.first_w = [1 / (r + 1) ** 0.8 for r in range(len(FIRST))]
-        self.last_w = [1 / (r + 1) ** 0.9 for r in range(len(surnames))]
+        self.first_w = [1 / (r + 1) ** 0.25 for r in range(len(FIRST))]
+        self.last_w = [1 / (r + 1) ** 0.5 for r in range(len(surnames))]
         rng = random.Random(seed + 1)
         self.popular = [f"{rng.choice(FIRST[:40])} {rng.choice(SURNAMES[:40])}" for _ in range(100)]
 
@@ -219,7 +219,9 @@ def summary(result: MatchResult) -> dict[str, int]:
     }
 
 
-def run_case(kind: str, size: int, profile: str, rule: NameRule) -> dict[str, Any]:
+def run_case(
+    kind: str, size: int, profile: str, rule: NameRule, workers: int = 1
+) -> dict[str, Any]:
     """Run one case in this process and return its measurements."""
     gen = Gen(size, profile)
     if kind == "steady":
@@ -231,16 +233,23 @@ def run_case(kind: str, size: int, profile: str, rule: NameRule) -> dict[str, An
         locals_, remotes = gen.books(size, size)
         label = f"{size // 1000}k x {size // 1000}k"
     before = rss_mb()
+    cpu = time.process_time()
     start = time.perf_counter()
-    result = match_records(locals_, remotes, rule=rule)
+    result = match_records(locals_, remotes, rule=rule, workers=workers)
     seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu
+    child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     out: dict[str, Any] = {
         "case": label,
         "profile": profile,
         "rule": rule,
+        "workers": workers,
         "seconds": round(seconds, 3),
+        "cpu_s": round(cpu, 3),
         "peak_mb": round(peak_mb(), 1),
         "delta_mb": round(peak_mb() - before, 1),
+        "child_peak_mb": round(child_peak, 1),
+        "load": round(os.getloadavg()[0], 2),
         **summary(result),
     }
     if kind == "steady":
@@ -261,8 +270,8 @@ def run_case(kind: str, size: int, profile: str, rule: NameRule) -> dict[str, An
     return out
 
 
-def child(kind: str, size: int, profile: str, rule: str) -> dict[str, Any]:
-    cmd = [sys.executable, __file__, "--child", kind, str(size), profile, rule]
+def child(kind: str, size: int, profile: str, rule: str, workers: int) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--child", kind, str(size), profile, rule, str(workers)]
     done = subprocess.run(cmd, check=True, capture_output=True, text=True)
     return json.loads(done.stdout)  # type: ignore[no-any-return]
 
@@ -287,14 +296,16 @@ def check_exact(size: int) -> list[str]:
 
 
 def table(rows: Sequence[dict[str, Any]]) -> str:
-    head = f"{'case':22} {'profile':9} {'rule':11} {'seconds':>8} {'peak MB':>8} {'+MB':>6} "
-    head += f"{'links':>7} {'email':>6} {'ties':>6} {'outbid':>6}"
+    head = f"{'case':20} {'profile':9} {'rule':11} {'w':>1} {'seconds':>8} {'cpu s':>7} "
+    head += f"{'peak MB':>7} {'+MB':>5} {'child':>5} {'links':>6} {'email':>6} {'ties':>6} "
+    head += f"{'outbid':>6} {'load':>5}"
     lines = [head, "-" * len(head)]
     for r in rows:
         lines.append(
-            f"{r['case']:22} {r['profile']:9} {r['rule']:11} {r['seconds']:8.3f} "
-            f"{r['peak_mb']:8.1f} {r['delta_mb']:6.1f} {r['links']:7} {r['email']:6} "
-            f"{r['ties']:6} {r['outbid']:6}"
+            f"{r['case']:20} {r['profile']:9} {r['rule']:11} {r['workers']:1} "
+            f"{r['seconds']:8.3f} {r['cpu_s']:7.2f} {r['peak_mb']:7.0f} {r['delta_mb']:5.0f} "
+            f"{r['child_peak_mb']:5.0f} {r['links']:6} {r['email']:6} {r['ties']:6} "
+            f"{r['outbid']:6} {r['load']:5.1f}"
         )
         if "best_1k_s" in r:
             lines.append(
@@ -310,11 +321,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
     parser.add_argument("--rules", default=",".join(NAME_RULES))
     parser.add_argument("--skip-check", action="store_true")
-    parser.add_argument("--child", nargs=4, metavar=("KIND", "SIZE", "PROFILE", "RULE"))
+    parser.add_argument("--workers", default="1,2", help="worker counts to run, e.g. 1,2")
+    parser.add_argument("--profiles", default="realistic,skewed")
+    parser.add_argument("--sizes", help="comma-separated sizes instead of the defaults")
+    parser.add_argument("--child", nargs=5, metavar=("KIND", "SIZE", "PROFILE", "RULE", "W"))
     args = parser.parse_args(argv)
     if args.child:
-        kind, size, profile, rule = args.child
-        print(json.dumps(run_case(kind, int(size), profile, rule)))
+        kind, size, profile, rule, workers = args.child
+        print(json.dumps(run_case(kind, int(size), profile, rule, int(workers))))
         return
     rules = [r for r in args.rules.split(",") if r]
     if not args.skip_check:
@@ -323,17 +337,22 @@ def main(argv: Sequence[str] | None = None) -> None:
             print("  " + line)
         print()
     sizes = (2_000, 10_000) if args.quick else (10_000, 100_000)
+    if args.sizes:
+        sizes = tuple(int(size) for size in args.sizes.split(","))
+    worker_counts = [int(w) for w in args.workers.split(",")]
     rows = []
+    print(table([]).splitlines()[0], flush=True)
     for size in sizes:
-        for profile in ("realistic", "skewed"):
+        for profile in args.profiles.split(","):
             for rule in rules:
-                rows.append(child("pair", size, profile, rule))
-                print(table(rows[-1:]).splitlines()[-1], flush=True)
+                for workers in worker_counts:
+                    rows.append(child("pair", size, profile, rule, workers))
+                    print(table(rows[-1:]).splitlines()[-1], flush=True)
     steady = 10_000 if args.quick else 100_000
     for rule in rules:
-        rows.append(child("steady", steady, "realistic", rule))
+        rows.append(child("steady", steady, "realistic", rule, 1))
     print()
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, single process")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; w = worker processes")
     print(table(rows))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2))

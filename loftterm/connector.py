@@ -166,6 +166,10 @@ class PushRequest:
     :param remote_id: for updates, the record to change.
     :param version: for updates, the version the change was computed against.
     :param idempotency_key: stable for the same intent, so a retried write is not repeated.
+    :param status: for updates, the status the record must end with: ``active`` re-activates an
+        archived or inactive record (Xero ``ContactStatus`` ACTIVE, QBO ``Active`` true,
+        SortScape restore); empty leaves the status alone.  With an empty ``changed`` only the
+        status is written (``loftterm undo``).
     """
 
     action: Literal["create", "update"]
@@ -176,6 +180,7 @@ class PushRequest:
     remote_id: str = ""
     version: str = ""
     idempotency_key: str = ""
+    status: str = ""
 
 
 @dataclass(frozen=True)
@@ -230,7 +235,12 @@ class RemoteItem:
 
 @dataclass(frozen=True)
 class DocumentLine:
-    """One line of a posted document."""
+    """One line of a posted document.
+
+    :param amount: the line total (quantity x unit price), as the batch file gives it; a
+        connector whose API wants a unit price divides by ``quantity``.
+    :param quantity: how many units the total covers (1 for a commission or a fee).
+    """
 
     description: str
     amount: Decimal

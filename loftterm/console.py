@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from threading import Event
+from typing import TYPE_CHECKING
 
 import pluggy
 
@@ -16,6 +18,9 @@ from loftterm.book import Book
 from loftterm.book.lock import BookLock
 from loftterm.config import Config, ConnectorConfig
 from loftterm.connector import ConnectorInfo, SyncEvent, Tenant
+from loftterm.engine import decisions as remembered
+from loftterm.engine import merge as merging
+from loftterm.engine import merged as merged_contacts
 from loftterm.engine import review
 from loftterm.engine.actions import (
     manual_link,
@@ -29,9 +34,18 @@ from loftterm.engine.context import build_context, close_context
 from loftterm.engine.explain import Evidence, evidence
 from loftterm.engine.materials import LedgerAccess
 from loftterm.engine.pending import pending_counter
+from loftterm.engine.plan import (
+    ApplyReport,
+    DryRun,
+    Plan,
+    Target,
+    apply_plan,
+    build_plan,
+)
 from loftterm.engine.planner import name_counts, paid_through_organization
 from loftterm.engine.states import link_row, link_rows, open_duplicates
 from loftterm.engine.sync import SyncOptions, run_connector
+from loftterm.engine.undo import UndoReport, undo_run
 from loftterm.errors import RemoteError, UsageError
 from loftterm.http.tokens import TokenFile
 from loftterm.models import LinkState
@@ -47,6 +61,9 @@ from loftterm.views import (
     RunSummary,
     SyncReport,
 )
+
+if TYPE_CHECKING:
+    from loftterm.engine.batch import BatchResult, MisplacedFix
 
 EventCallback = Callable[[SyncEvent], None]
 
@@ -293,6 +310,7 @@ class BookConsole(Console):
         role = self._role(connector, role)
         with self.writing("link") as book:
             manual_link(book, self.hooks(connector).info, profile_id, role, remote_id)
+            remembered.record_link(book, connector, profile_id, remote_id)  # clears not-same/unlink
         return self._row(profile_id, connector, role)
 
     def unlink(self, profile_id: str, connector: str, role: str = "") -> LinkRow:
@@ -300,8 +318,10 @@ class BookConsole(Console):
         role = self._role(connector, role)
         with self.writing("unlink") as book:
             book.profile(profile_id)
-            if book.drop_link(profile_id, connector, role) is None:
+            dropped = book.drop_link(profile_id, connector, role)
+            if dropped is None:
                 raise UsageError(f"{profile_id} has no {connector} {role} link to clear")
+            remembered.record_unlink(book, dropped)  # the pair is never relinked automatically
             resolve_warnings(book, profile_id, connector, ("missing", "misplaced"))
         return self._row(profile_id, connector, role)
 
@@ -339,6 +359,73 @@ class BookConsole(Console):
                         found.append(evidence(book, info, settings, profile, candidate.remote, counts))
                         seen.add(candidate.remote.remote_id)
         return found
+
+    # ----------------------------------------------------------------- remembered decisions, merges (issue 9)
+    def _infos(self) -> dict[str, ConnectorInfo]:
+        """The enabled connectors' infos, by name."""
+        return {name: self.hooks(name).info for name in self.connectors()}
+
+    def _balance_rules(self) -> dict[str, str]:
+        """Each enabled connector's configured ``balance_rule``."""
+        return {
+            name: str(self._connector(name).settings.get("balance_rule") or "principal")
+            for name in self.connectors()
+        }
+
+    def reject_pair(
+        self, profile_id: str, connector: str, remote_id: str
+    ) -> remembered.Decision:
+        """"Not the same": a remote record is not this profile; never linked or proposed again."""
+        info = self.hooks(self._connector(connector).name).info
+        with self.writing("not same") as book:
+            return remembered.reject_pair(book, info, profile_id, remote_id)
+
+    def reject_candidates(self, profile_id: str, connector: str) -> list[remembered.Decision]:
+        """"None of these is the profile": reject every candidate of its duplicate warnings."""
+        info = self.hooks(self._connector(connector).name).info
+        with self.writing("not same") as book:
+            return remembered.reject_candidates(book, info, profile_id)
+
+    def decisions(self) -> list[remembered.Decision]:
+        """Every remembered decision (not-same, manual links, unlinks, reviews, merges)."""
+        return remembered.list_decisions(self.book())
+
+    def forget_decision(self, key: str) -> remembered.Decision:
+        """Drop one remembered decision; the next sync may link or propose the pair again."""
+        with self.writing("forget decision") as book:
+            return remembered.forget(book, key)
+
+    def merge_profiles(
+        self, survivor: str, other: str, dry_run: bool = False
+    ) -> merging.MergeReport:
+        """Merge ``other`` into ``survivor`` (``engine/merge``); ``unmerge(other)`` reverses it."""
+        if dry_run:
+            report = merging.merge_profiles(
+                Book.open(self.config.book), survivor, other, self._infos(), self._balance_rules()
+            )
+            report.dry_run = True
+            return report
+        with self.writing("merge") as book:
+            return merging.merge_profiles(
+                book, survivor, other, self._infos(), self._balance_rules()
+            )
+
+    def unmerge(self, other: str) -> merging.MergeReport:
+        """Reverse the merge of ``other`` into another profile."""
+        with self.writing("unmerge") as book:
+            return merging.unmerge(book, other, self._infos(), self._balance_rules())
+
+    def relink_merged(
+        self, profile_id: str, connector: str, role: str = "", remote_id: str = ""
+    ) -> list[LinkRow]:
+        """Relink a profile whose linked record was merged remotely to the surviving record."""
+        name = self._connector(connector).name
+        role = self._role(name, role) if role else ""
+        with self.writing("relink merged") as book:
+            links = merged_contacts.relink_merged(
+                book, self.hooks(name).info, profile_id, role, remote_id
+            )
+        return [self._row(profile_id, name, link.role) for link in links]
 
     def tenants(self, name: str) -> list[Tenant]:
         """Ask a connector which organisations its credentials reach (one network call or two)."""
@@ -515,3 +602,128 @@ class BookConsole(Console):
                 report.errors[name] = str(result.error)
                 report.exit_code = max(report.exit_code, result.error.exit_code)
         return report
+
+    # ----------------------------------------------------------------- batches (issue 6)
+    def _ledger(self, connector: str) -> str:
+        """The ledger a batch posts to: the one named, else the only enabled ledger."""
+        if connector:
+            name = self._connector(connector).name
+            if self.hooks(name).info.kind != "ledger":
+                raise UsageError(f"{name} is not a ledger: a batch posts to Xero or QuickBooks Online")
+            return name
+        ledgers = [n for n in self.connectors() if self.hooks(n).info.kind == "ledger"]
+        if len(ledgers) != 1:
+            found = ", ".join(ledgers) or "none"
+            raise UsageError(f"choose the ledger with --connector (enabled ledgers: {found})")
+        return ledgers[0]
+
+    def batch(
+        self,
+        path: Path,
+        connector: str = "",
+        dry_run: bool = False,
+        on_event: EventCallback | None = None,
+        cancel: Event | None = None,
+        *,
+        chunk: int = 25,
+        full_pull: bool = False,
+    ) -> BatchResult:
+        """Sync one ledger, then post a batch file's documents (a dry run plans and writes nothing).
+
+        The write lock is held for the whole batch; a dry run reads a throwaway copy of the book.
+        """
+        from loftterm.batchfile import parse_batch
+        from loftterm.engine.batch import BatchOptions, run_batch
+
+        name = self._ledger(connector)
+        options = BatchOptions(
+            dry_run=dry_run,
+            full_pull=full_pull,
+            on_event=on_event or (lambda event: None),
+            cancel=cancel,
+            sleep=self.sleep,
+            chunk=chunk,
+        )
+        settings = self._connector(name).settings
+        tokens = self.tokens.for_connector(name)
+        if dry_run:
+            book = Book.open(self.config.book)
+            batch = parse_batch(Path(path), set(book.profiles))
+            return run_batch(book, self.pm, name, settings, tokens, batch, options)
+        with self.writing("batch") as book:
+            batch = parse_batch(Path(path), set(book.profiles))
+            return run_batch(book, self.pm, name, settings, tokens, batch, options)
+
+    def fix_misplaced(self, profile_id: str, connector: str) -> MisplacedFix:
+        """The one-key fix of a misplaced link: unlink the own link of an agent paid to an org.
+
+        A link that is plainly the organization's contact moves to the organization; ``todo``
+        says what is left (the organization not linked: link it by search, or sync).
+        """
+        from loftterm.engine.batch import fix_misplaced
+
+        info = self.hooks(self._connector(connector).name).info
+        with self.writing("fix misplaced") as book:
+            fix = fix_misplaced(book, info, profile_id)
+        book = self.book()
+        duplicates = open_duplicates(book, info.name)
+        for pid in (fix.profile_id, fix.organization_id):
+            fix.rows.extend(
+                link_row(book, info, book.profile(pid), role, duplicates) for role in info.roles
+            )
+        return fix
+
+    # ----------------------------------------------------------------- plan, apply, undo
+    # (issue 9: engine/plan.py, engine/undo.py, engine/journal.py)
+    def _targets(self) -> dict[str, Target]:
+        """Every enabled connector as plan, apply and undo need it."""
+        return {
+            name: Target(
+                name, self.hooks(name), self._connector(name).settings,
+                self.tokens.for_connector(name),
+            )
+            for name in self._sync_order()
+        }
+
+    def plan(self, connector: str = "", on_event: EventCallback | None = None) -> Plan:
+        """Make the plan of a sync (one connector, or every enabled one) without writing.
+
+        The pipeline runs as a dry run on a throwaway copy of the book; the plan lists every
+        create, update, link, unlink, import and archive with the remote version it was computed
+        against and a fingerprint of each profile (``loftterm --sync --dry-run --plan-out``).
+        """
+        names = [self._connector(connector).name] if connector else self._sync_order()
+        if not names:
+            raise UsageError("no connector is enabled in the config")
+        targets = self._targets()
+        pages: dict[str, int] = {}
+
+        def observe(event: SyncEvent) -> None:
+            if event.phase == "pull" and event.done:
+                pages[event.connector] = pages.get(event.connector, 0) + 1
+            if on_event is not None:
+                on_event(event)
+
+        options = SyncOptions(dry_run=True, on_event=observe, sleep=self.sleep,
+                              ledgers=self._ledgers())
+        real, dry = Book.open(self.config.book), Book.open(self.config.book)
+        runs = []
+        for name in names:
+            target = targets[name]
+            result = run_connector(dry, self.pm, name, target.settings, target.tokens, options)
+            runs.append(DryRun(target, result, pages.get(name, 0)))
+        return build_plan(real, dry, runs)
+
+    def apply(self, plan: Plan) -> ApplyReport:
+        """Carry out a plan exactly (``loftterm apply``): skip what moved since, say why."""
+        targets = self._targets()
+        with self.writing("apply") as book:
+            return apply_plan(book, targets, plan, self.sleep)
+
+    def undo(self, run_id: str, profile_id: str = "", dry_run: bool = False) -> UndoReport:
+        """Revert a run (or one profile of it) with compensating writes (``loftterm undo``)."""
+        targets = self._targets()
+        if dry_run:
+            return undo_run(Book.open(self.config.book), targets, run_id, profile_id, True)
+        with self.writing("undo") as book:
+            return undo_run(book, targets, run_id, profile_id, False, self.sleep)

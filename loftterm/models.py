@@ -2,12 +2,20 @@
 
 Everything here is a plain dataclass that round-trips through ``to_dict`` / ``from_dict`` so the
 book can store it as JSON.  Money is ``Decimal`` (stored as a string), never float.
+
+Speed (issue 8, see bench/README.md): a 100k-profile book decodes ~300k of these records on open
+and encodes them on every save, so the records are slotted (smaller, faster attribute access),
+``from_dict`` / ``to_dict`` are written out field by field instead of going through generic
+helpers (``compact`` recursion, ``dataclasses.astuple``, keyword ``__init__`` of frozen classes),
+and the handful of words repeated in every record (roles, kinds, statuses) are interned.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import operator
+import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -53,6 +61,21 @@ class LinkMethod(StrEnum):
     MERGED = "merged"
 
 
+def _str(value: Any) -> str:
+    """``str(value)`` without the call for what is already a plain string (the usual case)."""
+    return value if value.__class__ is str else str(value)
+
+
+def _text(value: Any) -> str:
+    """``str(value or "")`` without the call for what is already a plain string (the usual case)."""
+    return value if value.__class__ is str else str(value or "")
+
+
+def _word(value: Any) -> str:
+    """:func:`_text`, interned: roles, kinds, statuses and connector names repeat in every record."""
+    return sys.intern(value if value.__class__ is str else str(value or ""))
+
+
 def compact(data: dict[str, Any]) -> dict[str, Any]:
     """Drop empty values (``""``, None, False, empty containers) so the book stays small.
 
@@ -68,19 +91,31 @@ def compact(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_ZERO = Decimal("0")  # Decimals are immutable: one shared zero
+
+
 def to_decimal(value: Any) -> Decimal:
     """Parse money from the wire or the book; empty and unparseable values are zero."""
     if isinstance(value, Decimal):
         return value
     if value is None or value == "":
-        return Decimal("0")
+        return _ZERO
     try:
         return Decimal(str(value))
     except InvalidOperation:
-        return Decimal("0")
+        return _ZERO
 
 
-@dataclass(frozen=True)
+def _slot_setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    """The raw setter of a slot: fills a frozen instance without its ``__setattr__`` guard."""
+    setter: Callable[[Any, Any], None] = cls.__dict__[name].__set__
+    return setter
+
+
+_new = object.__new__
+
+
+@dataclass(frozen=True, slots=True)
 class Address:
     """A postal address; every part is a plain string, empty when unknown."""
 
@@ -95,29 +130,43 @@ class Address:
 
     def is_empty(self) -> bool:
         """Return True when no part of the address is filled in."""
-        return not any(dataclasses.astuple(self))
+        return self is _EMPTY_ADDRESS or not any(_address_parts(self))
 
     def one_line(self) -> str:
         """Return the address as one comma-separated line for display."""
-        return ", ".join(part for part in dataclasses.astuple(self) if part)
+        return ", ".join(part for part in _address_parts(self) if part)
 
     def to_dict(self) -> dict[str, str]:
         """Return a JSON-ready mapping of every part."""
-        return dict(self.__dict__)
+        return dict(zip(_ADDRESS_NAMES, _address_parts(self), strict=True))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Address:
         """Build an address from a stored mapping, ignoring unknown keys."""
         if not data:
             return _EMPTY_ADDRESS
-        return cls(**{k: str(v or "") for k, v in data.items() if k in _ADDRESS_PARTS})
+        get = data.get
+        new = _new(cls)  # filled slot by slot (see ContactFields.from_dict)
+        for name, setter in _ADDRESS_SETTERS:
+            setter(new, _word(get(name)))  # towns, regions, countries repeat: interned
+        return new
 
 
-_ADDRESS_PARTS = frozenset(f.name for f in dataclasses.fields(Address))
+_ADDRESS_NAMES = tuple(f.name for f in dataclasses.fields(Address))
+_ADDRESS_PARTS = frozenset(_ADDRESS_NAMES)
+_address_parts: Callable[[Address], tuple[str, ...]] = operator.attrgetter(*_ADDRESS_NAMES)
 _EMPTY_ADDRESS = Address()
+_ADDRESS_SETTERS = tuple((name, _slot_setter(Address, name)) for name in _ADDRESS_NAMES)
 
 
-@dataclass(frozen=True)
+def _address_doc(address: Address) -> dict[str, str]:
+    """``compact(address.to_dict())``: the filled-in parts only."""
+    if address is _EMPTY_ADDRESS:
+        return {}
+    return {k: v for k, v in zip(_ADDRESS_NAMES, _address_parts(address), strict=True) if v}
+
+
+@dataclass(frozen=True, slots=True)
 class ContactFields:
     """The fields that sync between a profile and a remote contact."""
 
@@ -136,24 +185,66 @@ class ContactFields:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready mapping."""
-        data = dict(self.__dict__)
-        data["billing"] = self.billing.to_dict()
-        data["shipping"] = self.shipping.to_dict()
-        return data
+        return {
+            "name": self.name,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "email": self.email,
+            "phone": self.phone,
+            "company": self.company,
+            "billing": self.billing.to_dict(),
+            "shipping": self.shipping.to_dict(),
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ContactFields:
         """Build contact fields from a mapping, ignoring unknown keys."""
-        return cls(
-            name=str(data.get("name") or ""),
-            first_name=str(data.get("first_name") or ""),
-            last_name=str(data.get("last_name") or ""),
-            email=str(data.get("email") or ""),
-            phone=str(data.get("phone") or ""),
-            company=str(data.get("company") or ""),
-            billing=Address.from_dict(data.get("billing")),
-            shipping=Address.from_dict(data.get("shipping")),
-        )
+        # Filled slot by slot: the frozen keyword __init__ costs ~2x more, 200k times per open.
+        get = data.get
+        new = _new(cls)
+        _set_name(new, _text(get("name")))
+        _set_first_name(new, _text(get("first_name")))
+        _set_last_name(new, _text(get("last_name")))
+        _set_email(new, _text(get("email")))
+        _set_phone(new, _text(get("phone")))
+        _set_company(new, _text(get("company")))
+        _set_billing(new, Address.from_dict(get("billing")))
+        _set_shipping(new, Address.from_dict(get("shipping")))
+        return new
+
+
+_set_name = _slot_setter(ContactFields, "name")
+_set_first_name = _slot_setter(ContactFields, "first_name")
+_set_last_name = _slot_setter(ContactFields, "last_name")
+_set_email = _slot_setter(ContactFields, "email")
+_set_phone = _slot_setter(ContactFields, "phone")
+_set_company = _slot_setter(ContactFields, "company")
+_set_billing = _slot_setter(ContactFields, "billing")
+_set_shipping = _slot_setter(ContactFields, "shipping")
+
+
+def _fields_doc(fields: ContactFields) -> dict[str, Any]:
+    """``compact(fields.to_dict())`` written out (same keys, same order)."""
+    out: dict[str, Any] = {}
+    if fields.name:
+        out["name"] = fields.name
+    if fields.first_name:
+        out["first_name"] = fields.first_name
+    if fields.last_name:
+        out["last_name"] = fields.last_name
+    if fields.email:
+        out["email"] = fields.email
+    if fields.phone:
+        out["phone"] = fields.phone
+    if fields.company:
+        out["company"] = fields.company
+    billing = _address_doc(fields.billing)
+    if billing:
+        out["billing"] = billing
+    shipping = _address_doc(fields.shipping)
+    if shipping:
+        out["shipping"] = shipping
+    return out
 
 
 def comparable(fields: ContactFields) -> dict[str, Any]:
@@ -170,12 +261,12 @@ def comparable(fields: ContactFields) -> dict[str, Any]:
     return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Balance:
     """Accounts receivable and payable outstanding for one contact, in its currency."""
 
-    ar: Decimal = Decimal("0")
-    ap: Decimal = Decimal("0")
+    ar: Decimal = _ZERO
+    ap: Decimal = _ZERO
     currency: str = ""
 
     def to_dict(self) -> dict[str, str]:
@@ -185,13 +276,14 @@ class Balance:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Balance:
         """Build a balance from a stored mapping."""
-        data = data or {}
+        if not data:
+            return cls(_ZERO, _ZERO, "")
         return cls(
-            to_decimal(data.get("ar")), to_decimal(data.get("ap")), str(data.get("currency") or "")
+            to_decimal(data.get("ar")), to_decimal(data.get("ap")), _word(data.get("currency"))
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class RemoteContact:
     """The last pulled copy of one remote record (a Xero contact, a QBO vendor or customer...).
 
@@ -232,44 +324,66 @@ class RemoteContact:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a compact JSON-ready mapping."""
-        return compact(
-            {
-                "remote_id": self.remote_id,
-                "role": self.role,
-                "fields": self.fields.to_dict(),
-                "status": self.status,
-                "is_customer": self.is_customer,
-                "is_supplier": self.is_supplier,
-                "balance": self.balance.to_dict() if self.balance.ar or self.balance.ap else {},
-                "updated": self.updated,
-                "version": self.version,
-                "external_key": self.external_key,
-                "merged_to": self.merged_to,
-                "extra": self.extra,
-            }
-        )
+        # compact() of every field, written out: same keys in the same order, no recursion.
+        out: dict[str, Any] = {}
+        if self.remote_id:
+            out["remote_id"] = self.remote_id
+        if self.role:
+            out["role"] = self.role
+        fields = _fields_doc(self.fields)
+        if fields:
+            out["fields"] = fields
+        if self.status:
+            out["status"] = self.status
+        if self.is_customer:
+            out["is_customer"] = self.is_customer
+        if self.is_supplier:
+            out["is_supplier"] = self.is_supplier
+        balance = self.balance
+        if balance.ar or balance.ap:
+            out["balance"] = compact(balance.to_dict())
+        if self.updated:
+            out["updated"] = self.updated
+        if self.version:
+            out["version"] = self.version
+        if self.external_key:
+            out["external_key"] = self.external_key
+        if self.merged_to:
+            out["merged_to"] = self.merged_to
+        if self.extra:
+            extra = compact(self.extra)
+            if extra:
+                out["extra"] = extra
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RemoteContact:
         """Build a remote contact from a stored mapping."""
-        status = str(data.get("status") or "active")
+        get = data.get
+        status = _word(get("status") or "active")
+        updated, version = _text(get("updated")), _text(get("version"))
+        if version == updated:  # Xero's version is its update time: one string, not two
+            version = updated
         return cls(
-            remote_id=str(data["remote_id"]),
-            role=str(data.get("role") or "contact"),
-            fields=ContactFields.from_dict(data.get("fields") or {}),
-            status=status if status in ("active", "archived", "inactive") else "active",  # type: ignore[arg-type]
-            is_customer=bool(data.get("is_customer")),
-            is_supplier=bool(data.get("is_supplier")),
-            balance=Balance.from_dict(data.get("balance")),
-            updated=str(data.get("updated") or ""),
-            version=str(data.get("version") or ""),
-            external_key=str(data.get("external_key") or ""),
-            merged_to=str(data.get("merged_to") or ""),
-            extra=dict(data.get("extra") or {}),
+            _str(data["remote_id"]),
+            _word(get("role") or "contact"),
+            ContactFields.from_dict(get("fields") or {}),
+            status if status in _STATUSES else "active",  # type: ignore[arg-type]
+            bool(get("is_customer")),
+            bool(get("is_supplier")),
+            Balance.from_dict(get("balance")),
+            updated,
+            version,
+            _text(get("external_key")),
+            _text(get("merged_to")),
+            dict(get("extra") or {}),
         )
 
 
-@dataclass
+_STATUSES = frozenset(("active", "archived", "inactive"))
+
+
+@dataclass(slots=True)
 class Profile:
     """A local profile in the book: an agent, organization, contact, customer or supplier."""
 
@@ -305,35 +419,51 @@ class Profile:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a compact JSON-ready mapping."""
-        return compact(
-            {
-                "id": self.id,
-                "kind": self.kind,
-                "fields": self.fields.to_dict(),
-                "payable_to": self.payable_to,
-                "sync_disabled": list(self.sync_disabled),
-                "archived": self.archived,
-                "origin": self.origin,
-                "updated_at": self.updated_at,
-                "balances": self.balances,
-                "extra": self.extra,
-            }
-        )
+        # compact() of every field, written out: same keys in the same order, no recursion.
+        out: dict[str, Any] = {}
+        if self.id:
+            out["id"] = self.id
+        if self.kind:
+            out["kind"] = self.kind
+        fields = _fields_doc(self.fields)
+        if fields:
+            out["fields"] = fields
+        if self.payable_to:
+            out["payable_to"] = self.payable_to
+        if self.sync_disabled:
+            out["sync_disabled"] = list(self.sync_disabled)
+        if self.archived:
+            out["archived"] = self.archived
+        if self.origin:
+            out["origin"] = self.origin
+        if self.updated_at:
+            out["updated_at"] = self.updated_at
+        if self.balances:
+            balances = compact(self.balances)
+            if balances:
+                out["balances"] = balances
+        if self.extra:
+            extra = compact(self.extra)
+            if extra:
+                out["extra"] = extra
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Profile:
         """Build a profile from a stored mapping."""
+        get = data.get
+        disabled = get("sync_disabled")
         return cls(
-            id=str(data["id"]),
-            kind=str(data.get("kind") or "contact"),
-            fields=ContactFields.from_dict(data.get("fields") or {}),
-            payable_to=str(data.get("payable_to") or ""),
-            sync_disabled=[str(x) for x in data.get("sync_disabled") or []],
-            archived=bool(data.get("archived")),
-            origin=str(data.get("origin") or "local"),
-            updated_at=str(data.get("updated_at") or ""),
-            balances=dict(data.get("balances") or {}),
-            extra=dict(data.get("extra") or {}),
+            _str(data["id"]),
+            _word(get("kind") or "contact"),
+            ContactFields.from_dict(get("fields") or {}),
+            _text(get("payable_to")),
+            [sys.intern(_str(x)) for x in disabled] if disabled else [],
+            bool(get("archived")),
+            _word(get("origin") or "local"),
+            _text(get("updated_at")),
+            dict(get("balances") or {}),
+            dict(get("extra") or {}),
         )
 
 
@@ -356,17 +486,21 @@ class Link:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a compact JSON-ready mapping; the baseline is kept verbatim (compared exactly)."""
-        data = compact(
-            {
-                "profile_id": self.profile_id,
-                "connector": self.connector,
-                "role": self.role,
-                "remote_id": self.remote_id,
-                "method": self.method,
-                "score": self.score,
-                "at": self.at,
-            }
-        )
+        data: dict[str, Any] = {}
+        if self.profile_id:
+            data["profile_id"] = self.profile_id
+        if self.connector:
+            data["connector"] = self.connector
+        if self.role:
+            data["role"] = self.role
+        if self.remote_id:
+            data["remote_id"] = self.remote_id
+        if self.method:
+            data["method"] = self.method
+        if self.score:
+            data["score"] = self.score
+        if self.at:
+            data["at"] = self.at
         if self.baseline:
             data["baseline"] = self.baseline
         return data
@@ -374,15 +508,16 @@ class Link:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Link:
         """Build a link from a stored mapping."""
+        get = data.get
         return cls(
-            profile_id=str(data["profile_id"]),
-            connector=str(data["connector"]),
-            role=str(data.get("role") or "contact"),
-            remote_id=str(data["remote_id"]),
-            method=str(data.get("method") or "manual"),
-            score=float(data.get("score") or 0.0),
-            at=str(data.get("at") or ""),
-            baseline=dict(data.get("baseline") or {}),
+            _str(data["profile_id"]),
+            sys.intern(_str(data["connector"])),
+            _word(get("role") or "contact"),
+            _str(data["remote_id"]),
+            _word(get("method") or "manual"),
+            float(get("score") or 0.0),
+            _text(get("at")),
+            dict(get("baseline") or {}),
         )
 
 

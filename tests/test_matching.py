@@ -141,7 +141,7 @@ def test_parse_threshold_refuses(value: object) -> None:
 
 
 def test_parse_threshold_hint_for_percentages() -> None:
-    with pytest.raises(ValueError, match="did you mean 0.6"):
+    with pytest.raises(ValueError, match=r"did you mean 0\.6"):
         parse_threshold(60)
 
 

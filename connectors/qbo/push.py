@@ -76,8 +76,13 @@ def prepare(client: QboClient, request: PushRequest) -> Write:
             except QboFaultError as exc:
                 write.outcome = _failed(request, exc.fault.one_line())
                 return write
-        write.body = sparse_update_body(request.role, request.contact, request.changed,
-                                        request.remote_id, token, prefix)
+        if request.status and not request.changed:  # a status change alone (loftterm undo)
+            write.body = {"Id": request.remote_id, "SyncToken": token, "sparse": True}
+        else:
+            write.body = sparse_update_body(request.role, request.contact, request.changed,
+                                            request.remote_id, token, prefix)
+        if request.status:
+            write.body["Active"] = request.status == "active"
     return write
 
 

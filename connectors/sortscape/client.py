@@ -259,6 +259,11 @@ class SortScapeClient:
         return self._object("POST", f"/contacts/{_seg(contact_id)}/archive",
                             headers=self._write_headers(idempotency_key))
 
+    def restore_contact(self, contact_id: str, idempotency_key: str = "") -> dict[str, Any]:
+        """``POST /contacts/{id}/restore``: make an archived contact (and its properties) active."""
+        return self._object("POST", f"/contacts/{_seg(contact_id)}/restore",
+                            headers=self._write_headers(idempotency_key))
+
     def list_jobs(self, contact_id: str) -> list[dict[str, Any]]:
         """``GET /jobs?contact_id=``: every job of one contact."""
         return self._all("/jobs", {"contact_id": contact_id})

@@ -173,12 +173,19 @@ def _push_one(client: SortScapeClient, request: PushRequest) -> RecordOutcome:
             body = create_body(request.contact, external_ref=request.profile_id)
             wire = client.create_contact(body, key)
             return RecordOutcome(request.profile_id, ROLE, "created", contact_from_wire(wire))
+        version = request.version
+        if request.status:  # re-activate (or archive) first: it bumps the version
+            wire = (client.restore_contact(request.remote_id) if request.status == "active"
+                    else client.archive_contact(request.remote_id))
+            version = str(wire.get("version") or "") if version else ""
+            if not request.changed:
+                return RecordOutcome(request.profile_id, ROLE, "updated", contact_from_wire(wire))
         patch = patch_body(request.contact, request.changed)
         if not patch:
             return RecordOutcome(request.profile_id, ROLE, "skipped",
                                  reason="nothing SortScape syncs changed (addresses are "
                                         "properties there, imported once)")
-        wire = client.update_contact(request.remote_id, patch, request.version, key)
+        wire = client.update_contact(request.remote_id, patch, version, key)
         return RecordOutcome(request.profile_id, ROLE, "updated", contact_from_wire(wire))
     except SortScapeApiError as exc:
         return RecordOutcome(request.profile_id, ROLE, "failed",

@@ -377,10 +377,18 @@ def document_key(document: DocumentRequest) -> str:
     return document.idempotency_key or document.reference
 
 
+def unit_amount(total: Decimal, quantity: Decimal) -> Decimal:
+    """The unit amount of a line total (Xero: ``UnitAmount``; 4 decimal places at most)."""
+    if quantity in (0, 1):
+        return total
+    return (total / quantity).quantize(Decimal("0.0001")).normalize()
+
+
 def document_to_wire(document: DocumentRequest) -> dict[str, Any]:
     """Return the ``Invoice`` or ``CreditNote`` JSON for a document (left as a DRAFT).
 
-    ``DocumentLine.amount`` is the unit amount; Xero multiplies it by the quantity.  The key
+    ``DocumentLine.amount`` is the line total; Xero wants the unit amount, which it multiplies
+    back by the quantity (a total that does not divide evenly keeps 4 decimal places).  The key
     goes in ``Reference`` and, for supplier documents, in the field Xero keeps for them.
     """
     kind = DOCUMENT_KINDS[document.kind]
@@ -389,7 +397,7 @@ def document_to_wire(document: DocumentRequest) -> dict[str, Any]:
         wire_line: dict[str, Any] = {
             "Description": line.description,
             "Quantity": line.quantity,
-            "UnitAmount": line.amount,
+            "UnitAmount": unit_amount(line.amount, line.quantity),
         }
         if line.account_code:
             wire_line["AccountCode"] = line.account_code

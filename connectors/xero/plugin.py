@@ -215,9 +215,19 @@ def loftterm_connector_push(
         bodies = [mapping.contact_create_wire(r.contact, r.profile_id) for r in batch]
         outcomes += _save(ctx, "PUT", batch, bodies, "create")
     for batch in _chunks(updates, size):
-        bodies = [mapping.contact_update_wire(r.remote_id, r.contact, r.changed) for r in batch]
+        bodies = [_update_wire(r) for r in batch]
         outcomes += _save(ctx, "POST", batch, bodies, "update")
     return outcomes
+
+
+def _update_wire(request: PushRequest) -> dict[str, Any]:
+    """The update body; ``request.status`` sets ``ContactStatus`` (alone when nothing changed)."""
+    if request.status and not request.changed:
+        return {"ContactID": request.remote_id, "ContactStatus": request.status.upper()}
+    wire = mapping.contact_update_wire(request.remote_id, request.contact, request.changed)
+    if request.status:
+        wire["ContactStatus"] = request.status.upper()  # active -> ACTIVE, archived -> ARCHIVED
+    return wire
 
 
 @hookimpl

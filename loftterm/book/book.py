@@ -5,23 +5,28 @@ TinyDB is the file format and the storage API: the book is read once through Tin
 with indexes built at load (by email, by remote id, by external key), and written back in one
 atomic save.  A sync saves a bounded number of times (per phase and per checkpoint), never once per
 record: TinyDB's default storage rewrites the whole file on every insert.
+
+At 100k profiles (issue 8, bench/book_bench.py) the file is read and written one document at a
+time (see :mod:`loftterm.book.storage`), with the garbage collector paused, so neither the parsed
+file nor the encoded one is ever held whole beside the records.
 """
 
 from __future__ import annotations
 
+import sys
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 
-from loftterm.book.storage import AtomicJSONStorage
+from loftterm.book.storage import AtomicJSONStorage, LayoutMismatch, NumberedTable, gc_paused
 from loftterm.errors import BookCorruptError, UsageError
-from loftterm.models import Link, Profile, RemoteContact, Warning
+from loftterm.models import ContactFields, Link, Profile, RemoteContact, Warning
 
 SCHEMA_VERSION = 1
 MAX_RUNS = 200
@@ -35,6 +40,7 @@ TABLES = (
     "proposals",
     "items",
     "decisions",
+    "journal",  # the undo journal, one document per run (engine/journal.py)
 )
 
 
@@ -62,6 +68,7 @@ class Book:
         self.proposals: dict[str, dict[str, Any]] = {}
         self.items: dict[str, dict[str, Any]] = {}
         self.decisions: dict[str, dict[str, Any]] = {}
+        self.journal: dict[str, dict[str, Any]] = {}  # by run id (engine/journal.py)
         self._by_remote: dict[tuple[str, str, str], LinkKey] = {}
         self._by_email: dict[str, set[str]] = defaultdict(set)
         self.saves = 0
@@ -72,17 +79,105 @@ class Book:
         """Read a book (a missing file is a new, empty book); refuse a corrupt or newer one."""
         book = cls(path)
         db = TinyDB(str(path), storage=CachingMiddleware(AtomicJSONStorage))  # type: ignore[no-untyped-call]
+        # CachingMiddleware hands attributes and writes through to the storage.
+        storage = cast(AtomicJSONStorage, db.storage)
         try:
-            # The raw tables, not Table.all(): no Document copies, no query cache (100k rows).
-            stored = db.storage.read() or {}
+            with gc_paused():
+                try:  # one document at a time, as this module writes books...
+                    book._load(storage.read_records())
+                except LayoutMismatch:  # ...else the whole file (any layout; explains damage)
+                    book = cls(path)
+                    # The raw tables, not Table.all(): no Document copies, no query cache.
+                    book._load(_records_of(storage.read() or {}))
         finally:
             db.close()
-        raw = {name: list((stored.get(name) or {}).values()) for name in TABLES}
-        book._load(raw)
         return book
 
-    def _load(self, raw: dict[str, list[dict[str, Any]]]) -> None:
-        meta = raw["meta"][0] if raw["meta"] else {}
+    def _load(self, records: Iterable[tuple[str, Any]]) -> None:
+        """Decode ``(table, document)`` pairs; the first must be the meta document.
+
+        Raises :class:`LayoutMismatch` when it is not (the caller reads the file whole).
+        """
+        loaders = self._loaders()
+        stream = iter(records)
+        first = next(stream, None)
+        if first is None or first[0] != "meta":
+            raise LayoutMismatch("the meta document must come first")
+        self._load_meta(first[1])
+        try:
+            for table, doc in stream:
+                load = loaders.get(table)
+                if load is not None:
+                    load(doc)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BookCorruptError(
+                f"{self.path}: a record is malformed ({exc.__class__.__name__}: {exc}); the file "
+                "was left untouched"
+            ) from exc
+
+    def _loaders(self) -> dict[str, Callable[[Any], None]]:
+        """How each table's documents are decoded into the book (meta apart).
+
+        Links and mirrored records mostly repeat their profile's values (the baseline is the
+        agreed copy, the mirror the remote one); equal values are shared with the profile instead
+        of kept twice (about a third of the memory of a 100k book).  Profiles are read first.
+        """
+        remote, seen, profiles, by_remote = self.remote, self.seen, self.profiles, self._by_remote
+
+        def profile(doc: Any) -> None:
+            self._index_profile(Profile.from_dict(doc))
+
+        def link(doc: Any) -> None:
+            found = Link.from_dict(doc)
+            owner = profiles.get(found.profile_id)
+            if owner is not None:
+                found.profile_id = owner.id
+                if found.baseline:
+                    _share_baseline(found.baseline, owner.fields)
+            self.put_link(found)
+
+        def mirrored(doc: Any) -> None:
+            connector, key = sys.intern(str(doc["connector"])), str(doc["key"])
+            record = RemoteContact.from_dict(doc["record"])
+            holder = by_remote.get((connector, record.role, record.remote_id))
+            if holder is not None:
+                record.remote_id = self.links[holder].remote_id
+                owner = profiles.get(holder[0])
+                if owner is not None and owner.fields == record.fields:
+                    record.fields = owner.fields  # immutable and equal: one copy
+            if record.extra.get("display_name") == record.fields.name:
+                record.extra["display_name"] = record.fields.name
+            remote[connector][key] = record
+            if doc.get("seen"):
+                seen[connector][key] = sys.intern(str(doc["seen"]))  # one token per pull
+
+        def warning(doc: Any) -> None:
+            found = Warning.from_dict(doc)
+            self.warnings[found.key] = found
+
+        def run(doc: Any) -> None:
+            self.runs.append(dict(doc))
+
+        def keyed(table: dict[str, dict[str, Any]], key: str) -> Callable[[Any], None]:
+            def load(doc: Any) -> None:
+                if key in doc:
+                    table[str(doc[key])] = dict(doc)
+
+            return load
+
+        return {
+            "profiles": profile,
+            "links": link,
+            "remote": mirrored,
+            "warnings": warning,
+            "runs": run,
+            "proposals": keyed(self.proposals, "id"),
+            "items": keyed(self.items, "key"),
+            "decisions": keyed(self.decisions, "key"),
+            "journal": keyed(self.journal, "run_id"),
+        }
+
+    def _load_meta(self, meta: Any) -> None:
         version = int(meta.get("schema_version", SCHEMA_VERSION))
         if version > SCHEMA_VERSION:
             raise BookCorruptError(
@@ -92,34 +187,14 @@ class Book:
         self.meta = dict(meta)
         self.meta.setdefault("book_id", uuid.uuid4().hex[:12])
         self.meta["schema_version"] = SCHEMA_VERSION
-        try:
-            for doc in raw["profiles"]:
-                self._index_profile(Profile.from_dict(doc))
-            for doc in raw["links"]:
-                self.put_link(Link.from_dict(doc))
-            for doc in raw["remote"]:
-                connector, key = str(doc["connector"]), str(doc["key"])
-                self.remote[connector][key] = RemoteContact.from_dict(doc["record"])
-                if doc.get("seen"):
-                    self.seen[connector][key] = str(doc["seen"])
-            for doc in raw["warnings"]:
-                warning = Warning.from_dict(doc)
-                self.warnings[warning.key] = warning
-        except (KeyError, TypeError, ValueError) as exc:
-            raise BookCorruptError(
-                f"{self.path}: a record is malformed ({exc.__class__.__name__}: {exc}); the file "
-                "was left untouched"
-            ) from exc
-        self.runs = [dict(doc) for doc in raw["runs"]]
-        self.proposals = {str(doc["id"]): dict(doc) for doc in raw["proposals"] if "id" in doc}
-        self.items = {str(doc["key"]): dict(doc) for doc in raw["items"] if "key" in doc}
-        self.decisions = {str(doc["key"]): dict(doc) for doc in raw["decisions"] if "key" in doc}
 
-    def _documents(self) -> dict[str, list[dict[str, Any]]]:
+    def _documents(self) -> dict[str, Iterable[dict[str, Any]]]:
+        """Every table's documents, meta first; built while the file is written, not before."""
         return {
-            "profiles": [p.to_dict() for p in self.profiles.values()],
-            "links": [link.to_dict() for link in self.links.values()],
-            "remote": [
+            "meta": [self.meta],
+            "profiles": (p.to_dict() for p in self.profiles.values()),
+            "links": (link.to_dict() for link in self.links.values()),
+            "remote": (
                 {
                     "connector": connector,
                     "key": key,
@@ -128,23 +203,20 @@ class Book:
                 }
                 for connector, records in self.remote.items()
                 for key, record in records.items()
-            ],
-            "warnings": [w.to_dict() for w in self.warnings.values()],
+            ),
+            "warnings": (w.to_dict() for w in self.warnings.values()),
             "runs": self.runs[-MAX_RUNS:],
-            "meta": [self.meta],
             "proposals": list(self.proposals.values()),
             "items": list(self.items.values()),
             "decisions": list(self.decisions.values()),
+            "journal": list(self.journal.values()),
         }
 
     def save(self) -> None:
         """Write the whole book atomically through TinyDB (one file write)."""
-        tables = {
-            name: {str(number): doc for number, doc in enumerate(docs, start=1)}
-            for name, docs in self._documents().items()
-        }
+        tables = {name: NumberedTable(docs) for name, docs in self._documents().items()}
         db = TinyDB(str(self.path), storage=CachingMiddleware(AtomicJSONStorage))  # type: ignore[no-untyped-call]
-        db.storage.write(tables)  # cached by the middleware...
+        cast(AtomicJSONStorage, db.storage).write(tables)  # cached by the middleware...
         db.close()  # ...and flushed here in one atomic write
         self.saves += 1
 
@@ -240,3 +312,44 @@ class Book:
         """Append a run to the history (the oldest beyond the limit are dropped on save)."""
         self.runs.append(run)
         del self.runs[:-MAX_RUNS]
+
+
+def _records_of(stored: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    """The documents of a whole-read book as ``(table, document)``, its first meta document first."""
+    metas = list((stored.get("meta") or {}).values())
+    yield "meta", metas[0] if metas else {}
+    for name in TABLES:
+        if name != "meta":
+            for doc in (stored.get(name) or {}).values():
+                yield name, doc
+
+
+class _ReadOnlyDict(dict[str, str]):
+    """A baseline's all-blank address, shared by every link that has one: read-only."""
+
+    def _refuse(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("a shared baseline value is read-only; assign a new dict instead")
+
+    __setitem__ = __delitem__ = update = setdefault = pop = popitem = clear = _refuse  # type: ignore[assignment]
+    __ior__ = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type, tuple[dict[str, str]]]:
+        return dict, (dict(self),)  # copies are ordinary dicts
+
+
+_BLANK_ADDRESS = {name: "" for name in ContactFields().billing.to_dict()}
+_SHARED_BLANK_ADDRESS = _ReadOnlyDict(_BLANK_ADDRESS)
+_TEXT_FIELDS = ("name", "first_name", "last_name", "email", "phone", "company")
+
+
+def _share_baseline(base: dict[str, Any], fields: ContactFields) -> None:
+    """Point a loaded baseline's values at the equal ones of its profile (memory, not meaning)."""
+    for name in _TEXT_FIELDS:
+        value = base.get(name)
+        if value is not None:
+            own = getattr(fields, name)
+            if value == own:
+                base[name] = own
+    for name in ("billing", "shipping"):
+        if base.get(name) == _BLANK_ADDRESS:
+            base[name] = _SHARED_BLANK_ADDRESS

@@ -3,15 +3,34 @@
 TinyDB's own JSONStorage rewrites the file in place on every write; this one is only flushed by
 TinyDB's CachingMiddleware when the book is saved, writes a temp file, fsyncs it, keeps the
 previous good file as ``<book>.bak`` and renames the new one into place.
+
+The file is one JSON document (TinyDB reads it), laid out one document per line::
+
+    {
+    "meta":{
+    "1":{...}
+    },
+    "profiles":{
+    "1":{...},
+    "2":{...}
+    },
+    ...
+    }
+
+so a 100k-profile book is read record by record (:func:`iter_book_records`): the whole parsed
+file is never in memory at once (it would take ~4x the file size), and it is written record by
+record too.  A file in any other layout (an older loftterm, TinyDB, a hand edit) is read whole.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from tinydb.storages import Storage
 
@@ -32,6 +51,46 @@ except ImportError:  # pragma: no cover - exercised only without orjson
 
     _loads = json.loads
     _DecodeError = json.JSONDecodeError
+
+
+class LayoutMismatch(Exception):
+    """The file is not in the one-document-per-line layout: read it whole instead."""
+
+
+class Table(Protocol):
+    """What a table must offer to be written: its documents by id, in order."""
+
+    def items(self) -> Iterable[tuple[str, Any]]:
+        """Pairs of document id and document."""
+        ...
+
+
+class NumberedTable:
+    """A table whose documents are numbered from 1 and produced while the file is written."""
+
+    def __init__(self, docs: Iterable[Any]) -> None:
+        self.docs = docs
+
+    def items(self) -> Iterator[tuple[str, Any]]:
+        """Pairs of document id ("1", "2"...) and document."""
+        return ((str(number), doc) for number, doc in enumerate(self.docs, start=1))
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a whole book is decoded or encoded.
+
+    Reading 100k profiles allocates millions of containers; the collector would walk the
+    growing heap over and over (measured: it doubles the time) and can free nothing, since
+    records hold no reference cycles.  Reference counting still frees everything as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def backup_path(path: Path) -> Path:
@@ -76,13 +135,93 @@ def _corrupt_message(path: Path, detail: str) -> str:
     return f"{path}: the book is corrupt ({detail}); it was left untouched; {advice}"
 
 
-def write_book_file(path: Path, data: dict[str, dict[str, Any]]) -> None:
-    """Write the book atomically: temp file, fsync, keep the old file as .bak, rename."""
+def iter_book_records(path: Path) -> Iterator[tuple[str, Any]]:
+    """Yield ``(table, document)`` for every document of a book written by this module.
+
+    Tables come in file order, documents in id order.  Raises :class:`LayoutMismatch` (possibly
+    after yielding some documents) when the file is missing, in another layout, or damaged: the
+    caller then starts over with :func:`read_book_file`, which reads any layout and explains
+    damage.  Only documents numbered 1, 2, 3... are accepted, so what is yielded is exactly what
+    the whole file parses to.
+    """
+    try:
+        handle = open(path, "rb")  # closed by the with below
+    except FileNotFoundError:
+        raise LayoutMismatch("no file") from None
+    with handle:
+        if handle.readline() != b"{\n":
+            raise LayoutMismatch("not one document per line")
+        last_table, names = False, set()
+        while not last_table:
+            header = handle.readline()
+            if not (header.startswith(b'"') and header.endswith(b'":{\n')):
+                raise LayoutMismatch("table header expected")
+            try:
+                name = _loads(header[:-3])
+            except (_DecodeError, UnicodeDecodeError):
+                raise LayoutMismatch("table name") from None
+            if not isinstance(name, str) or name in names:
+                raise LayoutMismatch("table name")
+            names.add(name)
+            number, more = 0, True
+            for line in handle:
+                if line == b"}\n" or line == b"},\n":
+                    if number and more:
+                        raise LayoutMismatch("comma after the last document")
+                    last_table = line == b"}\n"
+                    break
+                if not more:
+                    raise LayoutMismatch("missing comma between documents")
+                number += 1
+                prefix = b'"%d":' % number
+                if not line.startswith(prefix):
+                    raise LayoutMismatch("documents must be numbered 1, 2, 3...")
+                more = line.endswith(b"},\n")
+                end = -2 if more else -1
+                if not line.endswith(b"}\n") and not more:
+                    raise LayoutMismatch("a document must end its line")
+                try:
+                    doc = _loads(line[len(prefix) : end])
+                except (_DecodeError, UnicodeDecodeError):
+                    raise LayoutMismatch("document does not parse") from None
+                yield name, doc
+            else:
+                raise LayoutMismatch("file ends inside a table")
+        if handle.readline() != b"}\n" or handle.read(1):
+            raise LayoutMismatch("the file must end after its last table")
+
+
+def _encode_tables(data: Mapping[str, Table]) -> Iterator[bytes]:
+    """The book in the one-document-per-line layout, in pieces (see the module docstring)."""
+    yield b"{\n"
+    names = list(data)
+    for position, name in enumerate(names):
+        yield _dumps(name) + b":{\n"
+        pending: bytes | None = None
+        for key, doc in data[name].items():
+            if pending is not None:
+                yield pending + b",\n"
+            key_json = b'"%s"' % key.encode() if key.isdigit() and key.isascii() else _dumps(key)
+            pending = key_json + b":" + _dumps(doc)
+        if pending is not None:
+            yield pending + b"\n"
+        yield b"}\n" if position == len(names) - 1 else b"},\n"
+    yield b"}\n"
+
+
+def write_book_file(path: Path, data: Mapping[str, Table]) -> None:
+    """Write the book atomically: temp file, fsync, keep the old file as .bak, rename.
+
+    ``data`` maps table names to tables (``dict`` of documents by id, or a :class:`NumberedTable`
+    that builds its documents while they are written, so the whole encoded book never sits in
+    memory at once).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "wb") as handle:
-            handle.write(_dumps(data))
+        with open(tmp, "wb", buffering=1 << 20) as handle:
+            with gc_paused():
+                handle.writelines(_encode_tables(data))
             handle.flush()
             os.fsync(handle.fileno())
         if path.exists():
@@ -111,7 +250,11 @@ class AtomicJSONStorage(Storage):
         """Return the whole book, or None for a new one."""
         return read_book_file(self.path)
 
-    def write(self, data: dict[str, dict[str, Any]]) -> None:
+    def read_records(self) -> Iterator[tuple[str, Any]]:
+        """Stream ``(table, document)`` pairs (see :func:`iter_book_records`)."""
+        return iter_book_records(self.path)
+
+    def write(self, data: Mapping[str, Table]) -> None:
         """Write the whole book atomically."""
         write_book_file(self.path, data)
 

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from loftterm.cli.commands import COMMANDS, Session, cmd_sync
+from loftterm.cli.commands import COMMANDS, Session, cmd_plan_out, cmd_sync
 from loftterm.cli.output import print_error
 from loftterm.cli.parser import build_parser
 from loftterm.config import find_config_path, load_config
@@ -56,6 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with open_session(args) as session:
             if args.command:
                 return COMMANDS[args.command](session, args)
+            if args.plan_out:  # --sync --dry-run --plan-out FILE (issue 9)
+                return cmd_plan_out(session, args)
             if args.sync:
                 return cmd_sync(session, args)
             return run_tui(session, args)

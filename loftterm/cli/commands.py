@@ -493,6 +493,42 @@ def cmd_push(session: Session, args: argparse.Namespace) -> int:
     )
 
 
+def cmd_batch(session: Session, args: argparse.Namespace) -> int:
+    """``batch``: the pending counter first, then every document with its outcome and remote id."""
+    show = sys.stderr.isatty() and not session.json
+    result = session.console.batch(
+        Path(args.file),
+        args.connector,
+        dry_run=args.dry_run,
+        on_event=ProgressPrinter() if show else None,
+    )
+    if session.json:
+        print_json(result.to_json())
+        return result.exit_code
+    print(result.headline())
+    for reason in result.pending.reasons:
+        print(f"  - {reason}")
+    print()
+    print_table(
+        [
+            [d.line, d.deal, d.kind, d.profile_id, d.payee, f"{d.amount} {d.currency}".strip(),
+             d.status, d.remote_id, d.reason]
+            for d in result.documents
+        ],
+        ["line", "deal", "kind", "profile", "paid to", "amount", "status", "remote id", "reason"],
+        max_width=60,
+    )
+    counts = ", ".join(f"{k} {v}" for k, v in result.counts.items() if v)
+    print(f"\nbatch {result.batch}: {counts}")
+    if result.dry_run:
+        print("\ndry run: nothing was written. The batch would:")
+        for line in result.plan or ["(nothing to do)"]:
+            print(f"  {line}")
+    if result.error:
+        print(f"\n{result.connector}: stopped: {result.error}", file=sys.stderr)
+    return result.exit_code
+
+
 COMMANDS: dict[str, Handler] = {
     "status": cmd_status,
     "links": cmd_links,
@@ -509,4 +545,193 @@ COMMANDS: dict[str, Handler] = {
     "doctor": cmd_doctor,
     "review": cmd_review,
     "push": cmd_push,
+    "batch": cmd_batch,
 }
+
+
+# -- remembered decisions and merges (issue 9) -------------------------------------------------
+
+
+def cmd_decisions(session: Session, args: argparse.Namespace) -> int:
+    """``decisions [export FILE | forget KEY]``: what the user said, and what it means."""
+    from loftterm.engine.decisions import export
+
+    console = session.console
+    if args.action and not args.target:
+        raise UsageError(f"decisions {args.action} needs a {'FILE' if args.action == 'export' else 'KEY'}")
+    if args.action == "forget":
+        gone = console.forget_decision(args.target)
+        return _print_row(session, dict(gone.to_json()), f"forgot {gone.key}: {gone.meaning}")
+    found = console.decisions()
+    if args.action == "export":
+        kind = export(found, Path(args.target))
+        return _print_row(
+            session,
+            {"file": args.target, "format": kind, "decisions": len(found)},
+            f"exported {len(found)} decisions to {args.target} ({kind})",
+        )
+    if session.json:
+        print_json([d.to_json() for d in found])
+        return EXIT_OK
+    print_table(
+        [[d.kind, d.connector, d.profile_id, d.remote_id, d.at, d.meaning, d.key] for d in found],
+        ["kind", "connector", "profile", "remote", "at", "meaning", "key"],
+        max_width=70,
+    )
+    return EXIT_OK
+
+
+def cmd_not_same(session: Session, args: argparse.Namespace) -> int:
+    """``not-same``: remember that remote records are not a profile."""
+    console = session.console
+    if args.remote:
+        done = [console.reject_pair(args.profile_id, args.connector, r) for r in args.remote]
+    else:
+        done = console.reject_candidates(args.profile_id, args.connector)
+    if session.json:
+        print_json([d.to_json() for d in done])
+        return EXIT_OK
+    for decision in done:
+        print(f"remembered: {decision.meaning} ({decision.key})")
+    return EXIT_OK
+
+
+def cmd_merge(session: Session, args: argparse.Namespace) -> int:
+    """``merge SURVIVOR OTHER``: merge two local profiles (``unmerge OTHER`` reverses it)."""
+    report = session.console.merge_profiles(args.survivor_id, args.other_id, dry_run=args.dry_run)
+    return _print_row(session, report.to_json(), "\n".join(report.lines()))
+
+
+def cmd_unmerge(session: Session, args: argparse.Namespace) -> int:
+    """``unmerge OTHER``: reverse a merge."""
+    report = session.console.unmerge(args.other_id)
+    return _print_row(session, report.to_json(), "\n".join(report.lines()))
+
+
+def cmd_relink_merged(session: Session, args: argparse.Namespace) -> int:
+    """``relink-merged``: follow a remote merge to its survivor."""
+    rows = session.console.relink_merged(args.profile_id, args.connector, args.role, args.remote)
+    if session.json:
+        print_json([row.to_json() for row in rows])
+        return EXIT_OK
+    for row in rows:
+        print(f"{row.profile_id} {row.name}: {row.connector} {row.role} relinked to "
+              f"{row.remote_name} ({row.remote_id})")
+    return EXIT_OK
+
+
+COMMANDS.update(
+    {
+        "decisions": cmd_decisions,
+        "not-same": cmd_not_same,
+        "merge": cmd_merge,
+        "unmerge": cmd_unmerge,
+        "relink-merged": cmd_relink_merged,
+    }
+)
+
+
+# -- plan and apply, undo (issue 9: engine/plan.py, engine/undo.py) ----------------------------
+
+
+def cmd_plan_out(session: Session, args: argparse.Namespace) -> int:
+    """``--sync --dry-run --plan-out FILE``: write what the sync would do, item by item."""
+    from collections import Counter
+
+    from loftterm.engine.plan import write_plan
+
+    if not (args.sync and args.dry_run):
+        raise UsageError("--plan-out goes with --sync --dry-run (a plan is made without writing)")
+    show = (sys.stderr.isatty() or args.verbose) and not session.json
+    plan = session.console.plan(args.connector, on_event=ProgressPrinter() if show else None)
+    path = Path(args.plan_out)
+    write_plan(plan, path)
+    counts = plan.counts()
+    if session.json:
+        print_json(
+            {
+                "plan": plan.id,
+                "file": str(path),
+                "counts": counts,
+                "api_calls": plan.estimated_calls(),
+                "connectors": {n: c.to_dict() for n, c in plan.connectors.items()},
+            }
+        )
+        return EXIT_OK
+    print(f"plan {plan.id} written to {path}: {len(plan.items)} items, nothing was changed")
+    for name, part in plan.connectors.items():
+        mine = [i for i in plan.items if i["connector"] == name]
+        by_action = ", ".join(
+            f"{a} {n}" for a, n in sorted(Counter(str(i["action"]) for i in mine).items())
+        )
+        calls = part.estimate
+        print(
+            f"  {part.title} ({part.tenant_name or name}): {by_action or 'nothing to do'}; about "
+            f"{calls.get('total', 0)} API calls (pull {calls.get('pull', 0)}, create "
+            f"{calls.get('create', 0)}, update {calls.get('update', 0)}, archive "
+            f"{calls.get('archive', 0)})"
+        )
+        for line in part.unplanned:
+            print(f"  note: {line}")
+    for line in plan.lines:
+        print(f"    {line}")
+    print(f"\napply it with: loftterm apply {path}")
+    return EXIT_OK
+
+
+def cmd_apply(session: Session, args: argparse.Namespace) -> int:
+    """``apply FILE``: carry out a plan exactly; one row per item."""
+    from loftterm.engine.plan import read_plan
+
+    report = session.console.apply(read_plan(Path(args.file)))
+    if session.json:
+        print_json(report.to_json())
+        return report.exit_code
+    print_table(
+        [
+            [r.item, r.connector, r.action, r.profile_id, r.name, r.status, r.reason]
+            for r in report.items
+        ],
+        ["item", "connector", "action", "profile", "name", "result", "reason"],
+        max_width=60,
+    )
+    counts = report.counts()
+    runs = ", ".join(f"{n} {r}" for n, r in report.runs.items())
+    print(
+        f"\nplan {report.plan_id}: applied {counts['applied']}, skipped {counts['skipped']}, "
+        f"failed {counts['failed']} (run {runs}; `loftterm undo RUN_ID` reverts it)"
+    )
+    for name, error in report.errors.items():
+        print(f"{name}: stopped: {error}", file=sys.stderr)
+    return report.exit_code
+
+
+def cmd_undo(session: Session, args: argparse.Namespace) -> int:
+    """``undo RUN_ID``: revert a run (or one profile of it) with compensating writes."""
+    report = session.console.undo(args.run_id, args.profile, args.dry_run)
+    if session.json:
+        print_json(report.to_json())
+        return report.exit_code
+    doable = [a for a in report.actions if a.undoable]
+    print(f"undo of run {report.run_id} ({report.connector}): {len(doable)} compensating actions"
+          + ("" if report.dry_run else f", as run {report.undo_run_id or '(nothing to do)'}"))
+    for a in doable:
+        status = "" if a.status == "planned" else f" [{a.status}{': ' + a.reason if a.reason else ''}]"
+        print(f"  {a.profile_id} {a.name}: {a.description}{status}")
+    if not doable:
+        print("  (nothing to undo)")
+    if report.cannot_undo:
+        print("\ncannot be undone (stays as the run left it):")
+        for action in report.cannot_undo:
+            print(f"  {action.profile_id} {action.name}: {action.description}")
+    if report.dry_run:
+        print("\ndry run: nothing was changed. Remote records changed since the run are skipped, "
+              "never overwritten.")
+    print("The next sync decides again: fix the cause first (unlink, disable-sync, not-same, "
+          "edit the profile) or it may redo what was undone.")
+    if report.error:
+        print(f"stopped: {report.error}", file=sys.stderr)
+    return report.exit_code
+
+
+COMMANDS.update({"apply": cmd_apply, "undo": cmd_undo})

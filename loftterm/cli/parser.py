@@ -21,6 +21,8 @@ Xero, QuickBooks Online and SortScape, and shows exactly why a link is stuck.
   loftterm link P005 --connector xero --remote <contact id>
   loftterm review               possible SortScape duplicates; review accept|reject ID
   loftterm push P012 --connector xero   create a profile's contact in a ledger now
+  loftterm not-same P007 --connector xero --remote <id>   never link this pair again
+  loftterm merge P002 P015      merge two profiles (loftterm unmerge P015 reverses it)
 """
 
 EPILOG = """\
@@ -167,4 +169,63 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("profile_id")
     p.add_argument("--connector", required=True, help="the ledger connector, e.g. xero")
+    p = add(
+        "batch",
+        "sync a ledger, then post a batch file's bills, credit notes and invoices (each once)",
+    )
+    p.add_argument("file", help="the batch: YAML (documents with lines) or CSV (one row per line)")
+    p.add_argument(
+        "--connector", default="", metavar="NAME", help="the ledger (default: the only one enabled)"
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="sync dry and print the plan; nothing is written"
+    )
+    # -- remembered decisions and merges (issue 9)
+    p = add("decisions", "remembered decisions: not-same pairs, manual links, unlinks, merges")
+    p.add_argument(
+        "action", nargs="?", choices=("export", "forget"),
+        help="export FILE (.json, else CSV) or forget KEY",
+    )
+    p.add_argument("target", nargs="?", metavar="FILE|KEY")
+    p = add("not-same", "remember that a remote record is not this profile: never linked again")
+    p.add_argument("profile_id")
+    p.add_argument("--connector", required=True)
+    p.add_argument(
+        "--remote", action="append", default=[], metavar="REMOTE_ID",
+        help="the record (repeatable); default: every candidate of the profile's duplicate warnings",
+    )
+    p = add("merge", "merge OTHER into SURVIVOR: links, balances, warnings, history move (reversible)")
+    p.add_argument("survivor_id")
+    p.add_argument("other_id")
+    p.add_argument("--dry-run", action="store_true", help="show what would move; write nothing")
+    p = add("unmerge", "reverse `loftterm merge`: OTHER gets back what moved to the survivor")
+    p.add_argument("other_id")
+    p = add("relink-merged", "relink a profile whose linked record was merged remotely")
+    p.add_argument("profile_id")
+    p.add_argument("--connector", required=True)
+    p.add_argument("--role", default="")
+    p.add_argument("--remote", default="", metavar="REMOTE_ID", help="the survivor, when several")
+    # -- plan and apply, undo (issue 9: engine/plan.py, engine/undo.py)
+    parser.add_argument(
+        "--plan-out",
+        metavar="FILE",
+        default="",
+        help="with --sync --dry-run: write the plan to FILE (.json, or .yaml) for `loftterm apply`",
+    )
+    p = add(
+        "apply",
+        "carry out a plan written by --sync --dry-run --plan-out: exactly it, skipping (with the "
+        "reason) records changed remotely or locally since",
+    )
+    p.add_argument("file", help="the plan file (JSON or YAML)")
+    p = add(
+        "undo",
+        "revert a run (`loftterm runs` lists them) with compensating writes; --dry-run lists them "
+        "and what cannot be undone",
+    )
+    p.add_argument("run_id", metavar="RUN_ID")
+    p.add_argument("--profile", default="", metavar="ID", help="only this profile's changes")
+    p.add_argument(
+        "--dry-run", action="store_true", help="list the compensating actions; change nothing"
+    )
     return parser

@@ -99,23 +99,37 @@ def profile_rules(book: Book, profile: Profile) -> list[str]:
     if org is not None:
         rules.append(
             f"Paid to {org.name}: bills, credit notes and invoices are posted to the "
-            "organization's ledger contact."
+            "organization's ledger contact (invoices too, so credit notes can be allocated)."
         )
-        rules.append("This profile's ledger link must be blank; the organization must be linked.")
+        rules.append(
+            "This profile's ledger link must be blank and the organization must be linked; "
+            "if this profile holds a link of its own, the misplaced fix unlinks it."
+        )
+        if org.archived:
+            rules.append(f"{org.name} is archived: this profile's documents cannot be posted.")
+        elif org.kind != "organization":
+            rules.append(f"{org.name} is a {org.kind}, not an organization: check payable-to.")
     payees = [p.name for p in book.profiles.values() if p.payable_to == profile.id]
     if payees:
         rules.append(
-            f"Pays on behalf of {', '.join(sorted(payees))}: keep this organization linked."
+            f"Pays on behalf of {', '.join(sorted(payees))}: keep this organization linked; "
+            "its ledger balance shows on them too."
         )
     if profile.is_payable and org is None:
         rules.append(
             "Payable: created in each ledger on the next sync when it has no linked contact."
         )
+    elif org is not None:
+        rules.append(f"Never created in a ledger itself: {org.name} is, when it has no contact.")
     for connector in profile.sync_disabled:
         rules.append(
             f"Sync to {connector} is off: no matching or pushing; a linked contact's "
             "balances still update."
         )
+    for connector, balance in sorted(profile.balances.items()):
+        basis = balance.get("basis")
+        if basis:
+            rules.append(f"Balances from {connector}: {basis}.")
     return rules
 
 

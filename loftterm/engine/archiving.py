@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from loftterm.book import Book
 from loftterm.connector import ArchiveRequest, ConnectorInfo
+from loftterm.engine import journal
 from loftterm.engine.runstate import RunState
 
 
@@ -44,12 +45,14 @@ def archive_phase(rs: RunState) -> None:
     if not requests:
         return
     rs.emit("archive", 0, len(requests), f"archiving {len(requests)} records in {rs.title()}")
+    journal.plan_archives(rs, requests)  # a dry run's plan (engine/plan.py); no-op otherwise
     if rs.dry_run:
         for request in requests:
             rs.counts["archived"] += 1
             rs.outcome(request.profile_id, "archive", "planned", request.remote_id, request.reason)
         return
     answer = rs.hooks.call("loftterm_connector_archive", ctx=rs.ctx, requests=requests) or []
+    journal.record_archives(rs, requests, answer)  # undo journal (before the mirror changes)
     for outcome in answer:
         if outcome.status == "archived":
             if outcome.remote is not None:

@@ -1,64 +1,177 @@
 """Balances: AR/AP from the ledger onto profiles, by the connector's ``balance_rule``.
 
-``principal`` (seeds 001/002, default): every linked profile shows its own contact's balance; an
-agent paid to an organization shows the organization's balance too ("syncs to both contacts").
-``organization_first`` (seeds 000/003): an agent paid to an organization shows the organization's
-AR, unless that AR is zero, then the agent's own.  Disabled sync never stops balances.
+A profile's *own* records are the mirrored remote records it is linked to, one per role (Xero:
+the contact; QBO: the customer holds AR, the vendor AP).  For a profile that is not paid to an
+organization the shown balance is simply its own, in every state: a linked profile whose sync is
+turned off, or whose contact is archived, keeps updating (seeds 000-002, "Disable Sync").
+
+For an agent or contact paid to an organization (``payable_to``), whose documents are all posted
+to the organization's contact:
+
+``principal`` (default; seeds 001/002, "the AR/AP balance syncs to both contacts")
+    The organization profile shows its own contact's AR and AP.  The agent shows the same AR and
+    AP (``via`` names the organization), plus the AR/AP of an *active* contact of its own when
+    it has one (a misplaced link; else an unlinked record with its exact email or name, when
+    the user maintains both): the agent is the principal, so nothing the ledger holds for it is
+    hidden.  One record is never counted twice.  Several agents paid to one organization each
+    show the organization's whole balance (the ledger cannot split it).
+
+``organization_first`` (seeds 000/003)
+    The agent shows the organization's AR, unless that AR is zero: then the AR of its own
+    active contact (found as under ``principal``).  An agent with no contact of its own, or
+    whose own contact is archived remotely, shows the organization's AR even when zero.  AP is
+    always the organization's: bills and credit notes are posted there.
+
+When the organization has no linked contact the agent shows its own balance, if any.  Money is
+``Decimal`` kept as strings with its currency; amounts in different currencies are never added
+(a second currency on one side is reported under ``other``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from loftterm.book import Book
 from loftterm.connector import ConnectorInfo
 from loftterm.engine import planner
-from loftterm.models import Balance
+from loftterm.models import Profile, RemoteContact
+
+ZERO = Decimal("0")
+RULES = ("principal", "organization_first")
 
 
-def own_balance(book: Book, connector: str, profile_id: str) -> Balance | None:
-    """Sum AR and AP over a profile's linked records of one connector (QBO: customer + vendor)."""
-    total: Balance | None = None
-    for (pid, conn, role), link in book.links.items():
-        if pid != profile_id or conn != connector:
+def linked_records(
+    book: Book, info: ConnectorInfo, profile_id: str, *, active_only: bool = False
+) -> list[RemoteContact]:
+    """Return the mirrored records a profile is linked to (one per role), optionally active only."""
+    found: list[RemoteContact] = []
+    for role in info.roles:
+        link = book.link_of(profile_id, info.name, role)
+        record = book.remote_record(info.name, role, link.remote_id) if link else None
+        if record is not None and (record.status == "active" or not active_only):
+            found.append(record)
+    return found
+
+
+def side_total(
+    records: Iterable[RemoteContact], side: str
+) -> tuple[Decimal, str, dict[str, Decimal]]:
+    """Sum one side (``ar`` or ``ap``) per currency: (amount, currency, other currencies)."""
+    records = list(records)
+    sums: dict[str, Decimal] = {}
+    for record in records:
+        amount: Decimal = getattr(record.balance, side)
+        if amount:
+            sums[record.balance.currency] = sums.get(record.balance.currency, ZERO) + amount
+    if not sums:
+        currency = next((r.balance.currency for r in records if r.balance.currency), "")
+        return ZERO, currency, {}
+    main = next(iter(sums))
+    return sums[main], main, {c: v for c, v in sums.items() if c != main}
+
+
+def render(
+    ar_records: list[RemoteContact],
+    ap_records: list[RemoteContact],
+    basis: str,
+    via: str = "",
+) -> dict[str, str]:
+    """Return the stored balance: ar, ap, currency (+ ap_currency, other, via, basis)."""
+    ar, ar_currency, ar_other = side_total(ar_records, "ar")
+    ap, ap_currency, ap_other = side_total(ap_records, "ap")
+    currency = ar_currency if ar or not ap else ap_currency
+    currency = currency or ar_currency or ap_currency
+    shown = {"ar": str(ar), "ap": str(ap), "currency": currency, "basis": basis}
+    if ap_currency and ap_currency != currency:
+        shown["ap_currency"] = ap_currency
+    other = [f"AR {c} {v}" for c, v in ar_other.items()] + [
+        f"AP {c} {v}" for c, v in ap_other.items()
+    ]
+    if other:
+        shown["other"] = "; ".join(other)
+    if via:
+        shown["via"] = via
+    return {k: v for k, v in shown.items() if v != ""}
+
+
+def _unique(records: Iterable[RemoteContact]) -> list[RemoteContact]:
+    seen: dict[str, RemoteContact] = {}
+    for record in records:
+        seen.setdefault(record.key, record)
+    return list(seen.values())
+
+
+def unlinked_own_contacts(book: Book, info: ConnectorInfo) -> dict[str, list[RemoteContact]]:
+    """Agent id -> the active, unlinked records that are its own contact (same email or name).
+
+    The rules keep the link of an agent paid to an organization blank, but the user may maintain
+    the agent's own contact as well (seed 000); its balance is still the agent's.
+    """
+    index = planner.paid_agents_by_key(book)
+    found: dict[str, list[RemoteContact]] = {}
+    if not index:
+        return found
+    for record in book.remote[info.name].values():
+        if record.status != "active" or record.role not in info.roles:
             continue
-        record = book.remote_record(connector, role, link.remote_id)
-        if record is None:
+        if book.linked_profile(info.name, record.role, record.remote_id):
             continue
-        total = total or Balance(Decimal("0"), Decimal("0"), record.balance.currency)
-        total.ar += record.balance.ar
-        total.ap += record.balance.ap
-    return total
+        agent = planner.paid_agent_of(record, index)
+        if agent is not None:
+            found.setdefault(agent.id, []).append(record)
+    return found
+
+
+def shown_balance(
+    book: Book,
+    info: ConnectorInfo,
+    profile: Profile,
+    rule: str = "principal",
+    unlinked_own: Mapping[str, list[RemoteContact]] | None = None,
+) -> dict[str, str] | None:
+    """Return the balance a profile shows for a ledger connector, or None (nothing linked).
+
+    :param unlinked_own: from :func:`unlinked_own_contacts` (computed when not given).
+    """
+    own = linked_records(book, info, profile.id)
+    org = planner.paid_through_organization(book, profile)
+    if org is None or org.id == profile.id:
+        return render(own, own, "own contact") if own else None
+    org_records = linked_records(book, info, org.id)
+    if not org_records:
+        if not own:
+            return None
+        return render(own, own, f"own contact ({org.name} has no linked {info.title} contact)")
+    own_active = linked_records(book, info, profile.id, active_only=True)
+    if not own_active:
+        if unlinked_own is None:
+            unlinked_own = unlinked_own_contacts(book, info)
+        own_active = _unique(unlinked_own.get(profile.id, []))
+    if rule == "organization_first":
+        if own_active and not any(r.balance.ar for r in org_records):
+            basis = f"AR of its own contact ({org.name} has no AR); AP of {org.name}"
+            return render(own_active, org_records, basis, via=org.name)
+        return render(org_records, org_records, f"AR and AP of {org.name}", via=org.name)
+    both = _unique([*org_records, *own_active])
+    extra = len(both) > len(org_records)
+    basis = f"AR and AP of {org.name}" + (" plus its own contact" if extra else "")
+    return render(both, both, basis, via=org.name)
 
 
 def apply_balances(book: Book, info: ConnectorInfo, rule: str) -> int:
     """Write each profile's balance for a ledger connector; return how many profiles changed."""
     if info.kind != "ledger":
         return 0
-    linked = {pid for (pid, conn, _role) in book.links if conn == info.name}
+    rule = rule if rule in RULES else "principal"
     changed = 0
+    unlinked_own = unlinked_own_contacts(book, info)
     for profile in book.profiles.values():
-        own = own_balance(book, info.name, profile.id) if profile.id in linked else None
-        org = planner.paid_through_organization(book, profile)
-        org_balance = own_balance(book, info.name, org.id) if org is not None else None
-        shown = own
-        if org_balance is not None:
-            if rule == "organization_first":
-                keep_own = org_balance.ar == 0 and own is not None
-                shown = Balance(
-                    own.ar if keep_own and own else org_balance.ar,
-                    org_balance.ap,
-                    org_balance.currency,
-                )
-            else:
-                shown = org_balance if own is None else own
-        new = shown.to_dict() if shown is not None else None
+        new = shown_balance(book, info, profile, rule, unlinked_own)
         if new is None:
             if profile.balances.pop(info.name, None) is not None:
                 changed += 1
             continue
-        if org_balance is not None and rule == "principal":
-            new["via"] = org.name if org is not None and own is None else ""
         if profile.balances.get(info.name) != new:
             profile.balances[info.name] = new
             changed += 1

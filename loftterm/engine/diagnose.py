@@ -71,7 +71,8 @@ def archived_holder_warnings(rs: RunState) -> None:
             found = [
                 r
                 for r in holders.get((role, normalise(profile.email)), [])
-                if link is None or r.remote_id != link.remote_id
+                if (link is None or r.remote_id != link.remote_id)
+                and not planner.rejected(rs.book, rs.name, r.remote_id, profile.id)  # "not same"
             ]
             if found:
                 names = ", ".join(f"{r.name} [{r.status}]" for r in found)
@@ -96,6 +97,8 @@ def duplicate_holder_warnings(rs: RunState) -> None:
             link = book.link_of(profile_id, rs.name, record.role)
             if link is None:
                 continue  # the link phase reports ties for blank profiles
+            if planner.rejected(book, rs.name, record.remote_id, profile_id):
+                continue  # the user said this record is not the profile ("not-same")
             rs.warn("duplicate", profile_id,
                     f"{rs.title()} also has {record.name} ({record.remote_id}) with {record.email}, "
                     f"besides the linked contact: merge the duplicates in {rs.title()}, then sync",

@@ -9,7 +9,7 @@ warnings naming the candidates.
 from __future__ import annotations
 
 from loftterm.book.book import now_iso
-from loftterm.engine import planner
+from loftterm.engine import journal, merged, planner
 from loftterm.engine.runstate import RunState
 from loftterm.models import Link, LinkMethod, Profile, RemoteContact, comparable
 
@@ -28,6 +28,7 @@ def make_link(
         if baseline
         else {}
     )
+    journal.record_link(rs, profile.id, record, method, score)  # undo journal: the link before
     rs.book.put_link(
         Link(profile.id, rs.name, record.role, record.remote_id, method, score, now_iso(), base)
     )
@@ -62,6 +63,7 @@ def heal_merges(rs: RunState, role: str) -> None:
                 [record.remote_id, survivor.remote_id],
             )
             continue
+        journal.record_unlink(rs, link, "merged remotely", survivor.remote_id)  # undo journal
         book.drop_link(profile.id, rs.name, role)
         make_link(rs, profile, survivor, LinkMethod.MERGED, 1.0)
         rs.counts["linked"] += 1
@@ -78,6 +80,7 @@ def link_phase(rs: RunState, role: str) -> set[str]:
     """Link blank profiles of one role; return the remote ids left ambiguous (not to import)."""
     book = rs.book
     heal_merges(rs, role)
+    merged.warn_renamed_merges(rs, role)  # QBO: no merge pointer; propose the relink
     for profile, record in list(planner.recoverable(book, rs.info, role)):
         make_link(rs, profile, record, LinkMethod.RECOVERED, 1.0)
         rs.counts["linked"] += 1

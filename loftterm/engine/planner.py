@@ -14,6 +14,7 @@ from typing import Any
 
 from loftterm.book import Book
 from loftterm.connector import ConnectorInfo
+from loftterm.engine import decisions, merged
 from loftterm.matching import (
     Match,
     MatchRecord,
@@ -90,12 +91,14 @@ def plan_links(
     ]
     if not locals_ or not remotes:
         return MatchResult([], [], [])
-    return match_records(
-        locals_,
-        remotes,
-        rule=name_rule(settings, info),  # type: ignore[arg-type]
-        threshold=threshold(settings),
-    )
+    rule, limit = name_rule(settings, info), threshold(settings)
+    result = match_records(locals_, remotes, rule=rule, threshold=limit)  # type: ignore[arg-type]
+    excluded = decisions.excluded_pairs(book, info.name)  # "not the same" and unlinked pairs
+    if excluded:
+        result = decisions.without_pairs(
+            result, excluded, locals_, remotes, rule=rule, threshold=limit  # type: ignore[arg-type]
+        )
+    return result
 
 
 COMMON_NAME_MIN = 2  # a normalised name held by more records than this is "common"
@@ -164,7 +167,8 @@ def recoverable(
     for record in unlinked_remotes(book, info.name, role):
         profile = book.profiles.get(record.external_key) if record.external_key else None
         if profile is not None and book.link_of(profile.id, info.name, role) is None:
-            yield profile, record
+            if not decisions.pair_excluded(book, info.name, profile.id, record.remote_id):
+                yield profile, record
 
 
 def plan_creates(
@@ -199,8 +203,13 @@ def plan_imports(
     if policy == "none":
         return []
     chosen = []
+    held = merged.survivor_ids(book, info, role)  # a proposed relink waits for a person
+    held |= decisions.unlinked_remote_ids(book, info.name)  # unlinked by hand: not a new person
+    agents = paid_agents_by_key(book)
     for record in unlinked_remotes(book, info.name, role):
         if record.status != "active" or record.remote_id in skip or record.merged_to:
+            continue
+        if record.remote_id in held:
             continue
         if rejected(book, info.name, record.remote_id):
             continue
@@ -208,6 +217,8 @@ def plan_imports(
             continue
         if record.email and book.profiles_with_email(record.email):
             continue  # a second record holding a profile's email is a duplicate, not a new person
+        if paid_agent_of(record, agents) is not None:
+            continue  # the own contact of an agent paid to an organization: kept unlinked
         chosen.append(record)
     return chosen
 
@@ -288,3 +299,32 @@ def plan_updates(
 def display_key(name: str) -> str:
     """Normalise a remote display name for clash checks."""
     return normalise(name)
+
+
+def paid_agents_by_key(book: Book) -> dict[str, Profile]:
+    """Profiles paid to an organization by normalised email and name (``email:``/``name:`` keys).
+
+    Their own remote contact stays unlinked by the rules (seed 000: the user may maintain both
+    contacts), so such a record is never imported as a new person, and ``organization_first``
+    balances fall back to its AR.
+    """
+    index: dict[str, Profile] = {}
+    for profile in book.profiles.values():
+        if profile.archived or paid_through_organization(book, profile) is None:
+            continue
+        if profile.email:
+            index.setdefault("email:" + normalise(profile.email), profile)
+        if profile.name:
+            index.setdefault("name:" + normalise(profile.name), profile)
+    return index
+
+
+def paid_agent_of(record: RemoteContact, index: Mapping[str, Profile]) -> Profile | None:
+    """Return the agent paid to an organization whose own contact a remote record is, if any."""
+    if not index:
+        return None
+    keys = (
+        "email:" + normalise(record.email) if record.email else "",
+        "name:" + normalise(record.name),
+    )
+    return next((index[key] for key in keys if key and key in index), None)

@@ -51,8 +51,10 @@ def pull_phase(rs: RunState) -> None:
     last: PullPage | None = None
     done = 0
     for number, page in enumerate(pages, start=1):
-        if number == 1:
-            check_tenant(rs)
+        if number == 1 and check_tenant(rs):
+            # Repointed (issue 7): this pull started from the old organisation's watermark or
+            # resume cursor and would skip records of the new one; start over, a full pull.
+            return pull_phase(rs)
         rs.book.put_remote(rs.name, page.contacts)
         seen = rs.book.seen[rs.name]
         for record in page.contacts:
@@ -84,11 +86,14 @@ def drop_unseen(rs: RunState, token: str) -> None:
         rs.notes.append(f"{len(gone)} records no longer exist in {rs.title()}")
 
 
-def check_tenant(rs: RunState) -> None:
-    """Pin the book to the organisation it first synced with; refuse another one."""
+def check_tenant(rs: RunState) -> bool:
+    """Pin the book to the organisation it first synced with; refuse another one.
+
+    Return True when the book was just repointed (its mirror and cursors were dropped).
+    """
     tenant = str(rs.ctx.state.get("tenant_id") or "")
     if not tenant:
-        return
+        return False
     meta = rs.book.connector_meta(rs.name)
     pinned = str(meta.get("tenant_id") or "")
     name = str(rs.ctx.state.get("tenant_name") or "")
@@ -106,7 +111,10 @@ def check_tenant(rs: RunState) -> None:
             )
         forget_connector(rs)
         rs.notes.append(f"repointed from {meta.get('tenant_name') or pinned} to {name}")
+        meta["tenant_id"], meta["tenant_name"] = tenant, name
+        return True
     meta["tenant_id"], meta["tenant_name"] = tenant, name
+    return False
 
 
 def forget_connector(rs: RunState) -> None:

@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Sequence
 
 from loftterm.connector import PushRequest, RecordOutcome
-from loftterm.engine import planner
+from loftterm.engine import decisions, journal, planner
 from loftterm.engine.linking import make_link
 from loftterm.engine.runstate import RunState
 from loftterm.models import LinkMethod, Profile, RemoteContact, comparable
@@ -66,6 +66,7 @@ def push_new_phase(rs: RunState, extra_ids: frozenset[str] = frozenset()) -> Non
             )
         )
     rs.emit("push-new", 0, len(requests), f"creating {len(requests)} records in {rs.title()}")
+    journal.plan_pushes(rs, requests)  # a dry run's plan (engine/plan.py); no-op otherwise
     for request in requests:
         if rs.dry_run:
             rs.counts["created_remote"] += 1
@@ -99,6 +100,7 @@ def settle_clash(
         and profile.email
         and r.email.strip().lower() == profile.email.strip().lower()
         and not rs.book.linked_profile(rs.name, r.role, r.remote_id)
+        and not decisions.pair_excluded(rs.book, rs.name, profile.id, r.remote_id)  # not-same/unlink
     ]
     if len(same_person) == 1:
         make_link(rs, profile, same_person[0], LinkMethod.EMAIL, 1.0)
@@ -138,6 +140,7 @@ def call_push(rs: RunState, requests: Sequence[PushRequest]) -> list[RecordOutco
                     reason="the connector gave no outcome",
                 )
             )
+    journal.record_pushes(rs, requests, outcomes)  # undo journal: before values from the mirror
     return outcomes
 
 
@@ -160,6 +163,7 @@ def push_changes_phase(rs: RunState) -> None:
     pending = list(planner.plan_updates(rs.book, rs.info))
     for profile, link, remote, diff in pending:
         if diff.pull:
+            journal.record_local_update(rs, profile, remote, diff.pull)  # undo journal
             there = remote.fields.to_dict()
             pulled = {name: there[name] for name in diff.pull}
             profile.fields = profile.fields.__class__.from_dict(
@@ -201,6 +205,7 @@ def push_changes_phase(rs: RunState) -> None:
     if not requests:
         return
     rs.emit("push-changes", 0, len(requests), f"updating {len(requests)} records in {rs.title()}")
+    journal.plan_pushes(rs, requests)  # a dry run's plan (engine/plan.py); no-op otherwise
     if rs.dry_run:
         for request in requests:
             rs.counts["updated_remote"] += 1

@@ -52,6 +52,7 @@ class RunState:
     found: list[Warning] = field(default_factory=list)
     plan: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    run_id: str = ""  # the undo journal files this run's writes under it (engine/journal.py)
 
     @property
     def name(self) -> str:

@@ -101,6 +101,7 @@ def run_connector(
         options.on_event(event)
         pm.hook.loftterm_sync_event(event=event)
 
+    run_id = uuid.uuid4().hex[:10]  # before the phases: the undo journal files writes under it
     rs = RunState(
         book,
         hooks,
@@ -112,6 +113,7 @@ def run_connector(
         options.full_pull,
         observe,
         options.cancel,
+        run_id=run_id,
     )
     started = now_iso()
     error: LofttermError | None = None
@@ -126,7 +128,6 @@ def run_connector(
     rs.counts["api_calls"] = stats.calls
     counts = {key: int(rs.counts.get(key, 0)) for key in COUNT_KEYS}
     counts["updated_local"] = int(rs.counts.get("updated_local", 0))
-    run_id = uuid.uuid4().hex[:10]
     if not options.dry_run:
         book.add_run(
             {

@@ -37,10 +37,7 @@ _Rec = tuple[int, str, str, bool]
 # per trigram id: unit sizes (ascending) and the units, parallel lists
 _Postings = tuple[list[list[int]], list[list[int]]]
 _NONE: tuple[int, int, list[int]] = (0, 1, [])
-_EXTRA = 2
-"""Prefixes are this many trigrams longer than the bare filter needs, so a pair that can
-reach the score shares at least ``_EXTRA + 1`` prefix trigrams; counting shared prefix
-trigrams (in C, via ``Counter``) drops most candidates before the exact check."""
+
 
 
 def _postings(vocab: int, units: Iterable[tuple[int, int, Iterable[int]]]) -> _Postings:
@@ -153,27 +150,28 @@ class NameIndex:
             self._build_prefix_buckets(active)
 
     def _build_prefix_buckets(self, active: list[int]) -> None:
-        """Index each active unit's prefix by (trigram, unit size), ordered by position.
+        """Index each active unit's extended prefix by (trigram, unit size), by position.
 
-        A unit of ``m`` trigrams is indexed under its first ``m - ceil(t*m) + 1`` trigrams;
-        bucket ``gram * K + m`` holds the positions ``j`` of that trigram in the units of size
-        ``m`` (ascending) and the units, so a query can take, for one size, exactly the entries
-        whose position still allows the overlap it needs.
+        A unit of ``m`` trigrams (ids ascending, rarest first) is indexed under its first
+        ``m - ceil(t*m) + 2`` ids: one more than the plain prefix filter needs, so a query can
+        ask for two shared prefix trigrams instead of one.  Bucket ``gram * K + m`` holds the
+        positions of that trigram in its units (ascending) and the units, so for one size a
+        query takes exactly the entries whose position still allows the overlap it needs.
         """
         num, den = self._num, self._den
-        self._key_base = 1 + max((self._unit_size[u] for u in active), default=0)
-        base = self._key_base
+        base = self._key_base = 1 + max((self._unit_size[u] for u in active), default=0)
         live: list[tuple[int, int, list[int]]] = []
         for u in active:
             m = self._unit_size[u]
-            live.append((u, m, sorted(self._unit_ids[u])[: m + (-num * m // den) + 1 + _EXTRA]))
+            live.append((u, m, sorted(self._unit_ids[u])[: m + (-num * m // den) + 2]))
         live.sort(key=lambda item: -len(item[2]))
         buckets: dict[int, tuple[list[int], list[int]]] = {}
+        get = buckets.get
         j = 0
         while live:
             for u, m, prefix in live:
                 key = prefix[j] * base + m
-                bucket = buckets.get(key)
+                bucket = get(key)
                 if bucket is None:
                     buckets[key] = ([j], [u])
                 else:
@@ -183,6 +181,8 @@ class NameIndex:
             while live and len(live[-1][2]) <= j:
                 live.pop()
         self._buckets = buckets
+        # query sizes visited in order of the best score they allow: n, n+1, n-1, n+2, ...
+        self._size_order: dict[int, list[int]] = {}
 
     # ------------------------------------------------------------------ best candidate
 
@@ -213,6 +213,18 @@ class NameIndex:
             recs.sort()
         return [rec[1] for rec in recs]
 
+    def _sizes(self, n: int) -> list[int]:
+        """Unit sizes a query of ``n`` trigrams can reach the threshold with, best first."""
+        sizes = self._size_order.get(n)
+        if sizes is None:
+            num, den = self._num, self._den
+            sizes = sorted(
+                range(-(-num * n // den), min(n * den // num, self._key_base - 1) + 1),
+                key=lambda m: 2 * (n - m) if m <= n else 2 * (m - n) - 1,
+            )
+            self._size_order[n] = sizes
+        return sizes
+
     def _best_grams(self, norm: str) -> tuple[int, int, list[int]]:
         grams = gram_set(norm)
         n = len(grams)
@@ -222,53 +234,45 @@ class NameIndex:
         if unknown > n + (-num * n // den):  # fewer known trigrams than the overlap needed
             return _NONE
         known.sort()
-        query = frozenset(known)
+        overlap = frozenset(known).intersection
         jaccard = self.rule == "jaccard"
         base = self._key_base
         get = self._buckets.get
         unit_ids = self._unit_ids
-        unit_size = self._unit_size
         best: list[int] = []
-        # Sizes in order of the best score they allow (n, n+1, n-1, n+2, ...), taken in three
-        # rounds so a good early score shrinks what later rounds have to look at.
-        sizes = sorted(
-            range(-(-num * n // den), min(n * den // num, base - 1) + 1),
-            key=lambda m: 2 * (n - m) if m <= n else 2 * (m - n) - 1,
-        )
-        for batch in (sizes[:1], sizes[1:3], sizes[3:]):
-            slices: list[list[int]] = []
-            enough = _EXTRA
-            for m in batch:
-                if not -(-num * n // den) <= m <= n * den // num:  # outside the tightened window
-                    continue
-                # the overlap a unit of size m needs; a pair reaching it shares _EXTRA + 1
-                # trigrams among the query's first n - need + 1 + _EXTRA and the unit's first
-                # m - need + 1 + _EXTRA trigrams (all `need` of them when the sets are shorter)
-                whole = n + m if jaccard else max(n, m)
-                need = -(-num * whole // (num + den)) if jaccard else -(-num * whole // den)
-                if need <= enough:
-                    enough = need - 1
-                last = m - need + _EXTRA
-                for gram in known[: n - need + 1 + _EXTRA - unknown]:
-                    bucket = get(gram * base + m)
-                    if bucket is not None:
-                        positions, units = bucket
-                        if positions[-1] <= last:
-                            slices.append(units)
-                        else:
-                            slices.append(units[: bisect_right(positions, last)])
-            if len(slices) <= enough:
+        for m in self._sizes(n):
+            if not -(-num * n // den) <= m <= n * den // num:  # outside the tightened window
                 continue
-            # units found in more than `enough` slices, counted with C set operations
-            seen = [set(slices[0])] + [set() for _ in range(enough)]
-            for units in slices[1:]:
-                for level in range(enough, 0, -1):
-                    seen[level] |= seen[level - 1].intersection(units)
-                seen[0].update(units)
-            for u in seen[enough]:
-                common = len(query & unit_ids[u])
-                m = unit_size[u]
-                total = n + m - common if jaccard else (n if n > m else m)
+            # The overlap a unit of size m needs.  A pair reaching it shares its two rarest
+            # common trigrams within the query's first n - need + 2 trigrams and the unit's
+            # first m - need + 2 (prefix filter, extended by one), or its only one if need is 1.
+            whole = n + m if jaccard else (n if n > m else m)
+            need = -(-num * whole // (num + den)) if jaccard else -(-num * whole // den)
+            last = m - need + 1  # last unit position allowed
+            slices = []
+            for gram in known[: n - need + 2 - unknown]:
+                bucket = get(gram * base + m)
+                if bucket is not None:
+                    positions, units = bucket
+                    if positions[-1] <= last:
+                        slices.append(units)
+                    else:
+                        slices.append(units[: bisect_right(positions, last)])
+            if not slices:
+                continue
+            if need == 1:
+                found = set().union(*slices)
+            else:  # units in at least two slices, found with C set operations
+                if len(slices) == 1:
+                    continue
+                once = set(slices[0])
+                found = set()
+                for units in slices[1:]:
+                    found.update(once.intersection(units))
+                    once.update(units)
+            for u in found:
+                common = len(overlap(unit_ids[u]))
+                total = whole - common if jaccard else whole
                 diff = common * den - num * total
                 if diff > 0 or (diff == 0 and not best):
                     num, den, best = common, total, [u]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import pickle
+import threading
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -10,6 +13,52 @@ from ._records import ArchivedHolder, Match, MatchRecord, MatchResult, Outbid, T
 from ._text import DEFAULT_THRESHOLD, NameRule, check_rule, normalise, parse_threshold
 
 _ONE = Fraction(1)
+_FORK_MIN = 4000
+"""Fewer distinct names than this are searched in-process: forking would cost more."""
+
+_Best = tuple[int, int, list[int]]
+_NONE_BEST: _Best = (0, 1, [])
+
+
+def _best_many(index: NameIndex, norms: list[str], workers: int) -> list[_Best]:
+    """Return ``index.best_units`` for each name, forking ``workers - 1`` helpers if worth it."""
+    workers = min(workers, len(norms) // (_FORK_MIN // 2) or 1)
+    if workers <= 1 or not hasattr(os, "fork") or threading.active_count() > 1:
+        return [index.best_units(norm) for norm in norms]
+    children: list[tuple[int, int, int]] = []
+    for part in range(1, workers):
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child, reported through the pipe
+            code = 1
+            try:
+                os.close(read)
+                payload = pickle.dumps(
+                    [index.best_units(norm) for norm in norms[part::workers]],
+                    pickle.HIGHEST_PROTOCOL,
+                )
+                with os.fdopen(write, "wb") as pipe:
+                    pipe.write(payload)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        children.append((part, pid, read))
+    results: list[list[_Best]] = [[] for _ in range(workers)]
+    results[0] = [index.best_units(norm) for norm in norms[0::workers]]
+    for part, pid, read in children:
+        with os.fdopen(read, "rb") as pipe:
+            payload = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        if status == 0 and payload:
+            results[part] = pickle.loads(payload)
+        else:  # the helper failed: do its share here
+            results[part] = [index.best_units(norm) for norm in norms[part::workers]]
+    merged: list[_Best] = [_NONE_BEST] * len(norms)
+    for part, found in enumerate(results):
+        merged[part::workers] = found
+    return merged
+
 
 
 def _check_unique(records: Sequence[MatchRecord], side: str) -> None:
@@ -26,6 +75,7 @@ def match_records(
     *,
     rule: NameRule = "jaccard",
     threshold: Fraction | float | str = DEFAULT_THRESHOLD,
+    workers: int = 1,
 ) -> MatchResult:
     """Decide which unlinked profiles link to which unlinked remote contacts.
 
@@ -44,9 +94,16 @@ def match_records(
        in ``outbid`` (they do not fall back to a second choice).  Blank names never match.
 
     Every list in the result is in local input order; keys inside a tie in input order.
+
+    ``workers > 1`` splits the name searches over that many processes with ``os.fork`` (POSIX
+    only).  It is used only for large passes from a single-threaded process (forking a
+    threaded process, such as a running TUI, is unsafe); otherwise the pass runs in this
+    process.  The result is the same either way.
     """
     rule = check_rule(rule)
     limit = parse_threshold(threshold)
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
     _check_unique(locals_, "local")
     _check_unique(remotes, "remote")
     placed: list[tuple[int, Match | Tie | Outbid]] = []
@@ -90,17 +147,25 @@ def match_records(
     # ---- name
     pool = [rec for rec in remotes if rec.active and rec.key not in taken]
     index = NameIndex(pool, rule, limit)
-    cache: dict[str, tuple[Fraction, list[str]]] = {}
-    name_claims: dict[str, list[tuple[int, Fraction]]] = {}
+    wanted_norms: dict[int, str] = {}
     for i, loc in enumerate(locals_):
-        if i in settled:
-            continue
-        norm = normalise(loc.name)
-        found = cache.get(norm)
+        if i not in settled:
+            norm = normalise(loc.name)
+            if norm:
+                wanted_norms[i] = norm
+    distinct = list(dict.fromkeys(wanted_norms.values()))
+    best: dict[str, tuple[Fraction, list[str]]] = {}
+    for norm, (num, den, units) in zip(
+        distinct, _best_many(index, distinct, workers), strict=True
+    ):
+        if units:
+            best[norm] = (Fraction(num, den), index.active_keys(units))
+    name_claims: dict[str, list[tuple[int, Fraction]]] = {}
+    for i, norm in wanted_norms.items():
+        found = best.get(norm)
         if found is None:
-            num, den, units = index.best_units(norm)
-            found = (Fraction(num, den), index.active_keys(units)) if units else (_ONE, [])
-            cache[norm] = found
+            continue
+        loc = locals_[i]
         score, keys = found
         if len(keys) == 1:
             name_claims.setdefault(keys[0], []).append((i, score))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from textual import work
@@ -33,6 +34,14 @@ from loftterm.tui.screens.warnings import WarningsScreen
 from loftterm.tui.syncing import AutoSync, ConnectorProgress
 from loftterm.tui.widgets.states import counts_text
 from loftterm.views import ConnectorStatus, LinkRow, Proposal
+
+
+@dataclass(frozen=True)
+class Changed:
+    """The link rows a write changed; ``everything`` when other profiles' rows may follow."""
+
+    rows: list[LinkRow]
+    everything: bool = False
 
 
 class LofttermApp(App[None]):
@@ -133,13 +142,29 @@ class LofttermApp(App[None]):
             self.call_from_thread(self.show_error, err)
             self.post_message(ActionDone(label, False))
             return
-        self.call_from_thread(self._after_action, label, result, done)
+        changed = self._changed_rows(result)
+        self.call_from_thread(self._after_action, label, result, done, changed)
         self.post_message(ActionDone(label, True))
 
-    def _after_action(self, label: str, result: Any, done: Callable[[Any], None] | None) -> None:
+    def _changed_rows(self, result: Any) -> Changed | None:
+        """After a write on a profile: every row of that profile (all connectors and roles).
+
+        Runs in the action worker.  An organization's link decides its payees' states (an agent
+        paid to it is ``misplaced`` while it has no link), so the Links screen then reloads.
+        """
+        if not isinstance(result, LinkRow):
+            return None
+        try:
+            view = self.core.profile(result.profile_id)
+        except LofttermError:
+            return Changed([result], everything=True)
+        return Changed(view.links, everything=view.profile.kind == "organization")
+
+    def _after_action(self, label: str, result: Any, done: Callable[[Any], None] | None,
+                      changed: Changed | None) -> None:
         self.data_version += 1
-        if isinstance(result, LinkRow):
-            self.links.absorb(result, self.data_version)
+        if changed is not None:
+            self.links.absorb(changed.rows, self.data_version, everything=changed.everything)
         if done is not None:
             done(result)
         self.notify(label, title="Done", timeout=3)

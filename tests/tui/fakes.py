@@ -122,6 +122,8 @@ class FakeConsole(Console):
         q = query.lower().strip()
         out = []
         for rc in self.mirror.get(connector, []):
+            if role and rc.role != role:
+                continue
             by_email = bool(q) and q == rc.email.lower()
             score = 1.0 if by_email else _similar(q, rc.name.lower())
             if q and score < 0.2:
@@ -131,6 +133,7 @@ class FakeConsole(Console):
                     r.profile_id
                     for r in self.rows
                     if r.connector == connector
+                    and r.role == rc.role
                     and r.remote_id == rc.remote_id
                     and r.state == LinkState.LINKED
                 ),
@@ -154,35 +157,59 @@ class FakeConsole(Console):
     def link(self, profile_id: str, connector: str, remote_id: str, role: str = "") -> LinkRow:
         self.calls.append(("link", profile_id, connector, remote_id, role))
         rc = next(r for r in self.mirror[connector] if r.remote_id == remote_id)
-        return self._replace(
+        row = self._replace(
             profile_id,
             connector,
             role,
             state=LinkState.LINKED,
             remote_id=remote_id,
             remote_name=rc.name,
+            remote_email=rc.email,
             remote_status=rc.status,
             method="manual",
             score=1.0,
             explanation="",
             candidates=(),
         )
+        self._follow_organization(profile_id, connector)
+        return row
 
     def unlink(self, profile_id: str, connector: str, role: str = "") -> LinkRow:
         self.calls.append(("unlink", profile_id, connector, role))
-        return self._replace(
+        self._replace(
             profile_id,
             connector,
             role,
             state=LinkState.BLANK,
             remote_id="",
             remote_name="",
+            remote_email="",
             remote_status="",
             method="",
             score=0.0,
             explanation="",
             candidates=(),
         )
+        self._follow_organization(profile_id, connector)
+        return next(
+            r
+            for r in self.rows
+            if (r.profile_id, r.connector) == (profile_id, connector) and (not role or r.role == role)
+        )
+
+    def _follow_organization(self, profile_id: str, connector: str) -> None:
+        """The engine's rule: a blank payee is misplaced while its organization has no link."""
+        for payee in self.profiles.values():
+            org = payee.payable_to
+            if not org or (payee.id != profile_id and org != profile_id):
+                continue
+            org_linked = any(
+                r.profile_id == org and r.connector == connector and r.remote_id for r in self.rows
+            )
+            for i, row in enumerate(self.rows):
+                if row.profile_id == payee.id and row.connector == connector and not row.remote_id:
+                    state = LinkState.BLANK if org_linked else LinkState.MISPLACED
+                    self.rows[i] = dataclasses.replace(row, state=state)
 
     def set_sync_enabled(self, profile_id: str, connector: str, enabled: bool) -> LinkRow:
         self.calls.append(("set_sync_enabled", profile_id, connector, enabled))

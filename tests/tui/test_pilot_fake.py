@@ -5,19 +5,21 @@ from __future__ import annotations
 import threading
 
 import pytest
+from textual.binding import Binding
 from textual.message import Message
 
 from loftterm.errors import RemoteError
 from loftterm.models import LinkState
+from loftterm.tui.commands import LofttermCommands
 from loftterm.tui.messages import ActionDone, SyncFinished, SyncProgress, SyncStarted
 from loftterm.tui.screens.links import LinksScreen
 from loftterm.tui.screens.profile import ProfileScreen
 from loftterm.tui.screens.review import ReviewScreen
 from loftterm.tui.screens.warnings import WarningList
-from loftterm.tui.widgets.connector_panel import PhaseRow
+from loftterm.tui.widgets.connector_panel import ConnectorPanel, PhaseRow
 from loftterm.tui.widgets.link_field import LinkField
 from loftterm.tui.widgets.linklist import LinkList
-from loftterm.tui.widgets.relink import RelinkPanel
+from loftterm.tui.screens.relink import RelinkScreen
 
 from .fakes import FakeConsole
 from .helpers import frozen_app, record_notifications, settle
@@ -121,32 +123,36 @@ async def test_relink_through_search() -> None:
         screen = await _open_profile(pilot, "bob stone")
         await pilot.press("slash")
         await settle(pilot)
-        panel = screen.query_one(RelinkPanel)
-        assert panel.display and panel.candidates[0].remote.remote_id == "X-5"
+        relink = app.screen
+        assert isinstance(relink, RelinkScreen)
+        assert relink.candidates[0].remote.remote_id == "X-5"
         await pilot.press("enter")  # from the query to the results
         await pilot.press("enter")  # pick the first
         await settle(pilot)
         assert ("link", "P-005", "xero", "X-5", "contact") in fake.calls
         assert any(isinstance(m, ActionDone) and m.ok for m in seen)
+        assert app.screen is screen
         assert screen.query_one(LinkField).row.state == LinkState.LINKED
-        assert not panel.display
 
 
 @pytest.mark.asyncio
 async def test_search_with_several_candidates_says_what_to_do_in_xero() -> None:
     app = frozen_app(FakeConsole())
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _open_profile(pilot, "cara")
+        await _open_profile(pilot, "cara")
         await pilot.press("slash", *"@diaz.net")
-        await pilot.press("ctrl+a")
+        await pilot.press("home")
         await pilot.press("ctrl+k", *"cara@diaz.net")
         await settle(pilot)
-        panel = screen.query_one(RelinkPanel)
-        assert [c.remote.remote_id for c in panel.candidates][:2] == ["X-6", "X-6B"]
-        warning = panel.query_one("#relink-warning")
+        relink = app.screen
+        assert isinstance(relink, RelinkScreen)
+        assert [c.remote.remote_id for c in relink.candidates][:2] == ["X-6", "X-6B"]
+        warning = relink.query_one("#relink-warning")
         assert warning.display
         text = str(warning.render())
-        assert "Archived" in text and "merge" in text
+        assert "All and the Archived tabs" in text and "merge" in text and "remove its email" in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, RelinkScreen)
 
 
 @pytest.mark.asyncio
@@ -170,7 +176,7 @@ async def test_accept_a_review_taking_a_field_from_the_left() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("5")
         assert isinstance(app.screen, ReviewScreen)
-        await pilot.press("down", "down", "down", "left")  # company: take the remote value
+        await pilot.press("down", "down", "down", "left")  # company: take the ledger (Xero) value
         await pilot.press("a")
         await settle(pilot)
         assert ("decide_proposal", "PR-1", True, {"company": "left"}) in fake.calls
@@ -209,7 +215,7 @@ async def test_filter_the_links_by_state_and_text() -> None:
         await pilot.press("2")
         await settle(pilot)
         links = app.links.query_one(LinkList)
-        assert links.match_count == 12
+        assert links.match_count == 13
         await pilot.press("t")
         assert {r.state for r in links.visible_rows} == {LinkState.LINKED}
         await pilot.press("t", "t")
@@ -272,3 +278,92 @@ async def test_help_lists_every_binding_with_its_id() -> None:
         ids = {r.id: r.keys for r in rows}
         assert ids["sync.all"] == "y"
         assert {"links.filter", "link.unlink", "review.take_left", "sync.cancel"} <= set(ids)
+
+
+@pytest.mark.asyncio
+async def test_dashboard_fits_80x24_with_a_readable_key_line() -> None:
+    app = frozen_app(FakeConsole())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        summary = str(app.dashboard.query_one("#dashboard-summary").render())
+        assert "[2] Links" in summary and "[3] Warnings (5)" in summary
+        assert "[5] Review (1)" in summary and "[S] Sync all" in summary
+        panels = list(app.dashboard.query(ConnectorPanel))
+        assert len(panels) == 3 and app.dashboard.query_one("#panels").max_scroll_y == 0
+        assert all(p.region.height == 4 for p in panels)  # title, last sync, states, pending
+        why = str(app.dashboard.query_one("#connector-why").render())
+        assert "5 profiles edited locally" in why  # every reason of the highlighted connector
+        await pilot.press("j")
+        assert app.dashboard.focused is panels[1]
+        why = str(app.dashboard.query_one("#connector-why").render())
+        assert "Duplicate Name Exists Error" in why
+
+
+@pytest.mark.asyncio
+async def test_qbo_relink_acts_on_the_focused_role() -> None:
+    fake = FakeConsole()
+    app = frozen_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_profile(pilot, "tom baker")
+        await pilot.press("j", "j")  # xero contact -> qbo vendor -> qbo customer
+        focused = screen.focused
+        assert isinstance(focused, LinkField) and focused.row.role == "customer"
+        await pilot.press("slash")
+        await settle(pilot)
+        relink = app.screen
+        assert isinstance(relink, RelinkScreen)
+        assert (relink.connector, relink.role) == ("qbo", "customer")
+        assert [c.remote.remote_id for c in relink.candidates] == ["Q-2"]
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert ("link", "P-001", "qbo", "Q-2", "customer") in fake.calls
+
+
+@pytest.mark.asyncio
+async def test_an_organization_write_refreshes_its_payees_in_the_links_list() -> None:
+    fake = FakeConsole()
+    app = frozen_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_profile(pilot, "sarah lee")
+        await pilot.press("u")  # Sarah's own link: blank is right while Lee Realty is linked
+        await settle(pilot)
+        await pilot.press("escape", "escape")
+        links = app.links.query_one(LinkList)
+
+        def sarah() -> LinkState:
+            return next(r.state for r in links.visible_rows if r.profile_id == "P-002")
+
+        assert sarah() == LinkState.BLANK
+        await pilot.press("slash", *"lee realty", "enter", "enter")
+        await settle(pilot)
+        await pilot.press("u")  # the organization's link
+        await settle(pilot)
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        assert sarah() == LinkState.MISPLACED  # without `r`
+        assert links.highlighted is not None and links.highlighted.profile_id == "P-003"
+
+
+def test_every_binding_has_an_id_and_a_description() -> None:
+    from loftterm.tui.app import LofttermApp
+    from loftterm.tui.screens.help import SCOPES, HelpScreen
+
+    nodes = [LofttermApp, HelpScreen, *(node for _, node in SCOPES)]
+    for node in nodes:
+        for binding in node.BINDINGS:
+            assert isinstance(binding, Binding), (node, binding)
+            assert binding.id and binding.description, (node.__name__, binding.key)
+    ids = [b.id for _, node in SCOPES for b in node.BINDINGS if isinstance(b, Binding)]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.asyncio
+async def test_the_palette_offers_the_namespaced_commands() -> None:
+    app = frozen_app(FakeConsole())
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_profile(pilot, "tom baker")
+        provider = LofttermCommands(app.screen)
+        titles = [title for title, _, _ in provider._commands()]
+    assert {"sync: all", "sync: xero", "sync: cancel", "go: links", "go: review",
+            "links: show missing", "links: connector qbo", "link: unlink current",
+            "link: relink current", "link: toggle sync current"} <= set(titles)

@@ -179,7 +179,7 @@ def test_document_wire(kind: str, doc_type: str, key_field: str) -> None:
     assert wire["Contact"] == {"ContactID": "cid"}
     assert wire[key_field] == "batch-1-line-1" and wire["Reference"] == "batch-1-line-1"
     assert wire["LineItems"] == [{"Description": "Commission", "Quantity": Decimal("2"),
-                                  "UnitAmount": Decimal("1200.50"), "AccountCode": "400"}]
+                                  "UnitAmount": Decimal("600.25"), "AccountCode": "400"}]
     assert wire["Date"] == "2025-05-01" and wire["CurrencyCode"] == "AUD"
 
 

@@ -4,16 +4,29 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.markup import escape
 from textual.widgets import Footer, Header, Static
 
 from loftterm.tui.screens.base import LofttermScreen
 from loftterm.tui.syncing import countdown
-from loftterm.tui.widgets.connector_panel import ConnectorPanel
+from loftterm.tui.widgets.connector_panel import ConnectorPanel, detail_markup
 from loftterm.views import ConnectorStatus
+
+
+def _key(key: str) -> str:
+    return f"[b]\\[{key}][/b]"
+
+
+def summary_markup(warnings: int, reviews: int) -> str:
+    """The navigation line: each key in brackets, then what it shows (and how many)."""
+    warned = f"[$warning]({warnings:,})[/]" if warnings else "(0)"
+    reviewed = f"[$warning]({reviews:,})[/]" if reviews else "(0)"
+    return (f"{_key('2')} Links  {_key('3')} Warnings {warned}  {_key('4')} Runs  "
+            f"{_key('5')} Review {reviewed}  {_key('S')} Sync all")
 
 
 class DashboardScreen(LofttermScreen):
@@ -26,17 +39,21 @@ class DashboardScreen(LofttermScreen):
         Binding("a", "sync_all", "Sync all", id="dashboard.sync_all", show=False,
                 tooltip="Sync every enabled connector"),
         Binding("c", "cancel", "Cancel sync", id="sync.cancel", tooltip="Stop the running sync"),
-        Binding("down,j", "focus_next", "Next", show=False, id="dashboard.next"),
-        Binding("up,k", "focus_previous", "Previous", show=False, id="dashboard.previous"),
+        Binding("down,j", "next_panel(1)", "Next", show=False, id="dashboard.next",
+                tooltip="Highlight the next connector", priority=True),
+        Binding("up,k", "next_panel(-1)", "Previous", show=False, id="dashboard.previous",
+                tooltip="Highlight the previous connector", priority=True),
         Binding("enter", "links", "Links", id="dashboard.links",
                 tooltip="Show the highlighted connector's links"),
     ]
 
     def compose(self) -> ComposeResult:
-        """Summary line and one panel per connector."""
+        """Navigation line, one panel per connector, the highlighted connector's detail."""
         yield Header()
         yield Static(id="dashboard-summary")
         yield VerticalScroll(id="panels", can_focus=False)
+        with VerticalScroll(id="connector-detail", can_focus=False):
+            yield Static(id="connector-why")
         yield Footer()
 
     def reload(self) -> None:
@@ -66,9 +83,8 @@ class DashboardScreen(LofttermScreen):
             box.mount_all(ConnectorPanel(s) for s in statuses)
             if statuses:
                 self.call_after_refresh(self._focus_first)
-        self.query_one("#dashboard-summary", Static).update(
-            f"[$warning]{warnings} warnings[/] [dim]3[/] · {reviews} to review [dim]5[/] · "
-            "[dim]2[/] links [dim]4[/] runs [dim]S[/] sync all")
+        self.query_one("#dashboard-summary", Static).update(summary_markup(warnings, reviews))
+        self.show_detail()
         self.call_after_refresh(self.show_countdowns)
 
     def _focus_first(self) -> None:
@@ -76,6 +92,22 @@ class DashboardScreen(LofttermScreen):
             panels = list(self.query(ConnectorPanel))
             if panels:
                 panels[0].focus()
+
+    @on(events.DescendantFocus)
+    def _focus_moved(self) -> None:
+        self.show_detail()
+
+    def show_detail(self) -> None:
+        """Show every reason and the full last run of the highlighted connector."""
+        focused = self.focused
+        box = self.query_one("#connector-detail", VerticalScroll)
+        if not isinstance(focused, ConnectorPanel):
+            box.display = False
+            return
+        status = focused.status
+        box.display = True
+        box.border_title = escape(f"{status.title}: why")
+        self.query_one("#connector-why", Static).update(detail_markup(status))
 
     def show_progress(self, connector: str) -> None:
         """Show the live progress of a connector's running sync."""
@@ -103,6 +135,15 @@ class DashboardScreen(LofttermScreen):
     def _selected(self) -> str:
         focused = self.focused
         return focused.status.name if isinstance(focused, ConnectorPanel) else ""
+
+    def action_next_panel(self, step: int) -> None:
+        """Highlight the next (or previous) connector."""
+        panels = list(self.query(ConnectorPanel))
+        if not panels:
+            return
+        focused = self.focused
+        at = panels.index(focused) if isinstance(focused, ConnectorPanel) else -step
+        panels[(at + step) % len(panels)].focus()
 
     def action_sync_selected(self) -> None:
         """Sync the highlighted connector (all when none is highlighted)."""

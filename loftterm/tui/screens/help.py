@@ -15,6 +15,7 @@ from textual.widgets import Footer, Static
 from loftterm.tui.screens.dashboard import DashboardScreen
 from loftterm.tui.screens.links import LinksScreen
 from loftterm.tui.screens.profile import ProfileScreen
+from loftterm.tui.screens.relink import RelinkScreen
 from loftterm.tui.screens.review import ReviewScreen
 from loftterm.tui.screens.runs import RunsScreen
 from loftterm.tui.screens.warnings import WarningsScreen
@@ -25,6 +26,7 @@ SCOPES: tuple[tuple[str, type[DOMNode]], ...] = (
     ("dashboard", DashboardScreen),
     ("links", LinksScreen),
     ("profile", ProfileScreen),
+    ("relink", RelinkScreen),
     ("warnings", WarningsScreen),
     ("review", ReviewScreen),
     ("review", ReviewTable),
@@ -90,7 +92,8 @@ class HelpScreen(ModalScreen[None]):
     """Every binding; remap any of them by id in the config's keymap."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
+        Binding("escape,q,question_mark", "dismiss", "Close", id="help.close",
+                tooltip="Close the help"),
     ]
 
     def compose(self) -> ComposeResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import ClassVar
 
 from textual import on, work
@@ -18,6 +19,10 @@ from loftterm.tui.widgets.states import state_markup
 from loftterm.views import LinkRow
 
 STATES = ("", *(str(s) for s in LinkState))
+
+
+def _same_field(new: LinkRow, old: LinkRow) -> bool:
+    return (old.profile_id, old.connector, old.role) == (new.profile_id, new.connector, new.role)
 
 
 def _cycle(options: list[str] | tuple[str, ...], current: str, step: int = 1) -> str:
@@ -148,14 +153,20 @@ class LinksScreen(LofttermScreen):
         if isinstance(row, LinkRow):
             self.loft.open_profile(row.profile_id, row.connector, row.role)
 
-    def absorb(self, row: LinkRow, version: int) -> None:
-        """Show a row changed by a write without reloading 100k rows (``r`` reloads all)."""
+    def absorb(self, rows: list[LinkRow], version: int, *, everything: bool = False) -> None:
+        """Show the rows a write changed without reloading 100k rows (``r`` reloads all).
+
+        ``everything``: other profiles' rows may have changed too (an organization's link decides
+        its payees' states), so every row is read again in the background, keeping the cursor.
+        """
         if not self.is_mounted or self._loaded_version != version - 1:
             return
-        self.query_one(LinkList).replace_where(
-            lambda old: (old.profile_id, old.connector, old.role)
-            == (row.profile_id, row.connector, row.role), row)
+        linklist = self.query_one(LinkList)
+        for row in rows:
+            linklist.replace_where(partial(_same_field, row), row)
         self._loaded_version = version
+        if everything:
+            self._load(linklist)
 
     def action_reload(self) -> None:
         """Read every link row again."""

@@ -1,20 +1,26 @@
-"""Profile: fields, payable-to, balances, each 'Linked contact' field with its fix, and rules."""
+"""Profile: fields, payable-to, balances, each 'Linked contact' field with its fix, and rules.
+
+The profile is read in a thread worker (with the remote records a duplicate field lists), so a
+big book never blocks the UI.  ``/`` opens the relink search (:class:`RelinkScreen`) for the
+focused field: one connector and one role (QuickBooks Online has a vendor and a customer field).
+"""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.markup import escape
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Footer, Header, Static
 
+from loftterm.console import Console
 from loftterm.models import LinkState, RemoteContact
 from loftterm.tui.screens.base import LofttermScreen
+from loftterm.tui.screens.relink import RelinkScreen
 from loftterm.tui.widgets.link_field import LinkField, connector_title, field_markup
-from loftterm.tui.widgets.relink import RelinkPanel
 from loftterm.views import Candidate, LinkRow, ProfileView
 
 
@@ -34,6 +40,30 @@ def summary_markup(view: ProfileView) -> str:
     return "\n".join(lines)
 
 
+def duplicate_records(core: Console, view: ProfileView, row: LinkRow) -> list[RemoteContact]:
+    """The remote records a duplicate field lists (looked up by email, then by name)."""
+    wanted = set(row.candidates)
+    found: dict[str, RemoteContact] = {}
+    p = view.profile
+    for query in dict.fromkeys(q for q in (p.email, p.name) if q):
+        if wanted <= set(found):
+            break
+        for c in core.search_remote(row.connector, query, row.role, 50):
+            if c.remote.remote_id in wanted:
+                found.setdefault(c.remote.remote_id, c.remote)
+    return [found[r] for r in row.candidates if r in found]
+
+
+def field_markups(core: Console, view: ProfileView) -> list[str]:
+    """Every link field's markup (reads the book: call it in a worker)."""
+    out = []
+    for row in view.links:
+        candidates = (duplicate_records(core, view, row)
+                      if row.state == LinkState.DUPLICATE and row.candidates else None)
+        out.append(field_markup(row, payable_to=view.payable_to_name, candidates=candidates))
+    return out
+
+
 class ProfileScreen(LofttermScreen):
     """One profile; keys act on the focused link field."""
 
@@ -42,12 +72,16 @@ class ProfileScreen(LofttermScreen):
         Binding("u", "unlink", "Unlink", id="link.unlink",
                 tooltip="Clear the focused Linked contact field"),
         Binding("slash", "search", "Relink", id="link.search",
-                tooltip="Search the remote contacts and pick one"),
+                tooltip="Search the remote contacts for the focused field (and role) and pick one"),
         Binding("d", "toggle_sync", "Sync on/off", id="link.toggle_sync",
                 tooltip="Turn sync off or on for this profile and connector"),
-        Binding("down,j", "focus_next", "Next", show=False, id="profile.next"),
-        Binding("up,k", "focus_previous", "Previous", show=False, id="profile.previous"),
-        Binding("escape", "back", "Back", id="profile.back", tooltip="Close search, or go back"),
+        Binding("r", "reload", "Reload", id="profile.reload", show=False,
+                tooltip="Read the profile again"),
+        Binding("down,j", "next_field(1)", "Next", show=False, id="profile.next",
+                tooltip="Next link field", priority=True),
+        Binding("up,k", "next_field(-1)", "Previous", show=False, id="profile.previous",
+                tooltip="Previous link field", priority=True),
+        Binding("escape", "back", "Back", id="profile.back", tooltip="Go back"),
     ]
 
     def __init__(self, profile_id: str, connector: str = "", role: str = "") -> None:
@@ -57,36 +91,42 @@ class ProfileScreen(LofttermScreen):
         self.view: ProfileView | None = None
 
     def compose(self) -> ComposeResult:
-        """Summary, link fields, search panel, warnings, rules."""
+        """Summary, link fields, warnings, rules."""
         yield Header()
-        with VerticalScroll(id="profile-body"):
-            yield Static(id="profile-summary")
-            yield VerticalScroll(id="profile-links")
-            yield RelinkPanel()
+        with VerticalScroll(id="profile-body", can_focus=False):
+            yield Static("loading…", id="profile-summary")
+            yield Vertical(id="profile-links")
             yield Static(id="profile-warnings")
             yield Static(id="profile-rules")
         yield Footer()
 
-    def on_mount(self) -> None:
-        """Hide the search until asked for."""
-        self.query_one(RelinkPanel).display = False
-        super().on_mount()
-
     def reload(self) -> None:
-        """Read the profile again and redraw every field."""
-        view: ProfileView | None = self.loft.safe(lambda: self.loft.core.profile(self.profile_id),
-                                                   None)
-        if view is None:
+        """Read the profile again (in a worker) and redraw every field."""
+        focused = self._focused_row()
+        if focused is not None:
+            self.focus_key = (focused.connector, focused.role)
+        self._load()
+
+    @work(thread=True, exclusive=True, group="profile-load", exit_on_error=False)
+    def _load(self) -> None:
+        core = self.loft.core
+        try:
+            view = core.profile(self.profile_id)
+            markups = field_markups(core, view)
+        except Exception as err:  # shown as a notification
+            self.app.call_from_thread(self.loft.show_error, err)
+            return
+        self.app.call_from_thread(self._show, view, markups)
+
+    def _show(self, view: ProfileView, markups: list[str]) -> None:
+        if not self.is_attached:
             return
         self.view = view
         self.sub_title = f"Profile · {view.profile.name}"
         self.query_one("#profile-summary", Static).update(summary_markup(view))
-        box = self.query_one("#profile-links", VerticalScroll)
-        focused = self._focused_row()
-        if focused is not None:
-            self.focus_key = (focused.connector, focused.role)
+        box = self.query_one("#profile-links", Vertical)
         box.remove_children()
-        fields = [LinkField(row, self._markup(row, view.payable_to_name)) for row in view.links]
+        fields = [LinkField(row, markup) for row, markup in zip(view.links, markups, strict=True)]
         box.mount_all(fields)
         target = next((f for f in fields if (f.row.connector, f.row.role) == self.focus_key),
                       next((f for f in fields if f.row.connector == self.focus_key[0]),
@@ -100,35 +140,17 @@ class ProfileScreen(LofttermScreen):
         rules = "\n".join(f"• {escape(rule)}" for rule in view.rules)
         self.query_one("#profile-rules", Static).update(f"[b]Rules[/b]\n{rules}" if rules else "")
 
-    def _markup(self, row: LinkRow, payable_to: str) -> str:
-        """Render a field, looking up the remote record(s) it shows (email, candidates)."""
-        if not row.remote_name and row.state != LinkState.DUPLICATE:
-            return field_markup(row, payable_to=payable_to)
-        query = row.remote_name or (self.view.profile.name if self.view else "")
-        found: list[Candidate] = self.loft.safe(
-            lambda: self.loft.core.search_remote(row.connector, query, row.role, 50), [])
-        by_id: dict[str, RemoteContact] = {c.remote.remote_id: c.remote for c in found}
-        candidates = [by_id[r] for r in row.candidates if r in by_id]
-        return field_markup(row, payable_to=payable_to, remote=by_id.get(row.remote_id),
-                            candidates=candidates)
-
     def _focused_row(self) -> LinkRow | None:
         focused = self.focused
-        if isinstance(focused, LinkField):
-            return focused.row
-        panel = self.query_one(RelinkPanel)
-        if panel.display and self.view is not None:
-            for row in self.view.links:
-                if (row.connector, row.role) == (panel.connector, panel.role):
-                    return row
-        return None
+        return focused.row if isinstance(focused, LinkField) else None
 
     def _current(self) -> LinkRow | None:
         row = self._focused_row()
         if row is None and self.view is not None and self.view.links:
-            row = self.view.links[0]
+            wanted = [r for r in self.view.links if (r.connector, r.role) == self.focus_key]
+            row = (wanted or self.view.links)[0]
         if row is None:
-            self.notify("This profile has no link field.", severity="warning")
+            self.notify("This profile has no link field (still loading?).", severity="warning")
         return row
 
     # -- actions ------------------------------------------------------------------------------
@@ -142,7 +164,7 @@ class ProfileScreen(LofttermScreen):
             self.notify("Already blank: / searches for the contact to link.")
             return
         self.loft.run_write(
-            f"Unlinked {row.name} from {connector_title(row.connector)}",
+            f"Unlinked {row.name} from {connector_title(row.connector)} {row.role}",
             lambda: self.loft.core.unlink(row.profile_id, row.connector, row.role),
             lambda _: self._refresh_after_write())
 
@@ -159,65 +181,44 @@ class ProfileScreen(LofttermScreen):
             lambda _: self._refresh_after_write())
 
     def action_search(self) -> None:
-        """Open the relink search for the focused field."""
+        """Open the relink search for the focused field (its connector and role)."""
         row = self._current()
         if row is None or self.view is None:
             return
         self.focus_key = (row.connector, row.role)
-        self.query_one(RelinkPanel).open(row.connector, row.role, self.view.profile.name)
+        name = self.view.profile.name
+        self.app.push_screen(RelinkScreen(row.profile_id, name, row.connector, row.role, name),
+                             lambda picked: self._link(row, picked))
 
-    def action_back(self) -> None:
-        """Close the search, or leave the profile."""
-        panel = self.query_one(RelinkPanel)
-        if panel.display:
-            panel.display = False
-            self._refocus()
-        else:
-            self.dismiss()
+    def _link(self, row: LinkRow, picked: Candidate | None) -> None:
+        if picked is None:
+            return
+        rid, name = picked.remote.remote_id, picked.remote.name
+        title = f"{connector_title(row.connector)} {row.role}"
+        self.loft.run_write(
+            f"Linked {row.name} to {name} ({rid}) in {title}",
+            lambda: self.loft.core.link(row.profile_id, row.connector, rid, row.role),
+            lambda _: self._refresh_after_write())
 
-    def _refocus(self) -> None:
-        for item in self.query(LinkField):
-            if (item.row.connector, item.row.role) == self.focus_key:
-                item.focus()
-                return
+    def action_next_field(self, step: int) -> None:
+        """Focus the next (or previous) link field."""
+        fields = list(self.query(LinkField))
+        if not fields:
+            return
+        focused = self.focused
+        at = fields.index(focused) if isinstance(focused, LinkField) else -step
+        fields[(at + step) % len(fields)].focus()
 
-    def _refresh_after_write(self) -> None:
+    def action_reload(self) -> None:
+        """Read the profile again."""
         self._loaded_version = self.loft.data_version
-        self.query_one(RelinkPanel).display = False
         self.reload()
 
-    # -- search -------------------------------------------------------------------------------
+    def action_back(self) -> None:
+        """Leave the profile."""
+        self.dismiss()
 
-    @on(Input.Changed, "#relink-query")
-    def _query_changed(self, event: Input.Changed) -> None:
-        panel = self.query_one(RelinkPanel)
-        self._search(panel, event.value)
-
-    @on(Input.Submitted, "#relink-query")
-    def _query_submitted(self) -> None:
-        results = self.query_one("#relink-results", OptionList)
-        results.focus()
-        if results.highlighted is None and results.option_count:
-            results.highlighted = 0
-
-    @work(thread=True, exclusive=True, group="relink-search", exit_on_error=False)
-    def _search(self, panel: RelinkPanel, query: str) -> None:
-        try:
-            found = self.loft.core.search_remote(panel.connector, query, panel.role)
-        except Exception as err:  # shown as a notification
-            self.app.call_from_thread(self.loft.show_error, err)
-            return
-        self.app.call_from_thread(panel.show_results, found)
-
-    @on(OptionList.OptionSelected, "#relink-results")
-    def _picked(self, event: OptionList.OptionSelected) -> None:
-        panel = self.query_one(RelinkPanel)
-        candidate = panel.chosen(event.option_index)
-        if candidate is None:
-            return
-        rid, name = candidate.remote.remote_id, candidate.remote.name
-        pid, connector, role = self.profile_id, panel.connector, panel.role
-        self.loft.run_write(
-            f"Linked to {name} ({rid}) in {connector_title(connector)}",
-            lambda: self.loft.core.link(pid, connector, rid, role),
-            lambda _: self._refresh_after_write())
+    def _refresh_after_write(self) -> None:
+        if self.is_attached:
+            self._loaded_version = self.loft.data_version
+            self.reload()

@@ -12,7 +12,19 @@ from textual.widgets import Footer, Header, Static
 from loftterm.tui.screens.base import LofttermScreen
 from loftterm.tui.widgets.link_field import connector_title
 from loftterm.tui.widgets.review_table import ReviewTable
-from loftterm.views import Proposal
+from loftterm.views import ProfileView, Proposal
+
+
+def ledger_title(proposal: Proposal, profile: ProfileView | None) -> str:
+    """The ledger the left column stands for: the profile's linked ledger contact ("Xero")."""
+    named = str(getattr(proposal, "ledger", "") or "")
+    if named:
+        return connector_title(named)
+    if profile is not None:
+        for row in profile.links:
+            if row.connector != proposal.connector and row.remote_id:
+                return connector_title(row.connector)
+    return "ledger"
 
 
 class ReviewScreen(LofttermScreen):
@@ -20,13 +32,15 @@ class ReviewScreen(LofttermScreen):
 
     TITLE_TEXT = "Review"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "accept", "Accept & link", id="review.accept",
+        Binding("a", "accept", "Accept", id="review.accept",
                 tooltip="Accept the middle values and link the two contacts"),
-        Binding("x", "reject", "Not the same", id="review.reject",
+        Binding("x", "reject", "Not same", id="review.reject",
                 tooltip="Remember that these are different contacts"),
         Binding("n", "step(1)", "Next", id="review.next", tooltip="Next proposal"),
-        Binding("p", "step(-1)", "Previous", id="review.previous", show=False),
-        Binding("escape", "back", "Back", id="review.back"),
+        Binding("p", "step(-1)", "Previous", id="review.previous", show=False,
+                tooltip="Previous proposal"),
+        Binding("escape", "back", "Back", id="review.back", show=False,
+                tooltip="Leave the review"),
     ]
 
     def __init__(self, proposals: list[Proposal], start: str = "") -> None:
@@ -38,11 +52,9 @@ class ReviewScreen(LofttermScreen):
         """Heading, the three-column table, help text."""
         yield Header()
         yield Static(id="review-heading")
-        yield ReviewTable("remote", "local", id="review-table")
-        yield Static("[dim]←/→[/] take the remote or local value into the middle · "
-                     "[dim]a[/] accept values and link · [dim]x[/] not the same",
-                     id="review-help")
-        yield Footer()
+        yield ReviewTable("ledger", "SortScape", id="review-table")
+        yield Static(id="review-help")
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         """Show the first proposal."""
@@ -64,11 +76,16 @@ class ReviewScreen(LofttermScreen):
         title = connector_title(proposal.connector)
         profile = self.loft.safe(lambda: self.loft.core.profile(proposal.profile_id), None)
         name = profile.profile.name if profile is not None else proposal.profile_id
+        ledger = ledger_title(proposal, profile)
         heading.update(
-            f"[b]{self.index + 1}/{len(self.proposals)}[/b] Is {title} contact "
-            f"[b]{escape(proposal.remote_id)}[/b] the same as local [b]{escape(name)}[/b]?\n"
-            f"[$text-muted]{escape(proposal.reason)}[/]")
-        self.query_one(ReviewTable).show(proposal, f"{title} (remote)", "Loft (local)")
+            f"[b]{self.index + 1}/{len(self.proposals)}[/b] Is {escape(title)} contact "
+            f"[b]{escape(proposal.remote_id)}[/b] the same as [b]{escape(name)}[/b] "
+            f"({escape(ledger)})?\n[$text-muted]{escape(proposal.reason)}[/]")
+        self.query_one(ReviewTable).show(proposal, ledger, title)
+        self.query_one("#review-help", Static).update(
+            f"left: the {escape(ledger)} contact · middle: what both get · right: the "
+            f"{escape(title)} contact\n[b]←[/]/h take {escape(ledger)}'s value · [b]→[/]/l take "
+            f"{escape(title)}'s value · [b]a[/] accept · [b]x[/] not the same")
 
     def action_step(self, delta: int) -> None:
         """Show the next or previous proposal."""

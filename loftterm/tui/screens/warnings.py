@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -96,13 +96,26 @@ class WarningsScreen(LofttermScreen):
         self.query_one(WarningList).focus()
 
     def reload(self) -> None:
-        """Read the open warnings and the open reviews."""
-        warnings: list[BookWarning] = self.loft.safe(self.loft.core.warnings, [])
-        proposals: list[Proposal] = self.loft.safe(self.loft.core.proposals, [])
+        """Read the open warnings and the open reviews (in a worker)."""
+        self._load()
+
+    @work(thread=True, exclusive=True, group="warnings-load", exit_on_error=False)
+    def _load(self) -> None:
+        core = self.loft.core
+        try:
+            proposals = core.proposals()
+            warnings = core.warnings()
+        except Exception as err:  # shown as a notification
+            self.app.call_from_thread(self.loft.show_error, err)
+            return
         entries = [WarningEntry.of_proposal(p) for p in proposals]
         entries += [WarningEntry.of_warning(w) for w in warnings]
-        self.query_one(WarningList).set_rows(entries)
-        self._count()
+        self.app.call_from_thread(self._install, entries)
+
+    def _install(self, entries: list[WarningEntry]) -> None:
+        if self.is_attached:
+            self.query_one(WarningList).set_rows(entries)
+            self._count()
 
     def _count(self) -> None:
         wl = self.query_one(WarningList)

@@ -1,4 +1,9 @@
-"""One connector on the dashboard: last sync, link-state counts, pending counter, live progress."""
+"""One connector on the dashboard: three one-line summaries, live progress, and the full "why".
+
+A panel is four terminal lines (its title on the top border, last sync, states, pending with the
+top reason) so three connectors fit 80x24; the dashboard shows every reason and the full counts
+of the highlighted connector only (:func:`detail_markup`).
+"""
 
 from __future__ import annotations
 
@@ -21,19 +26,18 @@ PENDING_PARTS = (
 )
 
 
-def last_sync_markup(status: ConnectorStatus) -> str:
-    """Return "last sync <when> <ok|failed> · N calls · counts" as markup."""
+def last_sync_markup(status: ConnectorStatus, countdown: str = "") -> str:
+    """Return one line: "last sync <when> <ok|failed> · N calls · countdown · counts or error"."""
     run = status.last_run
+    auto = f" · [$text-muted]{escape(countdown)}[/]" if countdown else ""
     if run is None:
-        return "last sync [$text-muted]never[/]"
+        return f"last sync [$text-muted]never[/]{auto}"
     result = status_markup("ok" if run.ok else "failed")
-    counts = counts_text(run.counts)
-    text = f"last sync {short_time(run.started)} {result} · {run.api_calls} calls"
-    if counts:
-        text += f" · {escape(counts)}"
+    text = f"last sync {short_time(run.started)} {result} · {run.api_calls} calls{auto}"
     if run.error:
-        text += f"\n  [$error]{escape(run.error)}[/]"
-    return text
+        return text + f" · [$error]{escape(run.error)}[/]"
+    counts = counts_text(run.counts)
+    return text + (f" · {escape(counts)}" if counts else "")
 
 
 def states_markup(counts: dict[str, int]) -> str:
@@ -43,19 +47,54 @@ def states_markup(counts: dict[str, int]) -> str:
     return "  ".join(parts) if parts else "[$text-muted]no links yet[/]"
 
 
-def pending_markup(pending: PendingCounter) -> str:
-    """Return the pending counter, its non-zero parts and its reasons."""
+def top_reason(pending: PendingCounter) -> str:
+    """The reason that explains the counter best: the first one about a write, if any.
+
+    The engine lists what will be pulled first; when something will be written, the first reason
+    about that write is the interesting one.
+    """
+    reasons = pending.reasons
+    if not reasons:
+        return ""
+    if pending.total:
+        writes = [r for r in reasons if "pulled" not in r]
+        if writes:
+            return writes[0]
+    return reasons[0]
+
+
+def pending_markup(pending: PendingCounter, *, why: bool = True) -> str:
+    """Return the pending counter and its non-zero parts (and the top reason) on one line."""
     parts = [f"{getattr(pending, attr):,} {label}" for attr, label in PENDING_PARTS
              if getattr(pending, attr)]
     parts.append(f"[$text-muted]{pending.to_pull:,} to pull[/]")
     text = f"[b]pending {pending.total:,}[/b]: " + " · ".join(parts)
-    for reason in pending.reasons:
-        text += f"\n  [$text-muted]why:[/] {escape(reason)}"
+    reason = top_reason(pending) if why else ""
+    if reason:
+        text += f" · [$text-muted]why:[/] {escape(reason)}"
     return text
 
 
+def detail_markup(status: ConnectorStatus) -> str:
+    """Everything the one-line summaries cut: the full last run, the error and every reason."""
+    lines = []
+    run = status.last_run
+    if run is not None:
+        counts = counts_text(run.counts) or "no changes"
+        lines.append(f"[b]last run[/b] {short_time(run.started)} "
+                     f"{status_markup('ok' if run.ok else 'failed')}: {escape(counts)}")
+        if run.error:
+            lines.append(f"[$error]{escape(run.error)}[/]")
+    lines.append(pending_markup(status.pending, why=False))
+    lines += [f"• {escape(reason)}" for reason in status.pending.reasons]
+    return "\n".join(lines)
+
+
+FINISHED = {"done": "synced", "error": "sync failed"}
+
+
 class PhaseRow(Horizontal):
-    """One sync phase: its name, a bar and the live count."""
+    """The running phase of a sync: its name, a bar and the live count."""
 
     def __init__(self, progress: PhaseProgress) -> None:
         super().__init__(classes="phase-row")
@@ -73,16 +112,18 @@ class PhaseRow(Horizontal):
         self.show(self.latest)
 
     def show(self, progress: PhaseProgress) -> None:
-        """Update the bar and the count from the latest event."""
+        """Show a phase (the same or the next one) from its latest event."""
         self.latest = progress
+        self.phase = progress.phase
         bars = self.query(ProgressBar)
         if not bars:
             return
-        bar = bars.first()
-        bar.update(total=progress.total, progress=progress.done)
+        name = FINISHED.get(progress.phase, f"syncing {progress.phase}")
+        self.query_one(".phase-name", Label).update(escape(name))
+        bars.first().update(total=progress.total, progress=progress.done)
         total = "?" if progress.total is None else str(progress.total)
-        self.query_one(".phase-count", Label).update(
-            f"{progress.done}/{total} {escape(progress.message)}")
+        count = "" if progress.phase in FINISHED else f"{progress.done}/{total} "
+        self.query_one(".phase-count", Label).update(count + escape(progress.message))
 
 
 class ConnectorPanel(Vertical, can_focus=True):
@@ -91,47 +132,53 @@ class ConnectorPanel(Vertical, can_focus=True):
     def __init__(self, status: ConnectorStatus) -> None:
         super().__init__(id=f"connector-{status.name}", classes="connector-panel")
         self.status = status
-        self.border_title = f"{status.title} · {status.organisation}"
+        self.countdown = ""
+        self.border_title = escape(f"{status.title} · {status.organisation}")
 
     def compose(self) -> ComposeResult:
-        """Last sync, states, pending, then a slot for phase rows."""
+        """Last sync (or the running phase), states, pending."""
         yield Static(id="last-sync", classes="panel-line")
+        yield Vertical(id="phases")
         yield Static(id="states", classes="panel-line")
         yield Static(id="pending", classes="panel-line")
-        yield Vertical(id="phases")
 
     def on_mount(self) -> None:
         """Fill in the lines."""
         self.update_status(self.status)
 
-    def update_status(self, status: ConnectorStatus, countdown: str = "") -> None:
+    def update_status(self, status: ConnectorStatus, countdown: str | None = None) -> None:
         """Redraw from a fresh status."""
         self.status = status
-        self.border_title = f"{status.title} · {status.organisation}"
-        line = last_sync_markup(status)
-        if countdown:
-            line += f" · [$text-muted]{countdown}[/]"
-        self.query_one("#last-sync", Static).update(line)
+        if countdown is not None:
+            self.countdown = countdown
+        self.border_title = escape(f"{status.title} · {status.organisation}")
+        self.query_one("#last-sync", Static).update(last_sync_markup(status, self.countdown))
         self.query_one("#states", Static).update(states_markup(status.state_counts))
         self.query_one("#pending", Static).update(pending_markup(status.pending))
 
     def show_countdown(self, countdown: str) -> None:
         """Redraw the last-sync line with the auto-sync countdown."""
-        self.update_status(self.status, countdown)
+        if countdown != self.countdown:
+            self.countdown = countdown
+            self.query_one("#last-sync", Static).update(last_sync_markup(self.status, countdown))
 
     def show_progress(self, progress: ConnectorProgress) -> None:
-        """Show one row per phase seen so far, each with its bar and count."""
+        """Show the running phase in place of the last-sync line (the panel keeps its height)."""
+        phases = progress.ordered()
+        if not phases:
+            return
+        current = progress.phases.get(progress.current, phases[-1])
+        if progress.finished:
+            current = PhaseProgress(progress.current, 1, 1, "")
         self.add_class("-syncing")
         box = self.query_one("#phases", Vertical)
-        rows = {row.phase: row for row in box.query(PhaseRow)}
-        for phase in progress.ordered():
-            row = rows.get(phase.phase)
-            if row is None:
-                box.mount(PhaseRow(phase))
-            else:
-                row.show(phase)
+        rows = list(box.query(PhaseRow))
+        if rows:
+            rows[0].show(current)
+        else:
+            box.mount(PhaseRow(current))
 
     def clear_progress(self) -> None:
-        """Remove the phase rows after a sync."""
+        """Remove the phase row after a sync."""
         self.remove_class("-syncing")
         self.query_one("#phases", Vertical).remove_children()

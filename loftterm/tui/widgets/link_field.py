@@ -23,10 +23,10 @@ def connector_title(name: str) -> str:
     return TITLES.get(name, name)
 
 
-def _remote_line(row: LinkRow, remote: RemoteContact | None) -> str:
+def _remote_line(row: LinkRow) -> str:
     name = escape(row.remote_name or "?")
-    email = f" <{escape(remote.email)}>" if remote is not None and remote.email else ""
-    status = status_markup(row.remote_status or (remote.status if remote else ""))
+    email = f" <{escape(row.remote_email)}>" if row.remote_email else ""
+    status = status_markup(row.remote_status)
     how = f" · by {escape(row.method)} {row.score:.0%}" if row.method else ""
     rid = row.remote_id if len(row.remote_id) <= 13 else row.remote_id[:12] + "…"
     return f"{name}{email} {status}{how} [$text-muted]{escape(rid)}[/]"
@@ -34,10 +34,11 @@ def _remote_line(row: LinkRow, remote: RemoteContact | None) -> str:
 
 def _advice(row: LinkRow, payable_to: str, title: str) -> list[str]:
     state = row.state
+    record = "contact" if row.role == "contact" else row.role
     if state == LinkState.LINKED:
         return ["[dim]u[/] unlink · [dim]/[/] relink · [dim]d[/] turn sync off"]
     if state == LinkState.BLANK:
-        return [f"[dim]/[/] search and pick the {title} contact to relink. Not in the list? "
+        return [f"[dim]/[/] search and pick the {title} {record} to relink. Not in the list? "
                 f"Changes made in {title} need a sync first (S)."]
     if state == LinkState.MISSING:
         return [f"[b $error]u Unlink[/] clears the stuck field, then [dim]/[/] relink. If Unlink "
@@ -56,7 +57,7 @@ def _advice(row: LinkRow, payable_to: str, title: str) -> list[str]:
     return []
 
 
-def field_markup(row: LinkRow, *, payable_to: str = "", remote: RemoteContact | None = None,
+def field_markup(row: LinkRow, *, payable_to: str = "",
                  candidates: list[RemoteContact] | None = None) -> str:
     """Return the field's markup: heading with the state word, the value, and the advice."""
     title = connector_title(row.connector)
@@ -64,7 +65,7 @@ def field_markup(row: LinkRow, *, payable_to: str = "", remote: RemoteContact | 
     if not row.explanation and row.state != LinkState.LINKED:
         lines.append(f"  {escape(STATE_HELP.get(str(row.state), ''))}")
     if row.remote_id or row.remote_name:
-        lines.append("  " + _remote_line(row, remote))
+        lines.append("  " + _remote_line(row))
     if row.state == LinkState.DUPLICATE:
         by_id = {c.remote_id: c for c in candidates or []}
         for rid in row.candidates:

@@ -65,6 +65,10 @@ class LinkList(RowList[LinkRow]):
         return "\t".join((row.name, row.profile_id, row.remote_name, row.remote_id,
                           row.explanation))
 
+    def row_key(self, row: LinkRow) -> object:
+        """Profile, connector and role: the cursor stays on the same field across reloads."""
+        return (row.profile_id, row.connector, row.role)
+
     def facet_values(self, row: LinkRow) -> dict[str, str]:
         """Exact filters: ``state`` and ``connector``."""
         return {"state": str(row.state), "connector": row.connector}

@@ -1,4 +1,9 @@
-"""SortScape's 'link to existing contacts' review as three columns: remote, proposed, local."""
+"""SortScape's 'link to existing contacts' review as three columns: ledger, proposed, SortScape.
+
+A proposal field's ``left`` is the ledger side (the profile as its ledger contact -- Xero or
+QuickBooks Online -- knows it), ``right`` the SortScape contact's value, ``proposed`` the middle
+(``loftterm.engine.fieldsync``); ``take`` maps a field to the side the user chose.
+"""
 
 from __future__ import annotations
 
@@ -18,16 +23,20 @@ def _fit(text: str, width: int) -> str:
     return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
 
 
+#: Cells outside the three value columns: mark 2, field 10, space, arrow, " │ " twice, arrow.
+FIXED = 2 + 10 + 1 + 1 + 3 + 3 + 1
+
+
 class ReviewTable(Widget, can_focus=True):
     """The fields of one proposal; left/right take that side's value into the middle."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "move(-1)", "Up", show=False, id="review.up"),
         Binding("down,j", "move(1)", "Down", show=False, id="review.down"),
-        Binding("left,h", "take('left')", "Take remote", id="review.take_left",
-                tooltip="Use the remote (left) value for this field"),
-        Binding("right,l", "take('right')", "Take local", id="review.take_right",
-                tooltip="Use the local (right) value for this field"),
+        Binding("left,h", "take('left')", "Take left", id="review.take_left",
+                tooltip="Use the left column's value: the ledger (Xero/QuickBooks) contact's"),
+        Binding("right,l", "take('right')", "Take right", id="review.take_right",
+                tooltip="Use the right column's value: the SortScape contact's"),
     ]
 
     row: reactive[int] = reactive(0)
@@ -60,7 +69,7 @@ class ReviewTable(Widget, can_focus=True):
         self.row += delta
 
     def action_take(self, side: str) -> None:
-        """Take the left (remote) or right (local) value of the current field."""
+        """Take the left (ledger) or right (SortScape) value of the current field."""
         if not self.fields:
             return
         field = self.fields[self.row]
@@ -74,11 +83,14 @@ class ReviewTable(Widget, can_focus=True):
         """Header plus one line per field."""
         return len(self.fields) + 1
 
+    def _col(self) -> int:
+        return max((self.size.width - FIXED) // 3, 8)
+
     def render(self) -> Content:
-        """Field | remote ◀ | proposed | ▶ local, the current field highlighted."""
-        col = max((self.size.width - 2 - 10 - 8) // 3, 8)
+        """Field | ◀ left | proposed | ▶ right, the current field highlighted."""
+        col = self._col()
         lines = [f"[b]  {'field':<10}  {escape(_fit(self.left_title, col))}   "
-                 f"{_fit('proposed', col)}   {escape(_fit(self.right_title, col))}[/b]"]
+                 f"{_fit('proposed', col)}    {escape(_fit(self.right_title, col))}[/b]"]
         for i, f in enumerate(self.fields):
             mark = "▸ " if i == self.row else "  "
             arrow_l = "◀" if f.differs else " "

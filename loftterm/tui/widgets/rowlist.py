@@ -130,6 +130,10 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
         """Return exact-match facets (e.g. state, connector) for one row (override)."""
         return {}
 
+    def row_key(self, row: RowT) -> object:
+        """Return what identifies a row across reloads (override; None: the cursor goes home)."""
+        return None
+
     def build_index(self, rows: Sequence[RowT]) -> RowIndex[RowT]:
         """Pre-compute the lower-cased keys and facets of ``rows`` (safe in a worker thread)."""
         items = list(rows)
@@ -148,6 +152,8 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
 
     def set_index(self, index: RowIndex[RowT]) -> None:
         """Install rows indexed by :meth:`build_index` and re-apply the current filter."""
+        was = self.highlighted
+        keep = self.row_key(was) if was is not None else None
         self._rows, self._keys, self._facets = index.rows, index.keys, index.facets
         self._facet_cache = None
         current = self._filter
@@ -155,6 +161,11 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
         self._matches = list(range(len(self._rows)))
         self.cursor = 0
         self.filter(current.text, **dict(current.facets))
+        if keep is not None:
+            at = next((i for i, m in enumerate(self._matches)
+                       if self.row_key(self._rows[m]) == keep), None)
+            if at is not None:
+                self.cursor = at
 
     def replace_where(self, match: Callable[[RowT], bool], row: RowT) -> bool:
         """Replace the first row for which ``match`` is true (after a write); keep the filter."""

@@ -1,0 +1,375 @@
+"""Benchmark of the book file: open, atomic save, in-memory lookups, file size and peak memory.
+
+    python bench/book_bench.py                     # 100k profiles, 100k links, 100k+5% mirror
+    python bench/book_bench.py --quick             # 20k (seconds)
+    python bench/book_bench.py --compare HEAD      # also the loftterm of a git ref, side by side
+    python bench/book_bench.py --check HEAD        # the files both write must be identical
+    python bench/book_bench.py --json out.json
+
+The book is generated with loftterm's public API from a fixed seed and looks like a book after
+a sync: every profile has contact fields (30% with a billing address), 95% a Xero link with its
+baseline, the mirror holds every linked record plus 5% unlinked ones, 1% of profiles carry a
+warning, the history holds 200 runs (3 with 2,000 outcomes).
+
+Each measurement runs in a fresh child process (``ru_maxrss`` is its own) and is repeated
+(``--repeat``, best time kept); with ``--compare`` the two implementations alternate, so a load
+spike on this shared machine hits both.  Timed steps:
+
+* ``open``: ``Book.open`` (read, parse, build records and indexes);
+* ``save``: ``Book.save`` right after opening (atomic: temp file, fsync, .bak link, rename);
+* ``touch``: read every record's fields once (what a sync's planners do);
+* ``save touched``: ``Book.save`` after that;
+* lookups: email, remote id, link and profile lookups through the book's indexes (µs each).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (  # noqa: E402
+    ROOT,
+    export_tree,
+    load_note,
+    peak_mb,
+    rss_mb,
+    run_child,
+    table,
+    verdict,
+)
+
+TARGETS = {"open_s": 1.0, "save_s": 0.5, "peak_mb": 500.0}
+FIRST = ("Olivia Jack Charlotte William Amelia Oliver Isla Henry Mia Lucas Grace Leo Chloe "
+         "Thomas Zoe James Ruby Ethan Sophie Mason Hannah Samuel Aisha Kenji Mei Arjun Fatima "
+         "Mateo Ingrid Tariq Nikhil Rosa Declan Anika Hamish Lachlan Tane Sione Yuki Elif").split()
+LAST = ("Smith Jones Williams Brown Wilson Taylor Nguyen Johnson Martin White Anderson Walker "
+        "Thompson Harris Lee Ryan Kelly King Campbell Clarke Singh Wang Kaur Murphy O'Brien "
+        "Rossi Papadopoulos Tanaka Kowalski Haddad Ngata Fernando Schmidt Dubois").split()
+TRADE = ("Harbour Coastal Summit Greenway Ironbark Bayside Redgum Silverleaf Northern Southern "
+         "Plumbing Electrical Painting Roofing Cafe Bakery Cleaning Landscaping Removals").split()
+STREETS = ("George St", "Pitt St", "Elizabeth St", "Queen St", "King St", "Market St")
+CITIES = (("Sydney", "NSW", "2000"), ("Melbourne", "VIC", "3000"), ("Brisbane", "QLD", "4000"))
+KINDS = ("contact",) * 14 + ("customer",) * 2 + ("supplier", "agent", "agent", "organization")
+
+
+# --------------------------------------------------------------------------- generation
+def build_book(path: Path, n: int, seed: int = 7) -> dict[str, Any]:
+    """Write a realistic book of ``n`` profiles to ``path`` with the importable loftterm."""
+    from loftterm.book import Book
+    from loftterm.models import (
+        Address,
+        Balance,
+        ContactFields,
+        Link,
+        Profile,
+        RemoteContact,
+        Warning,
+        comparable,
+        to_decimal,
+    )
+
+    rng = random.Random(seed)
+
+    def uid() -> str:
+        return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+    def stamp() -> str:
+        return (f"2025-{rng.randint(1, 6):02d}-{rng.randint(1, 28):02d}T"
+                f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00+00:00")
+
+    def address() -> Address:
+        city, region, postal = rng.choice(CITIES)
+        return Address(line1=f"{rng.randint(1, 400)} {rng.choice(STREETS)}", city=city,
+                       region=region, postal_code=postal, country="Australia")
+
+    synced = ("name", "first_name", "last_name", "email", "phone", "billing", "shipping")
+    book = Book(path)
+    token = "a1b2c3d4e5"  # the pull token of the last full pull (Book.seen)
+    orgs: list[str] = []
+    for i in range(n):
+        kind = rng.choice(KINDS)
+        if kind == "organization" or rng.random() < 0.3:
+            first = last = ""
+            name = f"{rng.choice(TRADE)} {rng.choice(TRADE)} {i}"
+        else:
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            name = f"{first} {last}"
+        email = f"{(first or 'accounts').lower()}.{i}@example.com" if rng.random() < 0.9 else ""
+        fields = ContactFields(
+            name=name, first_name=first, last_name=last, email=email,
+            phone=f"+61 2 9555 {rng.randint(1000, 9999)}" if rng.random() < 0.3 else "",
+            company=rng.choice(TRADE) + " Pty Ltd" if rng.random() < 0.2 else "",
+            billing=address() if rng.random() < 0.3 else Address(),
+            shipping=address() if rng.random() < 0.1 else Address(),
+        )
+        pid = f"P{uuid.UUID(int=rng.getrandbits(128)).hex[:8]}"
+        if kind == "organization":
+            orgs.append(pid)
+        balances = {}
+        if rng.random() < 0.2:
+            balances["xero"] = {"ar": f"{rng.uniform(0, 5000):.2f}", "ap": "0",
+                                "currency": "AUD", "via": ""}
+        profile = Profile(
+            id=pid, kind=kind, fields=fields,
+            payable_to=rng.choice(orgs) if kind == "agent" and orgs and rng.random() < 0.3 else "",
+            sync_disabled=["xero"] if rng.random() < 0.01 else [],
+            origin=rng.choice(("local", "xero")), updated_at=stamp(), balances=balances,
+        )
+        book.put_profile(profile)
+        if rng.random() < 0.95:
+            remote_id = uid()
+            method = rng.choice(("email", "name", "imported", "created"))
+            values = comparable(fields)
+            book.put_link(Link(pid, "xero", "contact", remote_id, method,
+                               1.0 if method != "name" else round(rng.uniform(0.6, 1), 4),
+                               stamp(), {k: values[k] for k in synced}))
+            updated = stamp()
+            amount = round(rng.uniform(10, 5000), 2) if rng.random() < 0.2 else 0
+            book.put_remote("xero", [RemoteContact(
+                remote_id, "contact", fields,
+                status="archived" if rng.random() < 0.05 else "active",
+                is_customer=rng.random() < 0.2, is_supplier=rng.random() < 0.2,
+                balance=Balance(ar=to_decimal(amount), currency="AUD"),
+                updated=updated, version=updated,
+                external_key=pid if method == "created" else "",
+                extra={"display_name": name},
+            )])
+            book.seen["xero"][f"contact:{remote_id}"] = token
+            if rng.random() < 0.01:
+                book.warnings[f"w{i}"] = Warning("duplicate", "xero", pid, f"{name} twice",
+                                                 [remote_id, uid()], updated, updated)
+    for i in range(n // 20):  # unlinked mirror records
+        remote_id = uid()
+        book.put_remote("xero", [RemoteContact(
+            remote_id, "contact", ContactFields(name=f"Remote only {i}",
+                                                email=f"remote.{i}@example.net"),
+            updated="2025-01-01T00:00:00", extra={"display_name": f"Remote only {i}"})])
+    ids = list(book.profiles)
+    for r in range(200):
+        outcomes = 2000 if r in (0, 100, 199) else rng.randint(0, 20)
+        book.add_run({
+            "id": uuid.UUID(int=rng.getrandbits(128)).hex[:10], "connector": "xero",
+            "started": stamp(), "finished": stamp(), "ok": True, "dry_run": False,
+            "counts": {"pulled": n, "linked": outcomes}, "api_calls": n // 1000 + 1,
+            "error": "", "notes": [],
+            "outcomes": [{"profile_id": (pid := rng.choice(ids)), "name": pid, "action": "link",
+                          "status": "linked", "remote_id": uid(), "reason": "email match"}
+                         for _ in range(outcomes)],
+        })
+    book.meta["connectors"] = {"xero": {"watermark": "2025-06-30T00:00:00",
+                                        "last_full_pull": "2025-06-30T00:00:00+00:00"}}
+    book.meta["book_id"] = "benchbook001"
+    book.meta["schema_version"] = 1
+    started = time.perf_counter()
+    book.save()
+    return {"save_new_s": time.perf_counter() - started, "profiles": len(book.profiles),
+            "links": len(book.links), "remote": len(book.remote["xero"]),
+            "bytes": path.stat().st_size}
+
+
+# --------------------------------------------------------------------------- measurement
+def measure(path: Path, lookups: int = 20000) -> dict[str, Any]:
+    """Open, look up, save, touch every record, save again; one child process."""
+    import loftterm
+    from loftterm.book import Book
+
+    out: dict[str, Any] = {"code": str(Path(loftterm.__file__).parent.parent)}
+    base = rss_mb()
+    started = time.perf_counter()
+    book = Book.open(path)
+    out["open_s"] = time.perf_counter() - started
+    out["rss_open_mb"] = rss_mb()
+    out["rss_growth_mb"] = out["rss_open_mb"] - base
+    out["peak_open_mb"] = peak_mb()
+
+    rng = random.Random(1)
+    profiles = rng.sample(list(book.profiles.values()), min(lookups, len(book.profiles)))
+    emails = [p.email for p in profiles if p.email]
+    links = rng.sample(list(book.links.values()), min(lookups, len(book.links)))
+    timings: dict[str, float] = {}
+
+    def timed(name: str, fn: Any, args: list[Any]) -> None:
+        started = time.perf_counter()
+        for arg in args:
+            fn(*arg)
+        timings[name] = (time.perf_counter() - started) / max(len(args), 1) * 1e6
+
+    timed("by_email_us", book.profiles_with_email, [(e,) for e in emails])
+    timed("by_remote_us", book.linked_profile,
+          [(x.connector, x.role, x.remote_id) for x in links])
+    timed("remote_record_us", book.remote_record,
+          [(x.connector, x.role, x.remote_id) for x in links])
+    timed("link_of_us", book.link_of, [(x.profile_id, x.connector, x.role) for x in links])
+    timed("profile_us", book.profile, [(p.id,) for p in profiles])
+    out.update(timings)
+
+    started = time.perf_counter()
+    book.save()
+    out["save_s"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    seen = 0
+    for profile in book.profiles.values():
+        seen += len(profile.name) + len(profile.email) + len(profile.fields.billing.city)
+    for link in book.links.values():
+        seen += len(link.baseline)
+    for records in book.remote.values():
+        for record in records.values():
+            seen += len(record.name) + len(record.status) + int(record.balance.ar > 0)
+    out["touch_s"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    book.save()
+    out["save_touched_s"] = time.perf_counter() - started
+    out["saves"] = book.saves
+    out["bytes"] = path.stat().st_size
+    out["peak_mb"] = peak_mb()
+    return out
+
+
+# --------------------------------------------------------------------------- driver
+def _child(argv: list[str]) -> None:
+    mode, *rest = argv
+    if mode == "gen":
+        result = build_book(Path(rest[1]), int(rest[0]))
+    elif mode == "measure":
+        result = measure(Path(rest[0]))
+    elif mode == "resave":  # open and save (for --check)
+        from loftterm.book import Book
+
+        book = Book.open(Path(rest[0]))
+        book.save()
+        result = {"bytes": Path(rest[0]).stat().st_size}
+    else:
+        raise SystemExit(f"unknown child mode {mode}")
+    print(json.dumps(result))
+
+
+def _same_tables(a: bytes, b: bytes) -> bool:
+    """Equal as JSON, over the tables both files have (a newer tree may add a table)."""
+    left, right = json.loads(a), json.loads(b)
+    common = set(left) & set(right)
+    return all(left[name] == right[name] for name in common) and {"profiles", "meta"} <= common
+
+
+def check(ref: str, n: int, work: Path) -> list[str]:
+    """Generate and re-save the same book with ``ref``'s loftterm and the working tree's.
+
+    Returns the differences found (none: both implementations write identical files).
+    """
+    old = export_tree(ref, work / "ref")
+    problems = []
+    files = {}
+    for label, root in (("ref", old), ("tree", None)):
+        path = work / f"check-{label}.json"
+        run_child(Path(__file__), ["--child", "gen", str(n), str(path)], code_root=root)
+        files[label] = path.read_bytes()
+    if not _same_tables(files["ref"], files["tree"]):
+        problems.append("generated books differ")
+    # each implementation re-reads the other's file and writes it back unchanged
+    for reader, root in (("ref", old), ("tree", None)):
+        source = "tree" if reader == "ref" else "ref"
+        path = work / f"cross-{reader}.json"
+        path.write_bytes(files[source])
+        run_child(Path(__file__), ["--child", "resave", str(path)], code_root=root)
+        if not _same_tables(path.read_bytes(), files[source]):
+            problems.append(f"{reader} does not write back {source}'s book unchanged")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description="Benchmark of the book file.")
+    parser.add_argument("--n", type=int, default=100_000, help="profiles (default 100k)")
+    parser.add_argument("--quick", action="store_true", help="20k profiles, one repeat")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per implementation")
+    parser.add_argument("--compare", metavar="REF", help="also measure loftterm at git REF")
+    parser.add_argument("--check", metavar="REF", help="verify identical files with git REF")
+    parser.add_argument("--json", metavar="PATH", help="write the results as JSON")
+    parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        _child(args.child)
+        return {}
+    n = 20_000 if args.quick else args.n
+    repeat = 1 if args.quick else args.repeat
+    results: dict[str, Any] = {"n": n, "load_before": load_note()}
+    with tempfile.TemporaryDirectory(prefix="loftterm-bookbench-") as tmp:
+        work = Path(tmp)
+        if args.check:
+            problems = check(args.check, min(n, 20_000), work)
+            results["check"] = problems or "identical"
+            print(f"check against {args.check}: {results['check']}")
+        impls: dict[str, Path | None] = {"tree": None}
+        if args.compare:
+            impls = {args.compare: export_tree(args.compare, work / "ref"), "tree": None}
+        path = work / "book.json"
+        gen = run_child(Path(__file__), ["--child", "gen", str(n), str(path)])
+        results["generated"] = gen
+        pristine = path.read_bytes()
+        runs: dict[str, list[dict[str, Any]]] = {label: [] for label in impls}
+        for _ in range(repeat):
+            for label, root in impls.items():
+                path.write_bytes(pristine)
+                backup = path.with_name(path.name + ".bak")
+                backup.unlink(missing_ok=True)
+                runs[label].append(
+                    run_child(Path(__file__), ["--child", "measure", str(path)], code_root=root)
+                )
+        best: dict[str, dict[str, Any]] = {}
+        for label, measured in runs.items():
+            row = {key: min(m[key] for m in measured) for key in measured[0]
+                   if isinstance(measured[0][key], float)}
+            row["bytes"] = measured[0]["bytes"]
+            row["peak_mb"] = max(m["peak_mb"] for m in measured)
+            best[label] = row
+        results["impls"] = best
+    results["load_after"] = load_note()
+    print(report(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return results
+
+
+def report(results: dict[str, Any]) -> str:
+    """The results as a Markdown table, one column per implementation, with the targets."""
+    impls: dict[str, dict[str, Any]] = results["impls"]
+    labels = list(impls)
+    rows = []
+    for key, title, unit, target in (
+        ("open_s", "open", "s", TARGETS["open_s"]),
+        ("save_s", "save (atomic)", "s", TARGETS["save_s"]),
+        ("touch_s", "touch every record", "s", None),
+        ("save_touched_s", "save after touching", "s", TARGETS["save_s"]),
+        ("peak_mb", "peak RSS", "MB", TARGETS["peak_mb"]),
+        ("rss_growth_mb", "RSS growth by open", "MB", None),
+        ("bytes", "file size", "MB", None),
+        ("by_email_us", "lookup by email", "µs", None),
+        ("by_remote_us", "lookup by remote id", "µs", None),
+        ("remote_record_us", "mirror record lookup", "µs", None),
+        ("link_of_us", "link of a profile", "µs", None),
+    ):
+        values = [impls[label][key] / (1e6 if key == "bytes" else 1) for label in labels]
+        cells = [f"{v:.2f} {unit}" if unit != "µs" else f"{v:.2f} µs" for v in values]
+        ratio = f"{values[0] / values[-1]:.1f}x" if len(values) > 1 and values[-1] else ""
+        aim = f"< {target:g} {unit}" if target is not None else ""
+        state = verdict(values[-1], target) if target is not None else ""
+        rows.append([title, *cells, *([ratio] if len(labels) > 1 else []), aim, state])
+    headers = ["book, " + f"{results['n']:,} profiles", *labels,
+               *(["ratio"] if len(labels) > 1 else []), "target", ""]
+    lines = [table(headers, rows), "",
+             f"{results['load_before']} before, {results['load_after']} after"]
+    if "check" in results:
+        lines.append(f"check: {results['check']}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

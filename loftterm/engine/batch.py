@@ -1,0 +1,584 @@
+"""Posting a batch: sync first, pay each document to the right contact, post each exactly once.
+
+Order (seeds 000-003, "before an entire batch of transactions get posted"):
+
+1. the pending counter says what the sync will touch, with the batch's own profiles counted;
+2. the full sync for the connector runs with ``extra_create_ids`` = the batch's profiles: pull,
+   link, push new payable agents and organizations (an agent paid to an organization gets the
+   organization created, never itself; name clashes are predicted from the mirror), push changes;
+3. each document's payee is resolved by the rules: an agent or contact paid to an organization is
+   paid (bills, credit notes) and invoiced through the organization's contact;
+4. the documents are posted through ``loftterm_connector_post_documents`` in chunks, each with an
+   idempotency key derived from the batch name and the document's identity (deal, kind,
+   profile), so a re-run after a crash finds what was posted (``exists``) and posts the rest.
+
+Progress is saved in the book's history after every chunk.  A dry run syncs dry and plans only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pluggy
+
+from loftterm.batchfile import BatchDocument, BatchFile
+from loftterm.book import Book
+from loftterm.book.book import now_iso
+from loftterm.connector import (
+    ConnectorInfo,
+    DocumentLine,
+    DocumentOutcome,
+    DocumentRequest,
+    SyncEvent,
+    TokenStoreProtocol,
+)
+from loftterm.engine import planner
+from loftterm.engine.actions import resolve_warnings
+from loftterm.engine.context import build_context, close_context
+from loftterm.engine.pending import pending_counter
+from loftterm.engine.sync import SyncOptions, run_connector
+from loftterm.errors import EXIT_OK, EXIT_REMOTE, LofttermError, ProtocolError, UsageError
+from loftterm.matching import normalise
+from loftterm.models import Link, LinkMethod, Profile, RemoteContact
+from loftterm.plugins import ConnectorHooks
+from loftterm.views import LinkRow, PendingCounter
+
+DEFAULT_CHUNK = 25
+KEY_PREFIX = "lt-"
+
+
+# ------------------------------------------------------------------------------ payees
+
+
+def document_role(info: ConnectorInfo, kind: str) -> str:
+    """The link role a document is posted against (QBO: bills to the vendor, invoices to the customer)."""
+    wanted = "customer" if kind == "invoice" else "vendor"
+    return wanted if wanted in info.roles else info.roles[0]
+
+
+@dataclass(frozen=True)
+class Payee:
+    """Who a document goes to remotely, or why it cannot be posted.
+
+    :param profile: the profile the batch names.
+    :param target: the profile whose remote contact receives the document (the organization for
+        an agent paid to one).
+    :param role: the link role of that contact.
+    :param remote_id: the contact, empty when there is none (``problem`` says why).
+    :param problem: why the document cannot be posted; empty when it can.
+    :param note: something to know that does not stop the post (a misplaced own link).
+    """
+
+    profile: Profile
+    target: Profile
+    role: str
+    remote_id: str = ""
+    problem: str = ""
+    note: str = ""
+
+
+def resolve_payee(book: Book, info: ConnectorInfo, profile_id: str, kind: str) -> Payee:
+    """Apply the payee rules to one document's profile, from the book alone."""
+    profile = book.profile(profile_id)
+    org = planner.paid_through_organization(book, profile)
+    target = org or profile
+    role = document_role(info, kind)
+    title = info.title
+    note = ""
+    if org is not None and any(book.link_of(profile.id, info.name, r) for r in info.roles):
+        note = (
+            f"{profile.name}'s own {title} link is ignored: paid to {org.name}, it must be "
+            "blank (fix misplaced)"
+        )
+
+    def refused(problem: str, remote_id: str = "") -> Payee:
+        return Payee(profile, target, role, remote_id, problem, note)
+
+    if profile.archived:
+        return refused(f"{profile.name} ({profile.id}) is archived")
+    via = f"{profile.name} is paid to {org.name}, which " if org is not None else f"{target.name} "
+    if org is not None and org.archived:
+        return refused(f"{via}is archived: change who it is paid to")
+    link = book.link_of(target.id, info.name, role)
+    if link is None:
+        if not target.sync_enabled(info.name):
+            return refused(
+                f"{via}has no linked {title} {role} and its sync is off: link it by hand or "
+                "turn sync on"
+            )
+        return refused(f"{via}has no linked {title} {role}")
+    record = book.remote_record(info.name, role, link.remote_id)
+    if record is None:
+        if book.connector_meta(info.name).get("last_full_pull"):
+            return refused(
+                f"{via}is linked to {title} {role} {link.remote_id}, which no longer exists: "
+                "unlink it and relink by search",
+                link.remote_id,
+            )
+    elif record.status != "active":
+        merged = f" (merged into {record.merged_to}: relink to it)" if record.merged_to else ""
+        return refused(
+            f"{via}is linked to {title} {role} {record.name!r}, which is {record.status}{merged}",
+            link.remote_id,
+        )
+    return Payee(profile, target, role, link.remote_id, "", note)
+
+
+# ---------------------------------------------------------------------- misplaced links
+
+
+@dataclass
+class MisplacedFix:
+    """What the one-key fix of a misplaced link did, and what is left for the user."""
+
+    profile_id: str
+    organization_id: str
+    connector: str
+    done: list[str] = field(default_factory=list)
+    todo: list[str] = field(default_factory=list)
+    rows: list[LinkRow] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the fix for ``--json`` output."""
+        return {
+            "profile_id": self.profile_id,
+            "organization_id": self.organization_id,
+            "connector": self.connector,
+            "done": list(self.done),
+            "todo": list(self.todo),
+            "rows": [row.to_json() for row in self.rows],
+        }
+
+
+def belongs_to(org: Profile, record: RemoteContact) -> bool:
+    """True when a remote record is plainly the organization's (same email or same name)."""
+    if org.email and normalise(record.email) == normalise(org.email):
+        return True
+    names = {record.name, str(record.extra.get("display_name") or "")}
+    return any(planner.display_key(n) == planner.display_key(org.name) for n in names if n)
+
+
+def fix_misplaced(book: Book, info: ConnectorInfo, profile_id: str) -> MisplacedFix:
+    """Unlink the own ledger link of a profile paid to an organization (the one-key fix).
+
+    When the link held is plainly the organization's contact (same email or name) and the
+    organization has none, the link moves to the organization instead of being dropped.  When
+    the organization is still not linked afterwards, ``todo`` says what to do.
+    """
+    profile = book.profile(profile_id)
+    org = planner.paid_through_organization(book, profile)
+    if info.kind != "ledger":
+        raise UsageError(f"{info.title} is not a ledger: agents keep their own {info.title} link")
+    if org is None:
+        raise UsageError(f"{profile.name} is not paid to an organization: nothing is misplaced")
+    fix = MisplacedFix(profile.id, org.id, info.name)
+    title = info.title
+    for role in info.roles:
+        own = book.link_of(profile.id, info.name, role)
+        if own is not None:
+            book.drop_link(profile.id, info.name, role)
+            record = book.remote_record(info.name, role, own.remote_id)
+            label = f"{record.name!r} ({own.remote_id})" if record else own.remote_id
+            holder = book.linked_profile(info.name, role, own.remote_id)
+            if (
+                book.link_of(org.id, info.name, role) is None
+                and record is not None
+                and belongs_to(org, record)
+                and not holder
+            ):
+                book.put_link(
+                    Link(org.id, info.name, role, own.remote_id, LinkMethod.MANUAL, 1.0, now_iso())
+                )
+                fix.done.append(
+                    f"moved the {title} {role} link {label} from {profile.name} to {org.name}: "
+                    "it is the organization's contact"
+                )
+            else:
+                fix.done.append(f"unlinked {profile.name}'s own {title} {role} {label}")
+        if book.link_of(org.id, info.name, role) is None:
+            fix.todo.append(
+                f"{org.name} ({org.id}) has no linked {title} {role}: link it by search, or sync "
+                f"(it is created in {title})"
+            )
+    if not fix.todo:
+        resolve_warnings(book, profile.id, info.name, ("misplaced",))
+    return fix
+
+
+# ---------------------------------------------------------------------------- the batch
+
+
+def document_key(batch_name: str, document: BatchDocument) -> str:
+    """The idempotency key of a document: stable across re-runs and edits of other documents."""
+    raw = "|".join(("loftterm-batch", batch_name, *document.identity))
+    return KEY_PREFIX + hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+@dataclass
+class BatchOptions:
+    """How to run a batch.
+
+    :param dry_run: sync dry and plan: nothing is written to the book or the remote.
+    :param full_pull: pull everything even when an incremental pull is possible.
+    :param on_event: progress callback (the sync's events, then ``post`` events).
+    :param cancel: set to stop between steps and chunks.
+    :param sleep: the sleeper for rate-limit waits (tests pass a fast one).
+    :param chunk: documents per ``post_documents`` call (progress is saved after each).
+    """
+
+    dry_run: bool = False
+    full_pull: bool = False
+    on_event: Callable[[SyncEvent], None] = lambda event: None
+    cancel: threading.Event | None = None
+    sleep: Callable[[float], None] | None = None
+    chunk: int = DEFAULT_CHUNK
+
+
+@dataclass
+class DocumentResult:
+    """One document of a batch and what happened to it."""
+
+    line: int
+    deal: str
+    date: str
+    kind: str
+    profile_id: str
+    profile: str
+    amount: str
+    currency: str
+    key: str
+    payee_id: str = ""
+    payee: str = ""
+    contact_id: str = ""
+    role: str = ""
+    status: str = "pending"  # posted | exists | failed | planned | skipped
+    remote_id: str = ""
+    reason: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the document for ``--json`` output."""
+        return dict(self.__dict__)
+
+
+@dataclass
+class BatchResult:
+    """What a batch did (or, in a dry run, would do)."""
+
+    batch: str
+    source: str
+    connector: str
+    title: str
+    dry_run: bool
+    pending: PendingCounter
+    documents: list[DocumentResult]
+    sync: dict[str, int] = field(default_factory=dict)
+    plan: list[str] = field(default_factory=list)
+    error: str = ""
+    exit_code: int = EXIT_OK
+    run_id: str = ""
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Documents per status."""
+        out = {s: 0 for s in ("posted", "exists", "failed", "planned", "skipped")}
+        for doc in self.documents:
+            out[doc.status] = out.get(doc.status, 0) + 1
+        return out
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing stopped the batch and no document failed or was skipped."""
+        counts = self.counts
+        return not self.error and not counts["failed"] and not counts["skipped"]
+
+    def headline(self) -> str:
+        """The batch's first line: what the sync before it touches, and why (the reasons follow)."""
+        p = self.pending
+        parts = [
+            f"create remotely {p.to_create_remote}",
+            f"link {p.to_link}",
+            f"new local {p.to_create_local}",
+            f"update {p.to_update}",
+        ]
+        if p.to_archive:
+            parts.append(f"archive {p.to_archive}")
+        return (
+            f"{self.title}: {len(self.documents)} documents; the sync before posting touches "
+            f"{p.total} records ({', '.join(parts)})"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the object ``loftterm batch --json`` prints."""
+        data: dict[str, Any] = {
+            "ok": self.ok,
+            "dry_run": self.dry_run,
+            "batch": self.batch,
+            "file": self.source,
+            "connector": self.connector,
+            "headline": self.headline(),
+            "pending": self.pending.to_json(),
+            "sync": self.sync,
+            "counts": self.counts,
+            "documents": [d.to_json() for d in self.documents],
+            "run_id": self.run_id,
+        }
+        if self.error:
+            data["error"] = self.error
+        if self.dry_run:
+            data["plan"] = self.plan
+        return data
+
+
+def batch_pending(
+    book: Book, info: ConnectorInfo, settings: Mapping[str, Any], extra_ids: frozenset[str]
+) -> PendingCounter:
+    """The pending counter of the sync before a batch: the batch's profiles count too."""
+    counter = pending_counter(book, info, settings)
+    base = {(p.id, role) for p, role in planner.plan_creates(book, info)}
+    extra = [
+        (p, role)
+        for p, role in planner.plan_creates(book, info, extra_ids)
+        if (p.id, role) not in base
+    ]
+    if extra:
+        counter.to_create_remote += len(extra)
+        names = sorted({p.name for p, _ in extra})
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        counter.reasons.append(
+            f"{len(extra)} records this batch posts to are not in {info.title} yet: {shown}"
+        )
+    return counter
+
+
+def _row(batch: BatchFile, doc: BatchDocument, book: Book) -> DocumentResult:
+    profile = book.profiles.get(doc.profile_id)
+    return DocumentResult(
+        line=doc.line,
+        deal=doc.deal,
+        date=doc.date,
+        kind=doc.kind,
+        profile_id=doc.profile_id,
+        profile=profile.name if profile else "",
+        amount=str(doc.total),
+        currency=doc.currency,
+        key=document_key(batch.name, doc),
+    )
+
+
+def _request(doc: BatchDocument, payee: Payee, key: str) -> DocumentRequest:
+    lines = tuple(
+        DocumentLine(line.description, line.amount, account_code=line.account, item_code=line.item)
+        for line in doc.lines
+    )
+    return DocumentRequest(
+        doc.kind,  # type: ignore[arg-type]  # checked by the batch file parser
+        payee.remote_id,
+        payee.role,
+        doc.deal,
+        doc.date,
+        lines,
+        doc.currency,
+        key,
+    )
+
+
+def run_batch(
+    book: Book,
+    pm: pluggy.PluginManager,
+    name: str,
+    settings: Mapping[str, Any],
+    tokens: TokenStoreProtocol,
+    batch: BatchFile,
+    options: BatchOptions,
+) -> BatchResult:
+    """Sync one ledger connector, then post a batch's documents to it (or plan, in a dry run).
+
+    A failure that stops the sync posts nothing; one that stops the posting keeps what was posted
+    (saved in the history) and reports the rest as skipped.  Any other exception propagates after
+    the last completed chunk was saved: the re-run finds those documents (``exists``).
+    """
+    hooks = ConnectorHooks(pm, name)
+    info = hooks.info
+    if info.kind != "ledger":
+        raise UsageError(f"{name} is not a ledger: a batch posts to Xero or QuickBooks Online")
+    for doc in batch.documents:
+        book.profile(doc.profile_id)
+    extra = batch.profile_ids
+    pending = batch_pending(book, info, settings, extra)
+    result = BatchResult(
+        batch.name,
+        batch.source,
+        name,
+        info.title,
+        options.dry_run,
+        pending,
+        [_row(batch, doc, book) for doc in batch.documents],
+    )
+
+    def observe(event: SyncEvent) -> None:
+        options.on_event(event)
+        pm.hook.loftterm_sync_event(event=event)
+
+    observe(SyncEvent(name, "batch", 0, len(batch.documents), result.headline()))
+    sync = run_connector(
+        book,
+        pm,
+        name,
+        settings,
+        tokens,
+        SyncOptions(
+            dry_run=options.dry_run,
+            full_pull=options.full_pull,
+            on_event=options.on_event,
+            cancel=options.cancel,
+            sleep=options.sleep,
+            extra_create_ids=extra,
+        ),
+    )
+    result.sync = {k: v for k, v in sync.counts.items() if k != "updated_local"}
+    result.plan.extend(sync.plan)
+    if sync.error is not None:
+        result.error = f"the sync before the batch stopped: {sync.error}"
+        result.exit_code = sync.error.exit_code
+        for row in result.documents:
+            row.status, row.reason = "skipped", "not posted: the sync before the batch stopped"
+        return result
+    failed_creates = {
+        o.profile_id: o.reason
+        for o in sync.outcomes
+        if o.action == "create" and o.status == "failed"
+    }
+    planned_creates = {
+        o.profile_id for o in sync.outcomes if o.action == "create" and o.status == "planned"
+    }
+    todo: list[tuple[DocumentResult, DocumentRequest]] = []
+    for doc, row in zip(batch.documents, result.documents, strict=True):
+        payee = resolve_payee(book, info, doc.profile_id, doc.kind)
+        row.payee_id, row.payee, row.role = payee.target.id, payee.target.name, payee.role
+        row.contact_id = payee.remote_id
+        row.reason = payee.note
+        created_first = not payee.remote_id and payee.target.id in planned_creates
+        if payee.problem and not (options.dry_run and created_first):
+            cause = failed_creates.get(payee.target.id, "")
+            row.status = "failed"
+            row.reason = payee.problem + (f" ({cause})" if cause else "")
+        elif options.dry_run:
+            row.status = "planned"
+            where = f"{payee.target.name} ({payee.remote_id or 'created by the sync first'})"
+            result.plan.append(
+                f"{name}: would post {doc.kind} {doc.deal} ({doc.total} {doc.currency}".rstrip()
+                + f") for {payee.profile.name} to {where}"
+            )
+        else:
+            todo.append((row, _request(doc, payee, row.key)))
+    if options.dry_run:
+        for row in result.documents:
+            if row.status == "failed":
+                result.plan.append(f"{name}: cannot post {row.kind} {row.deal}: {row.reason}")
+        result.exit_code = EXIT_REMOTE if result.counts["failed"] else EXIT_OK
+        return result
+    _post(book, hooks, settings, tokens, result, todo, options, observe)
+    result.exit_code = result.exit_code or (EXIT_OK if result.ok else EXIT_REMOTE)
+    return result
+
+
+def _post(
+    book: Book,
+    hooks: ConnectorHooks,
+    settings: Mapping[str, Any],
+    tokens: TokenStoreProtocol,
+    result: BatchResult,
+    todo: list[tuple[DocumentResult, DocumentRequest]],
+    options: BatchOptions,
+    observe: Callable[[SyncEvent], None],
+) -> None:
+    name = hooks.name
+    run: dict[str, Any] = {
+        "id": uuid.uuid4().hex[:10],
+        "connector": name,
+        "kind": "batch",
+        "batch": result.batch,
+        "started": now_iso(),
+        "finished": "",
+        "ok": False,
+        "dry_run": False,
+        "counts": {},
+        "api_calls": 0,
+        "error": "",
+        "notes": [f"batch {result.batch} from {result.source}"],
+        "outcomes": [],
+    }
+    result.run_id = run["id"]
+    book.add_run(run)
+
+    def record() -> None:
+        run["counts"] = {k: v for k, v in result.counts.items() if k != "planned"}
+        run["outcomes"] = [
+            {
+                "profile_id": r.profile_id,
+                "name": r.profile,
+                "action": f"post {r.kind}",
+                "status": r.status,
+                "remote_id": r.remote_id,
+                "reason": f"{r.deal} to {r.payee}" + (f": {r.reason}" if r.reason else ""),
+            }
+            for r in result.documents
+        ]
+        book.save()
+
+    ctx, stats = build_context(
+        name,
+        settings,
+        tokens,
+        pinned_tenant=str(book.connector_meta(name).get("tenant_id") or ""),
+        sleep=options.sleep,
+    )
+    chunk = max(1, options.chunk)
+    done = 0
+    try:
+        for start in range(0, len(todo), chunk):
+            if options.cancel is not None and options.cancel.is_set():
+                raise LofttermError(f"{name}: batch cancelled", title="Batch cancelled")
+            part = todo[start : start + chunk]
+            answer = hooks.call(
+                "loftterm_connector_post_documents", ctx=ctx, documents=[r for _, r in part]
+            )
+            if answer is None:
+                raise ProtocolError(f"{name}: the connector does not post documents")
+            _apply(part, list(answer))
+            done += len(part)
+            run["api_calls"] = stats.calls
+            record()
+            observe(SyncEvent(name, "post", done, len(todo), f"posted {done} of {len(todo)}"))
+    except LofttermError as exc:
+        result.error = str(exc)
+        result.exit_code = exc.exit_code
+        for row, _ in todo[done:]:
+            if row.status == "pending":
+                row.status, row.reason = "skipped", f"not posted: {exc}"
+    finally:
+        close_context(ctx)
+    run.update(finished=now_iso(), ok=result.ok, error=result.error, api_calls=stats.calls)
+    record()
+
+
+def _apply(
+    part: list[tuple[DocumentResult, DocumentRequest]], answer: list[DocumentOutcome]
+) -> None:
+    by_key = {o.idempotency_key: o for o in answer if o.idempotency_key}
+    for index, (row, request) in enumerate(part):
+        outcome = by_key.get(request.idempotency_key)
+        if outcome is None and len(answer) == len(part):
+            outcome = answer[index]
+        if outcome is None:
+            row.status, row.reason = "failed", "the connector gave no outcome"
+            continue
+        row.status = outcome.status
+        row.remote_id = outcome.remote_id
+        if outcome.reason:
+            row.reason = outcome.reason if not row.reason else f"{outcome.reason}; {row.reason}"

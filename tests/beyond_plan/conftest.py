@@ -1,0 +1,50 @@
+"""Fixtures for plan/apply and undo: the demo book over a real Xero sandbox on loopback."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connectors.xero.sandbox import XeroSandbox
+from loftterm.console import BookConsole
+from loftterm.demo import DemoEnvironment, start_demo
+from loftterm.plugins import make_plugin_manager
+
+IGNORED = ("UpdatedDateUTC",)  # moves on every write, even one that puts values back
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[DemoEnvironment]:
+    env = start_demo(make_plugin_manager(), tmp_path, only=("xero",))
+    try:
+        yield env
+    finally:
+        env.close()
+
+
+@pytest.fixture
+def console(demo: DemoEnvironment) -> BookConsole:
+    return BookConsole(demo.config, make_plugin_manager(), sleep=lambda seconds: None)
+
+
+@pytest.fixture
+def xero(demo: DemoEnvironment) -> XeroSandbox:
+    sandbox = demo.sandboxes["xero"]
+    assert isinstance(sandbox, XeroSandbox)
+    return sandbox
+
+
+def snapshot(xero: XeroSandbox) -> dict[str, dict[str, Any]]:
+    """The sandbox's contacts without the fields every write moves."""
+    return {
+        cid: {k: v for k, v in copy.deepcopy(record).items() if k not in IGNORED}
+        for cid, record in xero.contacts.items()
+    }
+
+
+def links(console: BookConsole) -> dict[tuple[str, str, str], str]:
+    return {key: link.remote_id for key, link in console.book().links.items()}
