@@ -178,6 +178,19 @@ def cmd_sync_setting(enabled: bool) -> Handler:
     return handler
 
 
+def cmd_fix_misplaced(session: Session, args: argparse.Namespace) -> int:
+    """``fix-misplaced``: unlink an agent's own link (or move it to its organization)."""
+    fix = session.console.fix_misplaced(args.profile_id, args.connector)
+    if session.json:
+        print_json(fix.to_json())
+        return EXIT_OK
+    for line in fix.done:
+        print(f"done: {line}")
+    for line in fix.todo:
+        print(f"to do: {line}")
+    return EXIT_OK
+
+
 def cmd_search(session: Session, args: argparse.Namespace) -> int:
     """``search``: rank the mirror for a relink."""
     found = session.console.search_remote(args.connector, args.query, args.role, args.limit)
@@ -537,6 +550,7 @@ COMMANDS: dict[str, Handler] = {
     "disable-sync": cmd_sync_setting(False),
     "enable-sync": cmd_sync_setting(True),
     "search": cmd_search,
+    "fix-misplaced": cmd_fix_misplaced,
     "warnings": cmd_warnings,
     "explain": cmd_explain,
     "runs": cmd_runs,

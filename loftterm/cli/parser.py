@@ -119,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--connector", required=True)
         if name == "unlink":
             p.add_argument("--role", default="")
+    p = add("fix-misplaced", "the one-key fix of a misplaced agent: clear its own ledger link")
+    p.add_argument("profile_id")
+    p.add_argument("--connector", required=True)
     p = add("search", "search the last pull for a relink: exact email first, then name score")
     p.add_argument("query")
     p.add_argument("--connector", required=True)
