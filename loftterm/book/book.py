@@ -103,13 +103,15 @@ class Book:
         first = next(stream, None)
         if first is None or first[0] != "meta":
             raise LayoutMismatch("the meta document must come first")
-        self._load_meta(first[1])
         try:
+            # the meta document too, and AttributeError: a document that is not a mapping
+            # (``"1": "P001"``) or a non-numeric schema version is damage (issue 7 fuzzing)
+            self._load_meta(first[1])
             for table, doc in stream:
                 load = loaders.get(table)
                 if load is not None:
                     load(doc)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise BookCorruptError(
                 f"{self.path}: a record is malformed ({exc.__class__.__name__}: {exc}); the file "
                 "was left untouched"

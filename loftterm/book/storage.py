@@ -107,7 +107,10 @@ def read_book_file(path: Path) -> dict[str, dict[str, Any]] | None:
     except OSError as exc:
         raise BookCorruptError(f"{path}: cannot read the book ({exc})") from exc
     if not raw.strip():
-        data: Any = {}
+        # An existing book is never empty (a new book is a missing file): an empty one was cut
+        # short by something else.  Read as a new book, the next save would replace the good
+        # backup with it (issue 7).
+        raise BookCorruptError(_corrupt_message(path, "the file is empty"))
     else:
         try:
             data = _loads(raw)

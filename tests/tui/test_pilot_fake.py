@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.message import Message
 
 from loftterm.errors import RemoteError
@@ -14,12 +15,12 @@ from loftterm.tui.commands import LofttermCommands
 from loftterm.tui.messages import ActionDone, SyncFinished, SyncProgress, SyncStarted
 from loftterm.tui.screens.links import LinksScreen
 from loftterm.tui.screens.profile import ProfileScreen
+from loftterm.tui.screens.relink import RelinkScreen
 from loftterm.tui.screens.review import ReviewScreen
 from loftterm.tui.screens.warnings import WarningList
 from loftterm.tui.widgets.connector_panel import ConnectorPanel, PhaseRow
 from loftterm.tui.widgets.link_field import LinkField
 from loftterm.tui.widgets.linklist import LinkList
-from loftterm.tui.screens.relink import RelinkScreen
 
 from .fakes import FakeConsole
 from .helpers import frozen_app, record_notifications, settle
@@ -348,7 +349,7 @@ def test_every_binding_has_an_id_and_a_description() -> None:
     from loftterm.tui.app import LofttermApp
     from loftterm.tui.screens.help import SCOPES, HelpScreen
 
-    nodes = [LofttermApp, HelpScreen, *(node for _, node in SCOPES)]
+    nodes: list[type[DOMNode]] = [LofttermApp, HelpScreen, *(node for _, node in SCOPES)]
     for node in nodes:
         for binding in node.BINDINGS:
             assert isinstance(binding, Binding), (node, binding)
