@@ -24,7 +24,13 @@ from typing import Any, cast
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 
-from loftterm.book.storage import AtomicJSONStorage, LayoutMismatch, NumberedTable, gc_paused
+from loftterm.book.storage import (
+    AtomicJSONStorage,
+    LayoutMismatch,
+    NumberedTable,
+    corrupt_message,
+    gc_paused,
+)
 from loftterm.errors import BookCorruptError, UsageError
 from loftterm.models import ContactFields, Link, Profile, RemoteContact, Warning
 
@@ -112,10 +118,8 @@ class Book:
                 if load is not None:
                     load(doc)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise BookCorruptError(
-                f"{self.path}: a record is malformed ({exc.__class__.__name__}: {exc}); the file "
-                "was left untouched"
-            ) from exc
+            detail = f"a record is malformed, {exc.__class__.__name__}: {exc}"
+            raise BookCorruptError(corrupt_message(self.path, detail)) from exc  # how to restore
 
     def _loaders(self) -> dict[str, Callable[[Any], None]]:
         """How each table's documents are decoded into the book (meta apart).

@@ -110,25 +110,25 @@ def read_book_file(path: Path) -> dict[str, dict[str, Any]] | None:
         # An existing book is never empty (a new book is a missing file): an empty one was cut
         # short by something else.  Read as a new book, the next save would replace the good
         # backup with it (issue 7).
-        raise BookCorruptError(_corrupt_message(path, "the file is empty"))
-    else:
-        try:
-            data = _loads(raw)
-        except (_DecodeError, UnicodeDecodeError) as exc:
-            try:  # the stdlib parser says where
-                json.loads(raw.decode("utf-8", errors="replace"))
-                detail = str(exc)
-            except json.JSONDecodeError as located:
-                detail = f"line {located.lineno} column {located.colno}: {located.msg}"
-            raise BookCorruptError(_corrupt_message(path, detail)) from exc
+        raise BookCorruptError(corrupt_message(path, "the file is empty"))
+    try:
+        data = _loads(raw)
+    except (_DecodeError, UnicodeDecodeError) as exc:
+        try:  # the stdlib parser says where
+            json.loads(raw.decode("utf-8", errors="replace"))
+            detail = str(exc)
+        except json.JSONDecodeError as located:
+            detail = f"line {located.lineno} column {located.colno}: {located.msg}"
+        raise BookCorruptError(corrupt_message(path, detail)) from exc
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise BookCorruptError(
-            _corrupt_message(path, "not a TinyDB book (top level must map tables)")
+            corrupt_message(path, "not a TinyDB book (top level must map tables)")
         )
     return data
 
 
-def _corrupt_message(path: Path, detail: str) -> str:
+def corrupt_message(path: Path, detail: str) -> str:
+    """Say the book is corrupt, that it was left untouched, and how to restore its backup."""
     bak = backup_path(path)
     advice = (
         f"the previous good copy is {bak}; restore it with `cp '{bak}' '{path}'`"

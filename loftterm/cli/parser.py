@@ -23,6 +23,8 @@ Xero, QuickBooks Online and SortScape, and shows exactly why a link is stuck.
   loftterm push P012 --connector xero   create a profile's contact in a ledger now
   loftterm not-same P007 --connector xero --remote <id>   never link this pair again
   loftterm merge P002 P015      merge two profiles (loftterm unmerge P015 reverses it)
+  loftterm --sync --dry-run --plan-out plan.json   then: loftterm apply plan.json
+  loftterm undo RUN_ID --dry-run   what undoing a run would do, and what it cannot
 """
 
 EPILOG = """\

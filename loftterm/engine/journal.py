@@ -3,8 +3,10 @@
 The pipeline calls the ``record_*`` functions at each write (creates, updates, archives through
 the connector; links, unlinks, imports and pulled field changes in the book).  A real run's
 entries go to ``book.journal[run_id]`` and are saved with the book; ``loftterm undo`` reads them
-to build compensating writes.  A dry run records the same entries (status ``planned``) in its
-throwaway book: they are what ``--plan-out`` writes (``engine/plan.py``).
+to build compensating writes.  A dry run records the same entries in its
+throwaway book: they are what ``--plan-out`` writes (``engine/plan.py``).  Entries are kept
+small (empty values left out): a first sync that imports 100,000 records journals 100,000
+imports.
 
 One journal document per run::
 
@@ -14,8 +16,8 @@ One journal document per run::
 An entry (empty keys are left out)::
 
     {"seq": 3, "action": "update", "connector": "xero", "profile_id": "P002", "role": "contact",
-     "remote_id": "1968...", "name": "Tom Baker", "status": "done", "at": "...",
-     "version": "<remote version it was computed against>", "updated": "<remote updated>",
+     "remote_id": "1968...", "name": "Tom Baker",
+     "version": "<remote version it was computed against>", "updated": "<when not the same>",
      "version_after": "<remote version after the write>",
      "changed": ["name"], "before": {...}, "after": {...}}
 
@@ -113,10 +115,10 @@ def add_book_entry(book: Book, run_id: str, connector: str, dry_run: bool, actio
             "role": role,
             "remote_id": remote_id,
             "name": profile.name if profile else name,
-            "status": "planned" if dry_run else "done",
-            "at": now_iso(),
         }
     )
+    if data.get("updated") == data.get("version"):
+        data.pop("updated", None)  # Xero's version is its UpdatedDateUTC: keep entries small
     entry.update({k: v for k, v in data.items() if v not in ("", None, [], {})})
     entries.append(entry)
     return entry

@@ -521,13 +521,15 @@ class Applier:
         pid = str(item["profile_id"])
         if action == "document":
             return "documents are posted by the batch command, not by `loftterm apply`"
-        if action != "import":
-            want = str(item.get("profile_fingerprint") or "")
+        want = str(item.get("profile_fingerprint") or "")
+        if want:
             have = self.prints.get(pid, "")
             if not have:
                 return f"profile {pid} is no longer in the book"
-            if want and have != want:
+            if have != want:
                 return f"profile {pid} changed locally since the plan"
+        elif action != "import" and pid not in self.book.profiles:
+            return f"profile {pid} is not in the book (the plan's import of it was skipped)"
         if action in ("create", "unlink") or not item.get("remote_id"):
             return ""
         record = self.record(item)
@@ -677,6 +679,9 @@ class Applier:
         rs, book = self.rs, self.book
         action, pid = str(item["action"]), str(item["profile_id"])
         ok = {"create": "created", "update": "updated", "archive": "archived"}[action]
+        if outcome.status == "deferred":  # pending jobs or open issues: retried by syncs
+            self.result(item, "skipped", f"not archived yet: {outcome.reason}")
+            return
         if outcome.status != ok:
             self.result(item, "failed", outcome.reason or outcome.status)
             return

@@ -113,6 +113,7 @@ class NameIndex:
             vocab.update(unit_grams[u])
         ordered = sorted(vocab, key=lambda gram: (counts[gram], gram))
         self._gid: dict[str, int] = {gram: i for i, gram in enumerate(ordered)}
+        self._vocab_set = frozenset(ordered)
         self._vocab = len(ordered)
         gid = self._gid.__getitem__
         empty: frozenset[int] = frozenset()
@@ -181,6 +182,12 @@ class NameIndex:
             while live and len(live[-1][2]) <= j:
                 live.pop()
         self._buckets = buckets
+        # per trigram: bit m set when some unit of size m has it in its indexed prefix
+        sizes_of = [0] * self._vocab
+        for key in buckets:
+            gram, m = divmod(key, base)
+            sizes_of[gram] |= 1 << m
+        self._sizes_of = sizes_of
         # query sizes visited in order of the best score they allow: n, n+1, n-1, n+2, ...
         self._size_order: dict[int, list[int]] = {}
 
@@ -228,20 +235,34 @@ class NameIndex:
     def _best_grams(self, norm: str) -> tuple[int, int, list[int]]:
         grams = gram_set(norm)
         n = len(grams)
-        known = [i for i in map(self._gid.get, grams) if i is not None]
-        unknown = n - len(known)
+        shared = grams & self._vocab_set
         num, den = self._num, self._den  # the score to reach: the threshold, then the best
-        if unknown > n + (-num * n // den):  # fewer known trigrams than the overlap needed
+        if len(shared) < -(-num * n // den):  # fewer known trigrams than any match needs
             return _NONE
-        known.sort()
+        unknown = n - len(shared)
+        known = sorted(map(self._gid.__getitem__, shared))
+        # Sizes where at least two of the query's longest possible probe hold a bucket (one
+        # when a single shared trigram can be enough): a cheap bound before any lookup.
+        sizes = self._sizes(n)
+        lowest = -(-num * n // den)
+        need = -(-num * (n + lowest) // (num + den)) if self.rule == "jaccard" else lowest
+        once = twice = 0
+        sizes_of = self._sizes_of
+        for gram in known[: n - need + 2 - unknown]:
+            bits = sizes_of[gram]
+            twice |= once & bits
+            once |= bits
+        allowed = once if need <= 1 else twice
+        if not allowed:
+            return _NONE
         overlap = frozenset(known).intersection
         jaccard = self.rule == "jaccard"
         base = self._key_base
         get = self._buckets.get
         unit_ids = self._unit_ids
         best: list[int] = []
-        for m in self._sizes(n):
-            if not -(-num * n // den) <= m <= n * den // num:  # outside the tightened window
+        for m in sizes:
+            if not (allowed >> m) & 1 or not -(-num * n // den) <= m <= n * den // num:
                 continue
             # The overlap a unit of size m needs.  A pair reaching it shares its two rarest
             # common trigrams within the query's first n - need + 2 trigrams and the unit's

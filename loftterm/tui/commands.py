@@ -40,7 +40,8 @@ class LofttermCommands(Provider):
         screen = self.screen
         if isinstance(screen, ProfileScreen):
             cmds += [("link: unlink current", screen.action_unlink, "Clear the focused link field"),
-                     ("link: relink current", screen.action_search, "Search and pick a contact"),
+                     ("link: relink current", screen.action_search,
+                      "Search and pick the contact for the focused field (and role)"),
                      ("link: toggle sync current", screen.action_toggle_sync,
                       "Turn sync off or on for this profile")]
         return cmds

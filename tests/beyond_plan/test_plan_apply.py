@@ -32,7 +32,7 @@ def test_plan_lists_every_write_with_versions_and_writes_nothing(
     updates = [i for i in plan.items if i["action"] == "update"]
     tom = next(i for i in updates if i["profile_id"] == "P002")
     contact = xero.contacts[tom["remote_id"]]
-    assert tom["version"] and tom["version"] == tom["updated"]  # Xero: UpdatedDateUTC
+    assert tom["version"].startswith("2025-01-20T")  # Xero: UpdatedDateUTC of the pulled record
     assert tom["changed"] == ["name"] and tom["before"]["fields"]["name"] == contact["Name"]
     assert tom["profile_fingerprint"]
     create = next(i for i in plan.items if i["action"] == "create")
@@ -119,3 +119,16 @@ def test_a_file_that_is_not_a_plan_is_refused(tmp_path: Path) -> None:
     path.write_text(json.dumps({"format": PLAN_FORMAT, "version": 99}), encoding="utf-8")
     with pytest.raises(UsageError, match="version 99"):
         read_plan(path)
+
+
+def test_an_applied_plan_is_a_run_that_undo_reverts(
+    console: BookConsole, xero: XeroSandbox
+) -> None:
+    before, links_before = snapshot(xero), links(console)
+    report = console.apply(console.plan("xero"))
+    assert report.counts()["applied"] == 29
+    undo = console.undo(report.runs["xero"])
+    assert {a.status for a in undo.actions} == {"done"}
+    after = snapshot(xero)
+    assert {cid: after[cid] for cid in before} == before
+    assert links(console) == links_before
