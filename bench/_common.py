@@ -60,7 +60,7 @@ def child_env(code_root: Path | None = None) -> dict[str, str]:
     env = dict(os.environ)
     paths = [str(code_root)] if code_root is not None else []
     paths.append(str(ROOT))
-    env["PYTHONPATH"] = os.pathsep.join(paths + [env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env["PYTHONPATH"] = os.pathsep.join([*paths, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env.setdefault("PYTHONHASHSEED", "0")
     return env
 

@@ -35,8 +35,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
-    ROOT,
+from _common import (
     export_tree,
     load_note,
     peak_mb,

@@ -17,12 +17,14 @@ remote contacts is imported.
 Runs, each through ``BookConsole.sync`` (what ``loftterm sync`` does):
 
 1. ``full``: first sync: full pull, link, import, create, update, balances, diagnose;
-2. ``incremental``: again, nothing changed remotely: one incremental pull, nothing written;
-3. ``full again``: ``--full-pull`` with nothing changed: every page, nothing written.
+2. ``incremental``: again: the incremental pull brings back what run 1 wrote (its own echo);
+3. ``incremental unchanged``: again, nothing changed anywhere: one call, nothing written;
+4. ``full again``: ``--full-pull`` with nothing changed: every page, nothing written.
 
 Every HTTP request is recorded below httpx (by method and path) and classified; the floor is
 what the counts imply: ceil(records/1000) pages (QBO: per entity), ceil(creates/50) (QBO: /30
-per batch), one call for an unchanged incremental pull.  Auth and tenant calls are shown apart.
+per batch), creates and updates batched apart, one call for an unchanged incremental pull.
+Auth and tenant calls are shown apart.
 """
 
 from __future__ import annotations
@@ -44,9 +46,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from _common import load_note, peak_mb, rss_mb, run_child, table, verdict  # noqa: E402
+from _common import load_note, peak_mb, rss_mb, run_child, table, verdict
 
 TARGETS = {"wall_s": 60.0, "peak_mb": 500.0, "saves": 20}
+RUNS = (("full", False), ("incremental", False), ("incremental unchanged", False),
+        ("full again", True))
 PAGE = 1000
 BATCH = {"xero": 50, "qbo": 30}
 
@@ -148,7 +152,7 @@ class Recorder:
             calls.append((request.method, request.url.path, request.url.query.decode()))
             return original(transport, request)
 
-        httpx.HTTPTransport.handle_request = handle_request  # type: ignore[method-assign]
+        httpx.HTTPTransport.handle_request = handle_request  # type: ignore[method-assign,assignment]
 
     def take(self) -> list[tuple[str, str, str]]:
         taken, self.calls[:] = list(self.calls), []
@@ -183,9 +187,10 @@ def classify(name: str, method: str, path: str, query: str) -> str:
 
 def floor_calls(name: str, run: str, counts: dict[str, int], roles: Counter[str]) -> int:
     """The fewest calls the run's work needs (see the module docstring)."""
-    writes = counts.get("created_remote", 0) + counts.get("updated_remote", 0)
-    write_calls = math.ceil(writes / BATCH[name]) if writes else 0
-    if run == "incremental":
+    size = BATCH[name]  # creates and updates are separate phases, each batched
+    write_calls = sum(math.ceil(counts.get(key, 0) / size)
+                      for key in ("created_remote", "updated_remote"))
+    if run.startswith("incremental"):
         return 1 + write_calls
     if name == "xero":
         pages = math.ceil(max(counts.get("pulled", 0), 1) / PAGE)
@@ -216,7 +221,7 @@ def case(name: str, n: int, profile: bool) -> dict[str, Any]:
             recorder = Recorder()
             recorder.install()
             out["rss_before_mb"] = rss_mb()
-            for run, full in (("full", False), ("incremental", False), ("full again", True)):
+            for run, full in RUNS:
                 profiler = cProfile.Profile() if profile and run == "full" else None
                 wall, cpu = time.perf_counter(), time.process_time()
                 if profiler is not None:
@@ -236,7 +241,7 @@ def case(name: str, n: int, profile: bool) -> dict[str, Any]:
                     "run": run, "ok": report.ok, "wall_s": wall, "cpu_s": cpu,
                     "calls": len(calls), "essential_calls": essential, "floor": floor,
                     "by_kind": dict(sorted(kinds.items())), "counts": counts,
-                    "saves": console._book.saves if console._book is not None else None,  # noqa: SLF001
+                    "saves": console._book.saves if console._book is not None else None,
                     "peak_mb": peak_mb(), "book_bytes": book_path.stat().st_size,
                     "errors": report.errors,
                 })

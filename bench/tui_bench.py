@@ -32,7 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from _common import load_note, peak_mb, run_child, table, verdict  # noqa: E402
+from _common import load_note, peak_mb, run_child, table, verdict
 
 SIZE = (120, 40)
 TARGETS = {"first_paint_s": 0.5, "keystroke_ms": 100.0}
@@ -88,7 +88,7 @@ class Paints:
                 paints.first_row = now
             return strip
 
-        LinkList.render_line = render_line  # type: ignore[method-assign]
+        LinkList.render_line = render_line  # type: ignore[method-assign,assignment]
 
 
 async def _keystrokes(pilot: Any, paints: Paints, keys: list[str]) -> list[float]:
@@ -158,7 +158,7 @@ async def screen_case(n: int) -> dict[str, Any]:
 
     paints = Paints()
     paints.install()
-    app = make_app(FakeConsole(extra_rows=n), clock=lambda: 0.0)  # type: ignore[arg-type]
+    app = make_app(FakeConsole(extra_rows=n), clock=lambda: 0.0)
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()

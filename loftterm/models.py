@@ -249,16 +249,26 @@ def _fields_doc(fields: ContactFields) -> dict[str, Any]:
 
 def comparable(fields: ContactFields) -> dict[str, Any]:
     """Return the synced fields normalised for change detection (trimmed, emails lower-cased)."""
-    values = fields.to_dict()
-    out: dict[str, Any] = {}
-    for key in SYNCED_FIELDS:
-        value = values[key]
-        if isinstance(value, dict):
-            out[key] = {k: str(v).strip() for k, v in value.items()}
-        else:
-            text = str(value).strip()
-            out[key] = text.lower() if key == "email" else text
-    return out
+    # Written out (twice per link per sync): the keys of SYNCED_FIELDS, in that order.
+    return {
+        "name": str(fields.name).strip(),
+        "first_name": str(fields.first_name).strip(),
+        "last_name": str(fields.last_name).strip(),
+        "email": str(fields.email).strip().lower(),
+        "phone": str(fields.phone).strip(),
+        "company": str(fields.company).strip(),
+        "billing": _comparable_address(fields.billing),
+        "shipping": _comparable_address(fields.shipping),
+    }
+
+
+_BLANK_PARTS = dict.fromkeys(_ADDRESS_NAMES, "")
+
+
+def _comparable_address(address: Address) -> dict[str, str]:
+    if address is _EMPTY_ADDRESS:
+        return _BLANK_PARTS.copy()
+    return {k: str(v).strip() for k, v in zip(_ADDRESS_NAMES, _address_parts(address), strict=True)}
 
 
 @dataclass(slots=True)

@@ -37,6 +37,8 @@ _Rec = tuple[int, str, str, bool]
 # per trigram id: unit sizes (ascending) and the units, parallel lists
 _Postings = tuple[list[list[int]], list[list[int]]]
 _NONE: tuple[int, int, list[int]] = (0, 1, [])
+_FLAT_MAX = 20_000
+"""Indexes of at most this many active units skip the per-size buckets at query time."""
 
 
 
@@ -182,12 +184,11 @@ class NameIndex:
             while live and len(live[-1][2]) <= j:
                 live.pop()
         self._buckets = buckets
-        # per trigram: bit m set when some unit of size m has it in its indexed prefix
-        sizes_of = [0] * self._vocab
-        for key in buckets:
-            gram, m = divmod(key, base)
-            sizes_of[gram] |= 1 << m
-        self._sizes_of = sizes_of
+        self._flat: list[list[int]] | None = None
+        if len(active) <= _FLAT_MAX:
+            self._flat = [[] for _ in range(self._vocab)]
+            for key, (_, units) in buckets.items():
+                self._flat[key // base].extend(units)
         # query sizes visited in order of the best score they allow: n, n+1, n-1, n+2, ...
         self._size_order: dict[int, list[int]] = {}
 
@@ -241,28 +242,16 @@ class NameIndex:
             return _NONE
         unknown = n - len(shared)
         known = sorted(map(self._gid.__getitem__, shared))
-        # Sizes where at least two of the query's longest possible probe hold a bucket (one
-        # when a single shared trigram can be enough): a cheap bound before any lookup.
-        sizes = self._sizes(n)
-        lowest = -(-num * n // den)
-        need = -(-num * (n + lowest) // (num + den)) if self.rule == "jaccard" else lowest
-        once = twice = 0
-        sizes_of = self._sizes_of
-        for gram in known[: n - need + 2 - unknown]:
-            bits = sizes_of[gram]
-            twice |= once & bits
-            once |= bits
-        allowed = once if need <= 1 else twice
-        if not allowed:
-            return _NONE
+        if self._flat is not None:
+            return self._best_flat(n, known, unknown)
         overlap = frozenset(known).intersection
         jaccard = self.rule == "jaccard"
         base = self._key_base
         get = self._buckets.get
         unit_ids = self._unit_ids
         best: list[int] = []
-        for m in sizes:
-            if not (allowed >> m) & 1 or not -(-num * n // den) <= m <= n * den // num:
+        for m in self._sizes(n):
+            if not -(-num * n // den) <= m <= n * den // num:  # outside the tightened window
                 continue
             # The overlap a unit of size m needs.  A pair reaching it shares its two rarest
             # common trigrams within the query's first n - need + 2 trigrams and the unit's
@@ -299,6 +288,41 @@ class NameIndex:
                     num, den, best = common, total, [u]
                 elif diff == 0:
                     best.append(u)
+        if len(best) > 1:
+            best.sort()
+        return (num, den, best) if best else _NONE
+
+    def _best_flat(self, n: int, known: list[int], unknown: int) -> tuple[int, int, list[int]]:
+        """Best for a small index: one pass over the trigram postings, sizes checked after."""
+        num, den = self._num, self._den
+        jaccard = self.rule == "jaccard"
+        lowest = -(-num * n // den)  # smallest unit size, which allows the smallest overlap
+        need = -(-num * (n + lowest) // (num + den)) if jaccard else lowest
+        assert self._flat is not None
+        post = self._flat
+        slices = [post[gram] for gram in known[: n - need + 2 - unknown] if post[gram]]
+        if need <= 1:
+            found: set[int] = set().union(*slices)
+        else:  # units in at least two slices
+            if len(slices) < 2:
+                return _NONE
+            once = set(slices[0])
+            found = set()
+            for units in slices[1:]:
+                found.update(once.intersection(units))
+                once.update(units)
+        overlap = frozenset(known).intersection
+        unit_ids, unit_size = self._unit_ids, self._unit_size
+        best: list[int] = []
+        for u in found:
+            m = unit_size[u]
+            common = len(overlap(unit_ids[u]))
+            total = n + m - common if jaccard else (n if n > m else m)
+            diff = common * den - num * total
+            if diff > 0 or (diff == 0 and not best):
+                num, den, best = common, total, [u]
+            elif diff == 0:
+                best.append(u)
         if len(best) > 1:
             best.sort()
         return (num, den, best) if best else _NONE

@@ -17,11 +17,16 @@ from textual.markup import escape
 from textual.widgets import Footer, Header, Static
 
 from loftterm.console import Console
-from loftterm.models import LinkState, RemoteContact
+from loftterm.models import LinkState, RemoteContact, to_decimal
 from loftterm.tui.screens.base import LofttermScreen
 from loftterm.tui.screens.relink import RelinkScreen
 from loftterm.tui.widgets.link_field import LinkField, connector_title, field_markup
 from loftterm.views import Candidate, LinkRow, ProfileView
+
+
+def money(value: object) -> str:
+    """Format a stored amount with two decimals (amounts are kept exact in the book)."""
+    return f"{to_decimal(value):,.2f}"
 
 
 def summary_markup(view: ProfileView) -> str:
@@ -33,8 +38,9 @@ def summary_markup(view: ProfileView) -> str:
     if view.payable_to_name:
         lines.append(f"payable to [b]{escape(view.payable_to_name)}[/b] (organization)")
     for name, bal in sorted(p.balances.items()):
-        lines.append(f"{escape(connector_title(name))}: AR {escape(str(bal.get('ar', '0')))} · "
-                     f"AP {escape(str(bal.get('ap', '0')))} {escape(str(bal.get('currency', '')))}")
+        via = f" (via {escape(str(bal['via']))})" if bal.get("via") else ""
+        lines.append(f"{escape(connector_title(name))}: AR {money(bal.get('ar'))} · "
+                     f"AP {money(bal.get('ap'))} {escape(str(bal.get('currency', '')))}{via}")
     if p.sync_disabled:
         lines.append("sync off for: " + ", ".join(escape(c) for c in p.sync_disabled))
     return "\n".join(lines)
