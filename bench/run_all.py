@@ -24,6 +24,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _common import child_env, load_note, table, verdict  # noqa: E402
 
+BEFORE = "c5a0c50"  # the last commit before issue 8: the book as it was, for the side-by-side
+
 
 def _run(script: str, args: list[str], timeout: float) -> tuple[dict[str, Any], float, str]:
     """Run one bench with ``--json``; return its results, wall time and printed report."""
@@ -109,7 +111,8 @@ def main(argv: list[str] | None = None) -> None:
     skip = set(filter(None, args.skip.split(",")))
     results: dict[str, Any] = {"load_before": load_note(), "took": {}}
     plan = [
-        ("book", "book_bench.py", quick + ([] if args.quick else ["--compare", "HEAD"])),
+        ("book", "book_bench.py",
+         quick + ([] if args.quick else ["--compare", BEFORE, "--check", BEFORE])),
         ("sync", "sync_bench.py", quick),
         ("tui", "tui_bench.py", quick),
         ("matching", "matching_bench.py", quick + (["--skip-check"] if args.quick else [])),

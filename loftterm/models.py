@@ -238,12 +238,14 @@ def _fields_doc(fields: ContactFields) -> dict[str, Any]:
         out["phone"] = fields.phone
     if fields.company:
         out["company"] = fields.company
-    billing = _address_doc(fields.billing)
-    if billing:
-        out["billing"] = billing
-    shipping = _address_doc(fields.shipping)
-    if shipping:
-        out["shipping"] = shipping
+    if fields.billing is not _EMPTY_ADDRESS:
+        billing = _address_doc(fields.billing)
+        if billing:
+            out["billing"] = billing
+    if fields.shipping is not _EMPTY_ADDRESS:
+        shipping = _address_doc(fields.shipping)
+        if shipping:
+            out["shipping"] = shipping
     return out
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import os
 import random
+import threading
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -29,6 +32,8 @@ from loftterm.matching import (
     passes,
     trigrams,
 )
+from loftterm.matching import _index as matching_index
+from loftterm.matching import _match as matching_match
 
 R = MatchRecord
 ONE = Fraction(1)
@@ -547,12 +552,24 @@ def make_books(seed: int, n_local: int, n_remote: int) -> tuple[list[R], list[R]
     return locals_, remotes
 
 
+@functools.cache
+def generated_case(
+    rule: NameRule, threshold: Fraction
+) -> tuple[list[MatchRecord], list[MatchRecord], MatchResult]:
+    locals_, remotes = make_books(20240601, 1200, 1200)
+    return locals_, remotes, naive_match(locals_, remotes, rule, threshold)
+
+
 @pytest.mark.parametrize("rule", NAME_RULES)
 @pytest.mark.parametrize("threshold", [DEFAULT_THRESHOLD, Fraction(4, 5)])
-def test_index_agrees_with_all_pairs_reference(rule: NameRule, threshold: Fraction) -> None:
-    locals_, remotes = make_books(20240601, 1200, 1200)
+@pytest.mark.parametrize("flat", [True, False], ids=["small-index", "size-buckets"])
+def test_index_agrees_with_all_pairs_reference(
+    rule: NameRule, threshold: Fraction, flat: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not flat:  # take the large-index query path on this small data set
+        monkeypatch.setattr(matching_index, "_FLAT_MAX", 0)
+    locals_, remotes, slow = generated_case(rule, threshold)
     fast = match_records(locals_, remotes, rule=rule, threshold=threshold)
-    slow = naive_match(locals_, remotes, rule, threshold)
     assert fast == slow
     # the generated data exercises every branch
     assert fast.matches and fast.ties and fast.archived_holders
@@ -560,6 +577,29 @@ def test_index_agrees_with_all_pairs_reference(rule: NameRule, threshold: Fracti
     assert any(m.score < 1 for m in fast.matches if m.method == "name")
     if threshold == DEFAULT_THRESHOLD:
         assert fast.outbid
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_workers_fork_and_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(matching_match, "_FORK_MIN", 10)
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def counting_fork() -> int:
+        pid = real_fork()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", counting_fork)
+    locals_, remotes, slow = generated_case("jaccard", DEFAULT_THRESHOLD)
+    assert match_records(locals_, remotes, workers=3) == slow
+    assert len(forks) == (2 if threading.active_count() == 1 else 0)
+
+
+def test_workers_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="workers"):
+        match_records([], [], workers=0)
 
 
 @pytest.mark.parametrize("rule", NAME_RULES)
@@ -577,24 +617,30 @@ def test_index_best_agrees_with_name_score(rule: NameRule) -> None:
 names = st.text(alphabet="ab c", max_size=9)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(
     st.lists(names, max_size=6),
     st.lists(st.tuples(names, st.booleans()), max_size=8),
     st.sampled_from(NAME_RULES),
     st.sampled_from([Fraction(3, 5), Fraction(1, 3), Fraction(1, 1), Fraction(7, 10)]),
+    st.booleans(),
 )
 def test_property_index_matches_reference(
     local_names: list[str],
     remote_names: list[tuple[str, bool]],
     rule: NameRule,
     threshold: Fraction,
+    flat: bool,
 ) -> None:
     locals_ = [R(f"p{i}", name) for i, name in enumerate(local_names)]
     remotes = [R(f"x{i}", name, active=a) for i, (name, a) in enumerate(remote_names)]
-    assert match_records(locals_, remotes, rule=rule, threshold=threshold) == naive_match(
-        locals_, remotes, rule, threshold
-    )
+    saved = matching_index._FLAT_MAX
+    matching_index._FLAT_MAX = saved if flat else 0
+    try:
+        fast = match_records(locals_, remotes, rule=rule, threshold=threshold)
+    finally:
+        matching_index._FLAT_MAX = saved
+    assert fast == naive_match(locals_, remotes, rule, threshold)
 
 
 @settings(max_examples=200, deadline=None)

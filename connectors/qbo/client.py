@@ -196,7 +196,11 @@ class QboClient:
 
     def count(self, statement: Query) -> int:
         """Run a ``COUNT(*)`` query and return the count."""
-        return int(self.query(statement).get("totalCount") or 0)
+        value = self.query(statement).get("totalCount") or 0
+        try:
+            return int(value)
+        except (TypeError, ValueError, OverflowError) as exc:  # issue 7 fuzz: was a traceback
+            raise ProtocolError(f"{self.name} GET /query: totalCount is not a number") from exc
 
     def read(self, entity: str, remote_id: str) -> dict[str, Any]:
         """Return one record (``GET /customer/{id}``)."""

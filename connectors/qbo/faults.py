@@ -87,6 +87,8 @@ def fault_from_json(body: Any) -> QboFault | None:
     errors = raw.get("Error") or []
     if isinstance(errors, Mapping):
         errors = [errors]
+    if not isinstance(errors, list):  # a number or a text (issue 7 fuzz): no details
+        errors = []
     parsed = tuple(
         FaultError(
             code=str(e.get("code", "")),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from loftterm.api import Address, Balance, ContactFields, RemoteContact, RemoteItem, to_decimal
@@ -77,6 +78,12 @@ def _text(obj: Mapping[str, Any], key: str, sub: str) -> str:
     return str(node.get(sub) or "") if isinstance(node, dict) else ""
 
 
+def finite(value: Any) -> Decimal:
+    """Money from the wire; zero when absent, unreadable, NaN or infinite (issue 7 fuzz)."""
+    amount = to_decimal(value)
+    return amount if amount.is_finite() else Decimal("0")
+
+
 def contact_from_qbo(entity: str, obj: Mapping[str, Any], prefix: str) -> RemoteContact:
     """Map one Customer, Vendor or Employee record to a remote contact.
 
@@ -97,7 +104,7 @@ def contact_from_qbo(entity: str, obj: Mapping[str, Any], prefix: str) -> Remote
         billing=address_from_qbo(obj.get(billing_key)),
         shipping=address_from_qbo(obj.get("ShipAddr")) if entity == "Customer" else Address(),
     )
-    amount = to_decimal(obj.get("Balance"))
+    amount = finite(obj.get("Balance"))
     balance = Balance(
         ar=amount if role == "customer" else to_decimal(0),
         ap=amount if role == "vendor" else to_decimal(0),
@@ -196,7 +203,7 @@ def item_from_qbo(obj: Mapping[str, Any]) -> RemoteItem:
         code=str(obj.get("Sku") or name),
         name=name,
         description=str(obj.get("Description") or ""),
-        unit_price=to_decimal(obj.get("UnitPrice")),
+        unit_price=finite(obj.get("UnitPrice")),
         active=obj.get("Active", True) is not False,
         updated=_text(obj, "MetaData", "LastUpdatedTime"),
     )

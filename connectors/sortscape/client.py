@@ -182,7 +182,8 @@ class SortScapeClient:
     def _object(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         """Send a request whose answer is one JSON object."""
         data, _ = self._send(method, path, **kwargs)
-        if not isinstance(data, dict) or "id" not in data:
+        # a null or empty id is no record either (issue 7 fuzz: it was mapped to remote id "")
+        if not isinstance(data, dict) or data.get("id") in (None, ""):
             raise ProtocolError(f"{self._where(method, path)}: answer is not a SortScape record")
         return data
 
@@ -205,7 +206,7 @@ class SortScapeClient:
                 server_time=_server_time(meta, response),
                 extra={k: v for k, v in data.items() if k not in ("data", "meta")},
             )
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:  # Overflow: Infinity (issue 7 fuzz)
             raise ProtocolError(f"{self._where('GET', path)}: unreadable paging meta") from exc
 
     def _all(self, path: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Set
+from decimal import Decimal
 from typing import Any
 
 from loftterm.api import Address, ContactFields, RemoteContact, RemoteItem, to_decimal
@@ -40,7 +41,7 @@ def _text(value: Any) -> str:
 
 def address_from_wire(data: Mapping[str, Any] | None) -> Address:
     """Build a loftterm address from a SortScape property address."""
-    data = data or {}
+    data = data if isinstance(data, Mapping) else {}  # null or junk: no address (issue 7 fuzz)
     return Address(
         line1=_text(data.get("line1")),
         line2=_text(data.get("line2")),
@@ -80,7 +81,7 @@ def _count(counts: Any, key: str) -> int:
         return 0
     try:
         return max(0, int(counts.get(key) or 0))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: infinity (issue 7 fuzz)
         return 0
 
 
@@ -93,6 +94,8 @@ def contact_from_wire(data: Mapping[str, Any]) -> RemoteContact:
     :raises KeyError: when the record has no ``id``.
     """
     remote_id = _text(data["id"])
+    if not remote_id:  # null or empty: no id either (issue 7 fuzz)
+        raise KeyError("id")
     name = _text(data.get("name"))
     fields = ContactFields(
         name=name,
@@ -103,7 +106,8 @@ def contact_from_wire(data: Mapping[str, Any]) -> RemoteContact:
         company=_text(data.get("company_name")),
     )
     counts = data.get("counts")
-    properties = data.get("properties") or []
+    properties = data.get("properties")
+    properties = properties if isinstance(properties, list) else []  # junk: none (issue 7 fuzz)
     return RemoteContact(
         remote_id=remote_id,
         role=ROLE,
@@ -160,17 +164,25 @@ def patch_body(fields: ContactFields, changed: Set[str]) -> dict[str, Any]:
     return {wire: str(fields.get(local)).strip() for local, wire in keys.items()}
 
 
+def _finite(amount: Decimal) -> Decimal:
+    """NaN and infinity are no price: zero (issue 7 fuzz)."""
+    return amount if amount.is_finite() else Decimal("0")
+
+
 def material_from_wire(data: Mapping[str, Any]) -> RemoteItem:
     """Turn one SortScape material into a :class:`RemoteItem`.
 
     :raises KeyError: when the record has no ``id``.
     """
+    remote_id = _text(data["id"])
+    if not remote_id:  # null or empty: no id either (issue 7 fuzz)
+        raise KeyError("id")
     return RemoteItem(
-        remote_id=_text(data["id"]),
+        remote_id=remote_id,
         code=_text(data.get("code")),
         name=_text(data.get("name")),
         description=_text(data.get("description")),
-        unit_price=to_decimal(data.get("unit_price")),
+        unit_price=_finite(to_decimal(data.get("unit_price"))),
         active=_text(data.get("status")) != "archived",
         updated=_text(data.get("updated_at")),
     )

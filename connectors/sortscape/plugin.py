@@ -130,7 +130,10 @@ def _pull(ctx: ConnectorContext, request: PullRequest) -> Iterator[PullPage]:
     while True:
         answer = client.list_contacts(page, updated_since=request.since)
         watermark = watermark or answer.server_time
-        contacts = [contact_from_wire(row) for row in answer.data]
+        try:
+            contacts = [contact_from_wire(row) for row in answer.data]
+        except KeyError as exc:  # issue 7 fuzz: was a KeyError traceback
+            raise ProtocolError(f"{ctx.name} GET /contacts page {page}: a contact without id") from exc
         done_count += len(contacts)
         ctx.on_progress(done_count, answer.total)
         last = answer.next_page is None
@@ -281,7 +284,10 @@ def loftterm_connector_archive(
 def loftterm_connector_pull_items(ctx: ConnectorContext) -> list[RemoteItem]:
     """Return every SortScape material."""
     client = _ready(ctx)
-    return [material_from_wire(row) for row in client.list_materials()]
+    try:
+        return [material_from_wire(row) for row in client.list_materials()]
+    except KeyError as exc:  # issue 7 fuzz: was a KeyError traceback
+        raise ProtocolError(f"{ctx.name} GET /materials: a material without id") from exc
 
 
 def _push_item(client: SortScapeClient, item: RemoteItem) -> RemoteItem:

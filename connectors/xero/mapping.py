@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from loftterm.api import (
@@ -67,7 +67,10 @@ def parse_xero_date(value: Any) -> datetime | None:
         return None
     found = _MS_DATE.match(value.strip())
     if found:
-        return EPOCH + timedelta(milliseconds=int(found.group(1)))
+        try:
+            return EPOCH + timedelta(milliseconds=int(found.group(1)))
+        except OverflowError:  # years beyond 9999 (issue 7 fuzz): unreadable
+            return None
     return parse_iso(value)
 
 
@@ -118,7 +121,10 @@ def xero_date_to_iso(value: Any) -> str:
     if isinstance(value, str):
         found = _MS_DATE.match(value.strip())
         if found:
-            return _ms_to_iso(int(found.group(1)))
+            try:
+                return _ms_to_iso(int(found.group(1)))
+            except (OverflowError, OSError, ValueError):  # out of range (issue 7 fuzz)
+                return ""
     moment = parse_xero_date(value)
     return to_iso(moment) if moment is not None else ""
 
@@ -202,13 +208,27 @@ def _balance(data: Mapping[str, Any]) -> Balance:
         value = block.get("Outstanding") if isinstance(block, Mapping) else None
         if not value:
             return ZERO_CENTS
-        return to_decimal(value).quantize(CENTS)  # Xero balances are whole cents
+        return cents(value)  # Xero balances are whole cents
 
     return Balance(
         ar=outstanding("AccountsReceivable"),
         ap=outstanding("AccountsPayable"),
         currency=_text(data.get("DefaultCurrency")),
     )
+
+
+def finite(value: Any) -> Decimal:
+    """Money from the wire; zero when absent, unreadable, NaN or infinite (issue 7 fuzz)."""
+    amount = to_decimal(value)
+    return amount if amount.is_finite() else Decimal("0")
+
+
+def cents(value: Any) -> Decimal:
+    """:func:`finite` money to the cent; zero when it has more digits than a Decimal holds."""
+    try:
+        return finite(value).quantize(CENTS)
+    except InvalidOperation:
+        return ZERO_CENTS
 
 
 def contact_from_wire(data: Mapping[str, Any]) -> RemoteContact:
@@ -317,7 +337,7 @@ def element_failed(element: Mapping[str, Any]) -> bool:
 def item_from_wire(data: Mapping[str, Any]) -> RemoteItem:
     """Map a Xero ``Item`` to a :class:`~loftterm.api.RemoteItem` (sales price and text)."""
     sales = data.get("SalesDetails")
-    price = to_decimal(sales.get("UnitPrice")) if isinstance(sales, Mapping) else Decimal("0")
+    price = finite(sales.get("UnitPrice")) if isinstance(sales, Mapping) else Decimal("0")
     return RemoteItem(
         remote_id=_text(data.get("ItemID")),
         code=_text(data.get("Code")),

@@ -87,7 +87,7 @@ def _pagination(envelope: Mapping[str, Any]) -> Mapping[str, Any]:
 def _int(value: Any) -> int | None:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: Infinity (issue 7 fuzz)
         return None
 
 

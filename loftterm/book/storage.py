@@ -200,14 +200,20 @@ def _encode_tables(data: Mapping[str, Table]) -> Iterator[bytes]:
     names = list(data)
     for position, name in enumerate(names):
         yield _dumps(name) + b":{\n"
-        pending: bytes | None = None
-        for key, doc in data[name].items():
-            if pending is not None:
-                yield pending + b",\n"
-            key_json = b'"%s"' % key.encode() if key.isdigit() and key.isascii() else _dumps(key)
-            pending = key_json + b":" + _dumps(doc)
-        if pending is not None:
-            yield pending + b"\n"
+        table = data[name]
+        if isinstance(table, NumberedTable):  # the usual case: one formatting per document
+            last = 0
+            pending = b""
+            for last, doc in enumerate(table.docs, start=1):
+                if last > 1:
+                    yield b'"%d":%b,\n' % (last - 1, pending)
+                pending = _dumps(doc)
+            if last:
+                yield b'"%d":%b\n' % (last, pending)
+        else:
+            lines = [_dumps(str(key)) + b":" + _dumps(doc) for key, doc in table.items()]
+            if lines:
+                yield b",\n".join(lines) + b"\n"
         yield b"}\n" if position == len(names) - 1 else b"},\n"
     yield b"}\n"
 
@@ -228,10 +234,13 @@ def write_book_file(path: Path, data: Mapping[str, Table]) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         if path.exists():
+            # The new backup replaces the old one in one rename: a crash here never leaves the
+            # book without a backup (unlinking the old one first did; issue 7).
             bak = backup_path(path)
-            if bak.exists():
-                bak.unlink()
-            os.link(path, bak)
+            fresh = bak.with_name(f".{bak.name}.{os.getpid()}.tmp")
+            fresh.unlink(missing_ok=True)
+            os.link(path, fresh)
+            os.replace(fresh, bak)
         os.replace(tmp, path)
     finally:
         if tmp.exists():

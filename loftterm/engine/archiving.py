@@ -11,20 +11,25 @@ from loftterm.book import Book
 from loftterm.connector import ArchiveRequest, ConnectorInfo
 from loftterm.engine import journal
 from loftterm.engine.runstate import RunState
+from loftterm.models import Link
 
 
 def archive_candidates_in(book: Book, info: ConnectorInfo) -> list[ArchiveRequest]:
     """Active records of this connector whose profile's ledger contact is archived or inactive."""
     if not info.archives:
         return []
+    # Issue 8: the other connectors' links grouped by profile once (in book order, so the same
+    # ledger is found first), instead of scanning every link of the book for each link: O(n^2).
+    others: dict[str, list[tuple[str, str, Link]]] = {}
+    for (pid, conn, role), other in book.links.items():
+        if conn != info.name:
+            others.setdefault(pid, []).append((conn, role, other))
     requests = []
     for link in book.links_of_connector(info.name):
         mine = book.remote_record(info.name, link.role, link.remote_id)
         if mine is None or mine.status != "active":
             continue
-        for (pid, conn, role), other in book.links.items():
-            if pid != link.profile_id or conn == info.name:
-                continue
+        for conn, role, other in others.get(link.profile_id, ()):
             ledger = book.remote_record(conn, role, other.remote_id)
             if ledger is not None and ledger.status != "active":
                 requests.append(

@@ -7,6 +7,7 @@ Two grants: ``client_credentials`` (Xero custom connections, headless cron) and
 from __future__ import annotations
 
 import base64
+import math
 import threading
 import time
 from collections.abc import Callable, Generator
@@ -55,9 +56,12 @@ def parse_token_response(
     """Turn a token endpoint answer into a stored token set, or raise a one-line error."""
     if response.status_code in (400, 401):
         try:
-            error = response.json().get("error", "")
+            answer = response.json()
         except ValueError:
-            error = ""
+            answer = None
+        # any JSON may come back (issue 7 fuzzing): only an object's string "error" is shown
+        error = answer.get("error") if isinstance(answer, dict) else ""
+        error = error if isinstance(error, str) else ""
         raise AuthError(
             f"{settings.connector}: the token endpoint refused the credentials "
             f"({error or response.status_code}); run `loftterm connect {settings.connector}` "
@@ -76,14 +80,27 @@ def parse_token_response(
         ) from exc
     tokens: dict[str, Any] = {
         "access_token": access,
-        "expires_at": now + float(body.get("expires_in", 1800)),
-        "token_type": body.get("token_type", "Bearer"),
+        "expires_at": now + _seconds(body.get("expires_in"), 1800.0),
+        "token_type": str(body.get("token_type") or "Bearer"),
     }
     if body.get("refresh_token"):
         tokens["refresh_token"] = str(body["refresh_token"])
     if body.get("x_refresh_token_expires_in"):
-        tokens["refresh_expires_at"] = now + float(body["x_refresh_token_expires_in"])
+        tokens["refresh_expires_at"] = now + _seconds(body["x_refresh_token_expires_in"], 0.0)
     return tokens
+
+
+def _seconds(value: Any, default: float) -> float:
+    """A lifetime from a token answer; ``default`` when it is not a positive finite number.
+
+    A text, a null or NaN must not escape as a ``ValueError`` nor be stored as a NaN expiry,
+    which would make every request refresh (issue 7 fuzzing).
+    """
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return default
+    return seconds if math.isfinite(seconds) and seconds > 0 else default
 
 
 class OAuth2Auth(httpx.Auth):

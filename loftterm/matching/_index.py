@@ -1,23 +1,33 @@
 """An inverted trigram index over remote names: best candidate above a threshold, and search.
 
 Records are grouped into *units* that always score alike: records with the same trigram set
-(``jaccard``/``overlap``) or the same normalised name (``containment``).  Trigrams get integer
-ids in order of global rarity (how many active units hold them, then the text), so a unit's
-sorted ids start with its rarest trigrams.
+(``jaccard``/``overlap``) or the same normalised name (``containment``), so duplicates cost one
+comparison and an exact name is found with one dictionary lookup.  Trigrams get integer ids in
+order of rarity (how many remote units and looked-up names hold them), so a unit's sorted ids
+start with its rarest trigrams.
 
-``jaccard``/``overlap`` (threshold ``t``, query with ``n`` unique trigrams): a unit of ``m``
-trigrams can reach ``t`` only when ``ceil(t*n) <= m <= floor(n/t)`` (size filter) and the two
-share at least ``ceil(t*max(n, m))`` trigrams, so they share one within the query's first
-``n - ceil(t*n) + 1`` and the unit's first ``m - ceil(t*m) + 1`` rarest trigrams (prefix
-filter).  Only those unit prefixes are indexed, posting lists are sorted by size, candidates
-are verified exactly in integers, and because a query only needs its best score (and whether
-it ties) every verified score raises ``t`` and shrinks both filters as it goes.
+``jaccard``/``overlap``, threshold ``t``, a query of ``n`` unique trigrams and a unit of ``m``:
+
+* size filter: the score can reach ``t`` only when ``ceil(t*n) <= m <= floor(n/t)``;
+* the two must share ``need`` trigrams (``ceil(t*(n+m)/(1+t))`` for jaccard,
+  ``ceil(t*max(n, m))`` for overlap), so their rarest common trigram lies within the query's
+  first ``n - need + 1`` and the unit's first ``m - need + 1`` trigrams (prefix filter, with
+  positions).  Each unit is indexed under its first ``m - ceil(t*m) + 1`` trigrams in buckets
+  keyed by (trigram, unit size) holding positions, so one size takes exactly the entries whose
+  position still allows ``need``;
+* a one-byte-per-trigram signature (``bytes.translate``) bounds the common count from above
+  and drops most candidates before the exact check, done in integers;
+* sizes are visited best-first (``n, n+1, n-1, ...``) and each verified score raises ``t`` for
+  the rest, because a query needs only its best score and whether it ties.
+
+Small indexes (a few new remotes against a large book) skip the per-size buckets: one pass
+over per-trigram lists, sizes checked on the few survivors.
 
 ``containment``: a longer name containing the query holds all the query's trigrams, so it is
-in the posting list of the query's rarest trigram; a shorter name contained in the query has
-its own rarest trigram among the query's, so each unit is also indexed once under its rarest
-trigram.  Lists are sorted by length, the score depends on the lengths only, and lengths are
-scanned from the best possible outwards so the first hit ends the scan.  Names under three
+in the posting list of each of them (the shortest is scanned); a shorter name contained in the
+query has its own rarest trigram among the query's, so each unit is also filed once under its
+rarest trigram.  Lists are sorted by length, the score depends on the lengths only, and lengths
+are scanned from the best possible outwards so the first hit ends the scan.  Names under three
 characters are looked up by substring.
 """
 
@@ -26,7 +36,7 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
 
 from ._records import MatchRecord
@@ -39,7 +49,6 @@ _Postings = tuple[list[list[int]], list[list[int]]]
 _NONE: tuple[int, int, list[int]] = (0, 1, [])
 _FLAT_MAX = 20_000
 """Indexes of at most this many active units skip the per-size buckets at query time."""
-
 
 
 def _postings(vocab: int, units: Iterable[tuple[int, int, Iterable[int]]]) -> _Postings:
@@ -65,8 +74,16 @@ class NameIndex:
         records: Iterable[MatchRecord],
         rule: NameRule = "jaccard",
         threshold: Fraction | float | str = DEFAULT_THRESHOLD,
+        *,
+        query_grams: Mapping[str, int] | None = None,
     ) -> None:
-        """Index ``records`` for ``rule``; ``threshold`` (see ``parse_threshold``) is fixed here."""
+        """Index ``records`` for ``rule``; ``threshold`` (see ``parse_threshold``) is fixed here.
+
+        ``query_grams`` optionally counts the trigrams of the names that will be looked up
+        (``Counter`` of :func:`trigrams`).  It only changes the order trigrams are filtered
+        in, never a result: rare on both sides is what keeps candidate lists short, which
+        matters most when few remotes face many profiles.
+        """
         self.rule: NameRule = check_rule(rule)
         self.threshold: Fraction = parse_threshold(threshold)
         self._num = self.threshold.numerator
@@ -103,9 +120,7 @@ class NameIndex:
                 self._unit_active[unit] = True
 
         # Containment only indexes trigrams of names of three characters or more.
-        indexed = [
-            u for u in range(len(unit_grams)) if not by_text or len(self._unit_norm[u]) >= 3
-        ]
+        indexed = [u for u in range(len(unit_grams)) if not by_text or len(self._unit_norm[u]) >= 3]
         counts: Counter[str] = Counter()
         for u in indexed:
             if self._unit_active[u]:
@@ -113,6 +128,9 @@ class NameIndex:
         vocab = set(counts)
         for u in indexed:
             vocab.update(unit_grams[u])
+        if query_grams:
+            for gram in vocab:
+                counts[gram] += query_grams.get(gram, 0)
         ordered = sorted(vocab, key=lambda gram: (counts[gram], gram))
         self._gid: dict[str, int] = {gram: i for i, gram in enumerate(ordered)}
         self._vocab_set = frozenset(ordered)
@@ -123,13 +141,20 @@ class NameIndex:
         for u in indexed:
             self._unit_ids[u] = frozenset(map(gid, unit_grams[u]))
         del unit_grams, by_grams
+        # One byte per trigram (its id mod 256): the bytes of a unit found among the query's
+        # bytes bound the trigrams they share from above, in one C call (bytes.translate).
+        self._unit_sig: list[bytes] = [bytes([i & 255 for i in ids]) for ids in self._unit_ids]
         self._unit_size: list[int] = (
             [len(norm) for norm in self._unit_norm]
             if by_text
             else [len(ids) for ids in self._unit_ids]
         )
-        self._search_tables: _Postings | None = None
+        self._search_all: _Postings | None = None  # built on the first search
         self._search_rare: _Postings | None = None
+        self._buckets: dict[int, tuple[list[int], list[int]]] = {}
+        self._flat: list[list[int]] | None = None
+        self._key_base = 1
+        self._size_order: dict[int, list[int]] = {}
 
         active = sorted(
             (u for u in indexed if self._unit_active[u]), key=self._unit_size.__getitem__
@@ -153,20 +178,20 @@ class NameIndex:
             self._build_prefix_buckets(active)
 
     def _build_prefix_buckets(self, active: list[int]) -> None:
-        """Index each active unit's extended prefix by (trigram, unit size), by position.
+        """Index each active unit's prefix by (trigram, unit size), by position.
 
         A unit of ``m`` trigrams (ids ascending, rarest first) is indexed under its first
-        ``m - ceil(t*m) + 2`` ids: one more than the plain prefix filter needs, so a query can
-        ask for two shared prefix trigrams instead of one.  Bucket ``gram * K + m`` holds the
-        positions of that trigram in its units (ascending) and the units, so for one size a
-        query takes exactly the entries whose position still allows the overlap it needs.
+        ``m - ceil(t*m) + 1`` ids.  Bucket ``gram * K + m`` holds the positions of that
+        trigram in its units (ascending) and the units, so for one size a query takes exactly
+        the entries whose position still allows the overlap it needs.  Small indexes also get
+        one plain list per trigram (see ``_best_flat``).
         """
         num, den = self._num, self._den
         base = self._key_base = 1 + max((self._unit_size[u] for u in active), default=0)
         live: list[tuple[int, int, list[int]]] = []
         for u in active:
             m = self._unit_size[u]
-            live.append((u, m, sorted(self._unit_ids[u])[: m + (-num * m // den) + 2]))
+            live.append((u, m, sorted(self._unit_ids[u])[: m + (-num * m // den) + 1]))
         live.sort(key=lambda item: -len(item[2]))
         buckets: dict[int, tuple[list[int], list[int]]] = {}
         get = buckets.get
@@ -184,13 +209,11 @@ class NameIndex:
             while live and len(live[-1][2]) <= j:
                 live.pop()
         self._buckets = buckets
-        self._flat: list[list[int]] | None = None
         if len(active) <= _FLAT_MAX:
-            self._flat = [[] for _ in range(self._vocab)]
+            flat: list[list[int]] = [[] for _ in range(self._vocab)]
             for key, (_, units) in buckets.items():
-                self._flat[key // base].extend(units)
-        # query sizes visited in order of the best score they allow: n, n+1, n-1, n+2, ...
-        self._size_order: dict[int, list[int]] = {}
+                flat[key // base].extend(units)
+            self._flat = flat
 
     # ------------------------------------------------------------------ best candidate
 
@@ -203,16 +226,23 @@ class NameIndex:
         num, den, units = self.best_units(normalise(name))
         return (Fraction(num, den), self.active_keys(units)) if units else (Fraction(0), [])
 
-    def best_units(self, norm: str) -> tuple[int, int, list[int]]:
-        """Return ``(numerator, denominator, units)`` of the best score for a normalised name."""
+    def best_units(
+        self, norm: str, grams: frozenset[str] | None = None
+    ) -> tuple[int, int, list[int]]:
+        """Return ``(numerator, denominator, units)`` of the best score for a normalised name.
+
+        ``grams``, when given, must be ``gram_set(norm)`` (saves computing it again).
+        """
         if not norm:
             return _NONE
         unit = self._norm_unit.get(norm)
         if unit is not None and self._unit_active[unit]:
             return 1, 1, [unit]
+        if grams is None:
+            grams = gram_set(norm)
         if self.rule == "containment":
-            return self._best_contained(norm)
-        return self._best_grams(norm)
+            return self._best_contained(norm, grams)
+        return self._best_grams(norm, grams)
 
     def active_keys(self, units: list[int]) -> list[str]:
         """Return the keys of the active records of ``units``, in input order."""
@@ -233,8 +263,7 @@ class NameIndex:
             self._size_order[n] = sizes
         return sizes
 
-    def _best_grams(self, norm: str) -> tuple[int, int, list[int]]:
-        grams = gram_set(norm)
+    def _best_grams(self, norm: str, grams: frozenset[str]) -> tuple[int, int, list[int]]:
         n = len(grams)
         shared = grams & self._vocab_set
         num, den = self._num, self._den  # the score to reach: the threshold, then the best
@@ -245,6 +274,7 @@ class NameIndex:
         if self._flat is not None:
             return self._best_flat(n, known, unknown)
         overlap = frozenset(known).intersection
+        query_sig = bytes({i & 255 for i in known})
         jaccard = self.rule == "jaccard"
         base = self._key_base
         get = self._buckets.get
@@ -253,14 +283,14 @@ class NameIndex:
         for m in self._sizes(n):
             if not -(-num * n // den) <= m <= n * den // num:  # outside the tightened window
                 continue
-            # The overlap a unit of size m needs.  A pair reaching it shares its two rarest
-            # common trigrams within the query's first n - need + 2 trigrams and the unit's
-            # first m - need + 2 (prefix filter, extended by one), or its only one if need is 1.
+            # The overlap a unit of size m needs.  A pair reaching it shares its rarest common
+            # trigram within the query's first n - need + 1 trigrams (unknown ones first) and
+            # the unit's first m - need + 1: the prefix filter, with positions.
             whole = n + m if jaccard else (n if n > m else m)
             need = -(-num * whole // (num + den)) if jaccard else -(-num * whole // den)
-            last = m - need + 1  # last unit position allowed
+            last = m - need  # last unit position allowed
             slices = []
-            for gram in known[: n - need + 2 - unknown]:
+            for gram in known[: n - need + 1 - unknown]:
                 bucket = get(gram * base + m)
                 if bucket is not None:
                     positions, units = bucket
@@ -268,19 +298,7 @@ class NameIndex:
                         slices.append(units)
                     else:
                         slices.append(units[: bisect_right(positions, last)])
-            if not slices:
-                continue
-            if need == 1:
-                found = set().union(*slices)
-            else:  # units in at least two slices, found with C set operations
-                if len(slices) == 1:
-                    continue
-                once = set(slices[0])
-                found = set()
-                for units in slices[1:]:
-                    found.update(once.intersection(units))
-                    once.update(units)
-            for u in found:
+            for u in self._survivors(slices, need, query_sig):
                 common = len(overlap(unit_ids[u]))
                 total = whole - common if jaccard else whole
                 diff = common * den - num * total
@@ -292,6 +310,20 @@ class NameIndex:
             best.sort()
         return (num, den, best) if best else _NONE
 
+    def _survivors(self, slices: list[list[int]], need: int, query_sig: bytes) -> list[int]:
+        """Units of ``slices`` whose signature allows ``need`` shared trigrams.
+
+        The bytes of a unit's signature found in the query's signature bound the trigrams
+        they share from above (a byte stands for every trigram id with the same low byte).
+        """
+        sigs = self._unit_sig
+        out = []
+        for u in set().union(*slices):
+            sig = sigs[u]
+            if len(sig) - len(sig.translate(None, query_sig)) >= need:
+                out.append(u)
+        return out
+
     def _best_flat(self, n: int, known: list[int], unknown: int) -> tuple[int, int, list[int]]:
         """Best for a small index: one pass over the trigram postings, sizes checked after."""
         num, den = self._num, self._den
@@ -300,21 +332,12 @@ class NameIndex:
         need = -(-num * (n + lowest) // (num + den)) if jaccard else lowest
         assert self._flat is not None
         post = self._flat
-        slices = [post[gram] for gram in known[: n - need + 2 - unknown] if post[gram]]
-        if need <= 1:
-            found: set[int] = set().union(*slices)
-        else:  # units in at least two slices
-            if len(slices) < 2:
-                return _NONE
-            once = set(slices[0])
-            found = set()
-            for units in slices[1:]:
-                found.update(once.intersection(units))
-                once.update(units)
+        slices = [post[gram] for gram in known[: n - need + 1 - unknown] if post[gram]]
         overlap = frozenset(known).intersection
+        query_sig = bytes({i & 255 for i in known})
         unit_ids, unit_size = self._unit_ids, self._unit_size
         best: list[int] = []
-        for u in found:
+        for u in self._survivors(slices, need, query_sig):
             m = unit_size[u]
             common = len(overlap(unit_ids[u]))
             total = n + m - common if jaccard else (n if n > m else m)
@@ -327,7 +350,7 @@ class NameIndex:
             best.sort()
         return (num, den, best) if best else _NONE
 
-    def _best_contained(self, norm: str) -> tuple[int, int, list[int]]:
+    def _best_contained(self, norm: str, grams: frozenset[str]) -> tuple[int, int, list[int]]:
         n = len(norm)
         num, den = self._num, self._den
         best: list[int] = []
@@ -341,7 +364,9 @@ class NameIndex:
             elif diff == 0:
                 best.append(unit)
 
-        ids = [self._gid.get(gram) for gram in gram_set(norm)] if n >= 3 else []
+        if n < 3:  # no trigrams: handled by substring below
+            grams = frozenset()
+        ids = [self._gid[gram] for gram in grams & self._vocab_set]
         # Longer names containing the query: shortest first, the first hit is the best.
         longest = n * den // num
         if longest > n:
@@ -349,8 +374,9 @@ class NameIndex:
                 for u in self._short_sub.get(norm, ()):
                     if n < len(unit_norm[u]) <= longest:
                         offer(n, len(unit_norm[u]), u)
-            elif None not in ids:
-                lengths, units = self._post[0][min(ids)], self._post[1][min(ids)]  # type: ignore[type-var]
+            elif len(ids) == len(grams):  # every trigram of the query is known
+                shortest_list = min(ids, key=lambda i: len(self._post[1][i]))
+                lengths, units = self._post[0][shortest_list], self._post[1][shortest_list]
                 hit = 0
                 for j in range(bisect_right(lengths, n), bisect_right(lengths, longest)):
                     if hit and lengths[j] != hit:
@@ -362,7 +388,7 @@ class NameIndex:
         shortest = -(-num * n // den)
         if shortest < n:
             rare_lengths, rare_units = self._rare
-            for gram in {i for i in ids if i is not None}:
+            for gram in ids:
                 lengths, units = rare_lengths[gram], rare_units[gram]
                 j = bisect_left(lengths, n) - 1
                 while j >= 0 and lengths[j] >= shortest:
@@ -372,9 +398,9 @@ class NameIndex:
                     j -= 1
             for k in range(max(shortest, 1), min(2, n - 1) + 1):
                 for sub in {norm[i : i + k] for i in range(n - k + 1)}:
-                    u = self._norm_unit.get(sub)
-                    if u is not None and self._unit_active[u]:
-                        offer(k, n, u)
+                    short = self._norm_unit.get(sub)
+                    if short is not None and self._unit_active[short]:
+                        offer(k, n, short)
         return (num, den, best) if best else _NONE
 
     # ------------------------------------------------------------------ search
@@ -391,59 +417,68 @@ class NameIndex:
         scores = self._contained_scores(norm) if self.rule == "containment" else self._scores(norm)
         ranked = heapq.nsmallest(
             limit,
-            ((-score, rec[2], rec[0], rec[1]) for u, score in scores.items()
-             for rec in self._unit_recs[u]),
+            (
+                (-score, rec[2], rec[0], rec[1])
+                for u, score in scores.items()
+                for rec in self._unit_recs[u]
+            ),
         )
         return [(key, -neg) for neg, _, _, key in ranked]
 
-    def _search_postings(self) -> _Postings:
-        if self._search_tables is None:
-            order = sorted(range(len(self._unit_norm)), key=self._unit_size.__getitem__)
-            self._search_tables = _postings(
-                self._vocab, ((self._unit_size[u], u, self._unit_ids[u]) for u in order)
+    def _search_postings(self) -> tuple[list[list[int]], list[list[int]]]:
+        """Return the full posting lists over every unit, and the rarest-trigram lists.
+
+        Built on the first search; the rarest-trigram lists are empty unless containment.
+        """
+        if self._search_all is None or self._search_rare is None:
+            units = [u for u in range(len(self._unit_norm)) if self._unit_ids[u]]
+            self._search_all = _postings(
+                self._vocab, ((self._unit_size[u], u, self._unit_ids[u]) for u in units)
             )
-            self._search_rare = _postings(
-                self._vocab,
-                ((self._unit_size[u], u, (min(self._unit_ids[u]),))
-                 for u in order if self._unit_ids[u]),
+            rare = (
+                ((self._unit_size[u], u, (min(self._unit_ids[u]),)) for u in units)
+                if self.rule == "containment"
+                else ()
             )
-        return self._search_tables
+            self._search_rare = _postings(self._vocab, rare)
+        return self._search_all[1], self._search_rare[1]
 
     def _scores(self, norm: str) -> dict[int, Fraction]:
         grams = gram_set(norm)
         n = len(grams)
-        known = {i for i in map(self._gid.get, grams) if i is not None}
-        members = self._search_postings()[1]
+        known = {self._gid[gram] for gram in grams & self._vocab_set}
+        members = self._search_postings()[0]
         candidates: set[int] = set().union(*(members[i] for i in known))
+        jaccard = self.rule == "jaccard"
         out: dict[int, Fraction] = {}
         for u in candidates:
             common = len(known & self._unit_ids[u])
             m = self._unit_size[u]
-            out[u] = Fraction(common, n + m - common if self.rule == "jaccard" else max(n, m))
+            out[u] = Fraction(common, n + m - common if jaccard else max(n, m))
         return out
 
     def _contained_scores(self, norm: str) -> dict[int, Fraction]:
         n = len(norm)
-        members = self._search_postings()[1]
-        assert self._search_rare is not None
-        out: dict[int, Fraction] = {}
-        ids = [self._gid.get(gram) for gram in gram_set(norm)] if n >= 3 else []
+        unit_norm = self._unit_norm
+        members, rare = self._search_postings()
+        grams = gram_set(norm) if n >= 3 else frozenset()
+        ids = [self._gid[gram] for gram in grams & self._vocab_set]
+        longer: Iterable[int] = ()
         if n < 3:
-            longer: Iterable[int] = range(len(self._unit_norm))
-        elif None in ids:
-            longer = ()
-        else:
-            longer = members[min(ids)]  # type: ignore[type-var]
+            longer = range(len(unit_norm))
+        elif len(ids) == len(grams):
+            longer = members[min(ids, key=lambda i: len(members[i]))]  # the shortest list
+        out: dict[int, Fraction] = {}
         for u in longer:
-            if len(self._unit_norm[u]) >= n and norm in self._unit_norm[u]:
-                out[u] = Fraction(n, len(self._unit_norm[u]))
-        for gram in {i for i in ids if i is not None}:
-            for u in self._search_rare[1][gram]:
-                if len(self._unit_norm[u]) < n and self._unit_norm[u] in norm:
-                    out[u] = Fraction(len(self._unit_norm[u]), n)
+            if len(unit_norm[u]) >= n and norm in unit_norm[u]:
+                out[u] = Fraction(n, len(unit_norm[u]))
+        for gram in ids:
+            for u in rare[gram]:
+                if len(unit_norm[u]) < n and unit_norm[u] in norm:
+                    out[u] = Fraction(len(unit_norm[u]), n)
         for k in range(1, min(2, n - 1) + 1):
             for sub in {norm[i : i + k] for i in range(n - k + 1)}:
-                u = self._norm_unit.get(sub)
-                if u is not None:
-                    out[u] = Fraction(k, n)
+                short = self._norm_unit.get(sub)
+                if short is not None:
+                    out[short] = Fraction(k, n)
         return out

@@ -5,12 +5,21 @@ from __future__ import annotations
 import os
 import pickle
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from fractions import Fraction
+from itertools import chain
 
 from ._index import NameIndex
 from ._records import ArchivedHolder, Match, MatchRecord, MatchResult, Outbid, Tie
-from ._text import DEFAULT_THRESHOLD, NameRule, check_rule, normalise, parse_threshold
+from ._text import (
+    DEFAULT_THRESHOLD,
+    NameRule,
+    check_rule,
+    gram_set,
+    normalise,
+    parse_threshold,
+)
 
 _ONE = Fraction(1)
 _FORK_MIN = 4000
@@ -20,11 +29,21 @@ _Best = tuple[int, int, list[int]]
 _NONE_BEST: _Best = (0, 1, [])
 
 
-def _best_many(index: NameIndex, norms: list[str], workers: int) -> list[_Best]:
-    """Return ``index.best_units`` for each name, forking ``workers - 1`` helpers if worth it."""
+def _search(index: NameIndex, norms: list[str], grams: list[frozenset[str]]) -> list[_Best]:
+    return [index.best_units(norm, gram) for norm, gram in zip(norms, grams, strict=True)]
+
+
+def _best_many(
+    index: NameIndex, norms: list[str], grams: list[frozenset[str]], workers: int
+) -> list[_Best]:
+    """Return ``index.best_units`` for each name, forking ``workers - 1`` helpers if worth it.
+
+    Helper ``k`` takes names ``k, k + workers, ...`` and sends its results back pickled
+    through a pipe; a helper that fails has its share done here instead.
+    """
     workers = min(workers, len(norms) // (_FORK_MIN // 2) or 1)
     if workers <= 1 or not hasattr(os, "fork") or threading.active_count() > 1:
-        return [index.best_units(norm) for norm in norms]
+        return _search(index, norms, grams)
     children: list[tuple[int, int, int]] = []
     for part in range(1, workers):
         read, write = os.pipe()
@@ -33,32 +52,28 @@ def _best_many(index: NameIndex, norms: list[str], workers: int) -> list[_Best]:
             code = 1
             try:
                 os.close(read)
-                payload = pickle.dumps(
-                    [index.best_units(norm) for norm in norms[part::workers]],
-                    pickle.HIGHEST_PROTOCOL,
-                )
+                found = _search(index, norms[part::workers], grams[part::workers])
                 with os.fdopen(write, "wb") as pipe:
-                    pipe.write(payload)
+                    pipe.write(pickle.dumps(found, pickle.HIGHEST_PROTOCOL))
                 code = 0
             finally:
                 os._exit(code)
         os.close(write)
         children.append((part, pid, read))
     results: list[list[_Best]] = [[] for _ in range(workers)]
-    results[0] = [index.best_units(norm) for norm in norms[0::workers]]
+    results[0] = _search(index, norms[0::workers], grams[0::workers])
     for part, pid, read in children:
         with os.fdopen(read, "rb") as pipe:
             payload = pipe.read()
         _, status = os.waitpid(pid, 0)
         if status == 0 and payload:
             results[part] = pickle.loads(payload)
-        else:  # the helper failed: do its share here
-            results[part] = [index.best_units(norm) for norm in norms[part::workers]]
+        else:
+            results[part] = _search(index, norms[part::workers], grams[part::workers])
     merged: list[_Best] = [_NONE_BEST] * len(norms)
     for part, found in enumerate(results):
         merged[part::workers] = found
     return merged
-
 
 
 def _check_unique(records: Sequence[MatchRecord], side: str) -> None:
@@ -145,8 +160,6 @@ def match_records(
             placed.append((i, Tie(locals_[i].key, (remote_key,), "email", _ONE, rivals)))
 
     # ---- name
-    pool = [rec for rec in remotes if rec.active and rec.key not in taken]
-    index = NameIndex(pool, rule, limit)
     wanted_norms: dict[int, str] = {}
     for i, loc in enumerate(locals_):
         if i not in settled:
@@ -154,9 +167,16 @@ def match_records(
             if norm:
                 wanted_norms[i] = norm
     distinct = list(dict.fromkeys(wanted_norms.values()))
+    # Trigrams of the names looked up, computed once: counted so the index filters on
+    # trigrams rare on both sides, then handed to the searches.
+    grams = [gram_set(norm) for norm in distinct]
+    query_grams = Counter(chain.from_iterable(grams))
+    pool = [rec for rec in remotes if rec.active and rec.key not in taken]
+    index = NameIndex(pool, rule, limit, query_grams=query_grams)
+    del query_grams
     best: dict[str, tuple[Fraction, list[str]]] = {}
     for norm, (num, den, units) in zip(
-        distinct, _best_many(index, distinct, workers), strict=True
+        distinct, _best_many(index, distinct, grams, workers), strict=True
     ):
         if units:
             best[norm] = (Fraction(num, den), index.active_keys(units))
