@@ -172,12 +172,16 @@ class BookConsole(Console):
         return self._book
 
     @contextmanager
-    def writing(self, purpose: str = "write") -> Iterator[Book]:
-        """Hold the write lock, hand out a freshly read book, save it when the block succeeds."""
+    def writing(self, purpose: str = "write", *, save: bool = True) -> Iterator[Book]:
+        """Hold the write lock, hand out a freshly read book, save it when the block succeeds.
+
+        :param save: False when the block saves by itself (a sync run saves at its end).
+        """
         with BookLock(self.config.book, self.lock_wait_s, purpose=purpose):
             book = Book.open(self.config.book)
             yield book
-            book.save()
+            if save:
+                book.save()
             self._book, self._stamp = book, self._file_stamp()
 
     def hooks(self, name: str) -> ConnectorHooks:
@@ -583,7 +587,7 @@ class BookConsole(Console):
         )
         if dry_run:
             return self._sync_in(Book.open(self.config.book), names, options)
-        with self.writing("sync") as book:
+        with self.writing("sync", save=False) as book:  # each connector's run saves itself
             return self._sync_in(book, names, options)
 
     def _sync_in(self, book: Book, names: list[str], options: SyncOptions) -> SyncReport:

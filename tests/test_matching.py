@@ -604,7 +604,7 @@ def test_workers_must_be_positive() -> None:
 
 @pytest.mark.parametrize("rule", NAME_RULES)
 def test_index_best_agrees_with_name_score(rule: NameRule) -> None:
-    locals_, remotes = make_books(7, 250, 250)
+    locals_, remotes = make_books(7, 180, 180)
     active = [r for r in remotes if r.active and normalise(r.name)]
     index = NameIndex(remotes, rule, 0.5)
     for loc in locals_:
@@ -617,7 +617,7 @@ def test_index_best_agrees_with_name_score(rule: NameRule) -> None:
 names = st.text(alphabet="ab c", max_size=9)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     st.lists(names, max_size=6),
     st.lists(st.tuples(names, st.booleans()), max_size=8),

@@ -36,7 +36,7 @@ from tinydb.storages import Storage
 
 from loftterm.errors import BookCorruptError
 
-try:  # orjson is optional: about 10x faster on a 100k-profile book (see bench/README.md)
+try:  # orjson is optional: ~2.5x faster than json on book records (see bench/README.md)
     import orjson
 
     def _dumps(data: Any) -> bytes:

@@ -12,7 +12,9 @@ help articles:
 * ambiguity never links: ties are reported for a person to resolve.
 
 :func:`match_records` runs a whole pass; :class:`NameIndex` is the reusable index behind it,
-also used by the relink search box.
+also used by the relink search box.  Neither compares all pairs: an inverted trigram index with
+size, prefix and position filters finds the few candidates, which are then scored exactly (see
+``loftterm/matching/_index.py``).  The results equal an all-pairs reference (tested).
 """
 
 from ._index import NameIndex

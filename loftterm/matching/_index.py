@@ -38,6 +38,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
+from itertools import chain, compress
 
 from ._records import MatchRecord
 from ._text import DEFAULT_THRESHOLD, NameRule, check_rule, gram_set, normalise, parse_threshold
@@ -49,6 +50,27 @@ _Postings = tuple[list[list[int]], list[list[int]]]
 _NONE: tuple[int, int, list[int]] = (0, 1, [])
 _FLAT_MAX = 20_000
 """Indexes of at most this many active units skip the per-size buckets at query time."""
+
+
+_ONES = [int.from_bytes(b"\x01" * m, "little") for m in range(256)]
+_AT_LEAST = [bytes(v >= need for v in range(256)) for need in range(257)]
+
+
+def _bound(
+    slices: list[list[int]], signatures: list[bytes], m: int, need: int, query_marks: bytes
+) -> set[int]:
+    """Units of ``slices`` (all of size ``m`` < 256) whose signature allows ``need``.
+
+    ``signatures`` hold each slice's unit signatures end to end.  Marking the query's bytes
+    with 1 and the rest with 0 (``translate``), reading the buffer as one little-endian
+    integer and multiplying by ``1 + 256 + ... + 256**(m-1)`` puts in byte ``k*m + m-1`` the
+    number of marked bytes of unit ``k``, an upper bound of the trigrams it shares with the
+    query (sums stay below 256, so no carries): all units bounded in a few C calls.
+    """
+    marked = b"".join(signatures).translate(query_marks)
+    width = len(marked) + m
+    sums = (int.from_bytes(marked, "little") * _ONES[m]).to_bytes(width, "little")[m - 1 :: m]
+    return set(compress(chain.from_iterable(slices), sums.translate(_AT_LEAST[need])))
 
 
 def _postings(vocab: int, units: Iterable[tuple[int, int, Iterable[int]]]) -> _Postings:
@@ -151,7 +173,7 @@ class NameIndex:
         )
         self._search_all: _Postings | None = None  # built on the first search
         self._search_rare: _Postings | None = None
-        self._buckets: dict[int, tuple[list[int], list[int]]] = {}
+        self._buckets: dict[int, tuple[list[int], list[int], bytes]] = {}
         self._flat: list[list[int]] | None = None
         self._key_base = 1
         self._size_order: dict[int, list[int]] = {}
@@ -182,9 +204,10 @@ class NameIndex:
 
         A unit of ``m`` trigrams (ids ascending, rarest first) is indexed under its first
         ``m - ceil(t*m) + 1`` ids.  Bucket ``gram * K + m`` holds the positions of that
-        trigram in its units (ascending) and the units, so for one size a query takes exactly
-        the entries whose position still allows the overlap it needs.  Small indexes also get
-        one plain list per trigram (see ``_best_flat``).
+        trigram in its units (ascending), the units, and their signatures end to end (``m``
+        bytes each), so for one size a query takes exactly the entries whose position still
+        allows the overlap it needs and bounds them all at once (``_bound``).  Small indexes
+        also get one plain list per trigram (see ``_best_flat``).
         """
         num, den = self._num, self._den
         base = self._key_base = 1 + max((self._unit_size[u] for u in active), default=0)
@@ -208,7 +231,11 @@ class NameIndex:
             j += 1
             while live and len(live[-1][2]) <= j:
                 live.pop()
-        self._buckets = buckets
+        sigs = self._unit_sig.__getitem__
+        self._buckets = {
+            key: (positions, units, b"".join(map(sigs, units)))
+            for key, (positions, units) in buckets.items()
+        }
         if len(active) <= _FLAT_MAX:
             flat: list[list[int]] = [[] for _ in range(self._vocab)]
             for key, (_, units) in buckets.items():
@@ -275,6 +302,10 @@ class NameIndex:
             return self._best_flat(n, known, unknown)
         overlap = frozenset(known).intersection
         query_sig = bytes({i & 255 for i in known})
+        marks = bytearray(256)  # 1 for the bytes of the query's signature
+        for i in known:
+            marks[i & 255] = 1
+        query_marks = bytes(marks)
         jaccard = self.rule == "jaccard"
         base = self._key_base
         get = self._buckets.get
@@ -290,15 +321,25 @@ class NameIndex:
             need = -(-num * whole // (num + den)) if jaccard else -(-num * whole // den)
             last = m - need  # last unit position allowed
             slices = []
+            signatures = []
             for gram in known[: n - need + 1 - unknown]:
                 bucket = get(gram * base + m)
                 if bucket is not None:
-                    positions, units = bucket
+                    positions, units, sigcat = bucket
                     if positions[-1] <= last:
                         slices.append(units)
+                        signatures.append(sigcat)
                     else:
-                        slices.append(units[: bisect_right(positions, last)])
-            for u in self._survivors(slices, need, query_sig):
+                        cut = bisect_right(positions, last)
+                        slices.append(units[:cut])
+                        signatures.append(sigcat[: cut * m])
+            if not slices:
+                continue
+            if m < 256:
+                found: Iterable[int] = _bound(slices, signatures, m, need, query_marks)
+            else:  # byte sums could overflow: one unit at a time
+                found = self._survivors(slices, need, query_sig)
+            for u in found:
                 common = len(overlap(unit_ids[u]))
                 total = whole - common if jaccard else whole
                 diff = common * den - num * total
@@ -415,15 +456,19 @@ class NameIndex:
         if not norm or limit <= 0:
             return []
         scores = self._contained_scores(norm) if self.rule == "containment" else self._scores(norm)
+        # Ranked by c / d as a float: numerators and denominators are tiny, equal fractions
+        # round to the same double and different ones to different doubles in the same order,
+        # so the order is exact; the scores returned are exact fractions (and search has no
+        # threshold to compare).
         ranked = heapq.nsmallest(
             limit,
             (
-                (-score, rec[2], rec[0], rec[1])
-                for u, score in scores.items()
+                (-common / whole, rec[2], rec[0], rec[1], common, whole)
+                for u, (common, whole) in scores.items()
                 for rec in self._unit_recs[u]
             ),
         )
-        return [(key, -neg) for neg, _, _, key in ranked]
+        return [(key, Fraction(common, whole)) for _, _, _, key, common, whole in ranked]
 
     def _search_postings(self) -> tuple[list[list[int]], list[list[int]]]:
         """Return the full posting lists over every unit, and the rarest-trigram lists.
@@ -443,21 +488,22 @@ class NameIndex:
             self._search_rare = _postings(self._vocab, rare)
         return self._search_all[1], self._search_rare[1]
 
-    def _scores(self, norm: str) -> dict[int, Fraction]:
+    def _scores(self, norm: str) -> dict[int, tuple[int, int]]:
         grams = gram_set(norm)
         n = len(grams)
-        known = {self._gid[gram] for gram in grams & self._vocab_set}
+        known = frozenset(self._gid[gram] for gram in grams & self._vocab_set)
         members = self._search_postings()[0]
-        candidates: set[int] = set().union(*(members[i] for i in known))
+        overlap = known.intersection
+        unit_ids, unit_size = self._unit_ids, self._unit_size
         jaccard = self.rule == "jaccard"
-        out: dict[int, Fraction] = {}
-        for u in candidates:
-            common = len(known & self._unit_ids[u])
-            m = self._unit_size[u]
-            out[u] = Fraction(common, n + m - common if jaccard else max(n, m))
+        out: dict[int, tuple[int, int]] = {}
+        for u in set().union(*(members[i] for i in known)):
+            common = len(overlap(unit_ids[u]))
+            m = unit_size[u]
+            out[u] = (common, n + m - common if jaccard else (n if n > m else m))
         return out
 
-    def _contained_scores(self, norm: str) -> dict[int, Fraction]:
+    def _contained_scores(self, norm: str) -> dict[int, tuple[int, int]]:
         n = len(norm)
         unit_norm = self._unit_norm
         members, rare = self._search_postings()
@@ -468,17 +514,17 @@ class NameIndex:
             longer = range(len(unit_norm))
         elif len(ids) == len(grams):
             longer = members[min(ids, key=lambda i: len(members[i]))]  # the shortest list
-        out: dict[int, Fraction] = {}
+        out: dict[int, tuple[int, int]] = {}
         for u in longer:
             if len(unit_norm[u]) >= n and norm in unit_norm[u]:
-                out[u] = Fraction(n, len(unit_norm[u]))
+                out[u] = (n, len(unit_norm[u]))
         for gram in ids:
             for u in rare[gram]:
                 if len(unit_norm[u]) < n and unit_norm[u] in norm:
-                    out[u] = Fraction(len(unit_norm[u]), n)
+                    out[u] = (len(unit_norm[u]), n)
         for k in range(1, min(2, n - 1) + 1):
             for sub in {norm[i : i + k] for i in range(n - k + 1)}:
                 short = self._norm_unit.get(sub)
                 if short is not None:
-                    out[short] = Fraction(k, n)
+                    out[short] = (k, n)
         return out

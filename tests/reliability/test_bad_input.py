@@ -18,20 +18,36 @@ import pytest
 
 from connectors.xero.sandbox import XeroSandbox
 from loftterm.book import SCHEMA_VERSION, Book
+from loftterm.cli import main
+from loftterm.demo import seed_demo_book
 from tests.reliability.conftest import CliResult, one_line_errors, sections
-from tests.reliability.harness import run_cli
+from tests.reliability.harness import run_cli, write_config
 
 Cli = Callable[..., CliResult]
 
 
-@pytest.fixture
-def synced(cli: Cli, make_config: Callable[..., Path], xero: XeroSandbox,
-           tmp_path: Path) -> Iterator[Path]:
-    """A config whose book has been synced twice (so it has a backup and a token file)."""
-    config = make_config(sections(xero=xero))
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[XeroSandbox, Path]]:
+    """A Xero sandbox and a book synced twice with it (a backup, a token file), made once."""
+    xero = XeroSandbox()
+    xero.start()
+    folder = tmp_path_factory.mktemp("template")
+    config = write_config(folder / "loftterm.yaml", sections(xero=xero))
+    seed_demo_book(folder / "book.json", ["xero"])
     for _ in range(2):
-        assert cli("--sync", "--config", str(config)).code == 0
-    yield config
+        assert main(["--sync", "--json", "--config", str(config)]) == 0
+    yield xero, folder
+    xero.stop()
+
+
+@pytest.fixture
+def synced(template: tuple[XeroSandbox, Path], tmp_path: Path,
+           capsys: pytest.CaptureFixture[str]) -> Path:
+    """This test's copy of the synced book and its config."""
+    capsys.readouterr()
+    for name in ("loftterm.yaml", "book.json", "book.json.bak", "book.tokens.json"):
+        shutil.copy2(template[1] / name, tmp_path / name)
+    return tmp_path / "loftterm.yaml"
 
 
 def files(tmp_path: Path) -> dict[str, bytes]:

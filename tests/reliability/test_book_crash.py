@@ -16,8 +16,8 @@ import pytest
 
 from connectors.xero.sandbox import XeroSandbox
 from loftterm.book import Book
-from tests.reliability.conftest import sections
-from tests.reliability.harness import run_cli, start_cli
+from tests.reliability.conftest import CliResult, sections
+from tests.reliability.harness import start_cli
 
 CRASH_PRELUDE = r'''
 import os, signal
@@ -61,6 +61,7 @@ os.link, os.replace = _link_checked, _replace_checked
 @pytest.mark.parametrize("point", ["mid-write", "before-backup", "before-rename", "after-rename"])
 def test_a_kill_inside_a_book_save_leaves_a_whole_book_and_backup(
     make_config: Callable[..., Path], xero: XeroSandbox, tmp_path: Path, point: str,
+    cli: Callable[..., CliResult],
 ) -> None:
     config = make_config(sections(xero=xero))
     book = tmp_path / "book.json"
@@ -72,6 +73,6 @@ def test_a_kill_inside_a_book_save_leaves_a_whole_book_and_backup(
     after = Book.open(book)  # whole: the old book or the new one, never a torn one
     assert (book.read_bytes() == old) == (point != "after-rename")
     assert after.profiles.keys() == Book.open(tmp_path / "book.json.bak").profiles.keys()
-    done = run_cli("--sync", "--config", str(config))
-    assert done.returncode == 0, done.stderr
+    done = cli("--sync", "--config", str(config))
+    assert done.code == 0, done.err
     assert Book.open(tmp_path / "book.json.bak").profiles

@@ -8,12 +8,15 @@
 * The mapping functions on their own: a record with a valid id never raises, whatever else.
 * The config loader with every real key of every connector and values of every type.
 * The import parser with real columns and random cells; the book file with random documents.
+
+``LOFTTERM_FUZZ_EXAMPLES=3000 pytest tests/reliability/test_fuzz.py`` runs longer (minutes).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from itertools import islice
@@ -52,7 +55,8 @@ from loftterm.http.transport import CallStats, RetryTransport, default_classifie
 from loftterm.importer import COLUMNS, parse_profiles
 from loftterm.plugins import make_plugin_manager
 
-FUZZ = settings(max_examples=int(__import__("os").environ.get("FUZZN", "120")), deadline=None,
+# LOFTTERM_FUZZ_EXAMPLES=3000 for a long run (the default keeps the suite quick)
+FUZZ = settings(max_examples=int(os.environ.get("LOFTTERM_FUZZ_EXAMPLES", "60")), deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])
 

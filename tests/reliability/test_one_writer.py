@@ -107,15 +107,15 @@ def test_the_tui_console_cannot_write_while_a_cron_sync_writes(
 
 def test_a_lock_left_by_a_killed_sync_is_not_stale(
     make_config: Callable[..., Path], xero: XeroSandbox, tmp_path: Path,
-    holder: Callable[[str], subprocess.Popen[str]],
+    holder: Callable[[str], subprocess.Popen[str]], cli: Callable[..., CliResult],
 ) -> None:
     config = make_config(sections(xero=xero))
     cron = holder("sync")
     os.kill(cron.pid, signal.SIGKILL)
     cron.wait()
     assert f"pid {cron.pid} (sync)" in lock_path(tmp_path / "book.json").read_text("utf-8")
-    done = run_cli("--sync", "--json", "--config", str(config))
-    assert done.returncode == 0 and json.loads(done.stdout)["ok"]
+    done = cli("--sync", "--json", "--config", str(config))
+    assert done.code == 0 and json.loads(done.out)["ok"]
     assert stat_mode(lock_path(tmp_path / "book.json")) == 0o600
 
 

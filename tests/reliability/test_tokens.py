@@ -22,13 +22,13 @@ import pytest
 
 from connectors.qbo.sandbox import QboSandbox
 from connectors.qbo.sandbox.server import CLIENT_ID, CLIENT_SECRET
+from loftterm.demo import seed_demo_book
 from loftterm.http.tokens import TokenFile
-from tests.reliability.conftest import CliResult, one_line_errors, sections
+from tests.reliability.conftest import CliResult, book_state, one_line_errors, sections
 from tests.reliability.harness import (
     AnswerTrap,
     GraceIssuer,
     kill_when,
-    run_cli,
     start_cli,
     write_config,
 )
@@ -79,6 +79,7 @@ def connected(tmp_path: Path, qbo: QboSandbox) -> tuple[Path, Path, str]:
     """A config and a token file holding a live refresh token and an expired access token."""
     settings = {**qbo.connector_settings(), "refresh_token": ""}
     config = write_config(tmp_path / "loftterm.yaml", {"qbo": {"enabled": True, **settings}})
+    seed_demo_book(tmp_path / "book.json", [])
     old = qbo.issuer.new_refresh_token()
     tokens = tmp_path / "book.tokens.json"
     TokenFile(tokens).for_connector("xero").save(BYSTANDER)
@@ -108,6 +109,7 @@ def is_token_request(request: Any) -> bool:
 ])
 def test_a_crash_around_a_refresh_keeps_the_old_or_the_new_refresh_token(
     qbo_grace: QboSandbox, tmp_path: Path, point: str, keeps: str,
+    cli: Callable[..., CliResult],
 ) -> None:
     config, tokens, old = connected(tmp_path, qbo_grace)
     args = ("--sync", "--connector", "qbo", "--config", str(config))
@@ -123,28 +125,29 @@ def test_a_crash_around_a_refresh_keeps_the_old_or_the_new_refresh_token(
     token = held(tokens)["refresh_token"]
     assert token == (old if keeps == "old" else new)
     if keeps == "new":
-        assert run_cli("doctor", "--config", str(config)).returncode == 0
+        assert cli("doctor", "--config", str(config)).code == 0
         return
     qbo_grace.issuer.grace_s = 1800.0  # Xero's grace period: the old token refreshes once more
-    again = run_cli("doctor", "--config", str(config))
-    assert again.returncode == 0, again.stdout + again.stderr
+    again = cli("doctor", "--config", str(config))
+    assert again.code == 0, again.out + again.err
     assert held(tokens)["refresh_token"] in qbo_grace.issuer.refresh
 
 
 def test_with_a_strict_remote_a_lost_rotation_means_reconnect_and_nothing_else_is_lost(
-    qbo_grace: QboSandbox, tmp_path: Path,
+    qbo_grace: QboSandbox, tmp_path: Path, cli: Callable[..., CliResult],
 ) -> None:
     config, tokens, old = connected(tmp_path, qbo_grace)
     args = ("--sync", "--connector", "qbo", "--config", str(config))
     with AnswerTrap(qbo_grace.server, is_token_request) as trap:
         assert kill_when(start_cli(*args), trap.fired)[0]
-    saved = tokens.read_bytes()
-    done = run_cli(*args)
-    assert done.returncode == 3
-    [line] = one_line_errors(done.stderr)
+    saved, before = tokens.read_bytes(), book_state(tmp_path / "book.json")
+    done = cli(*args)
+    assert done.code == 3
+    [line] = one_line_errors(done.err)
     assert "reconnect" in line and "loftterm connect qbo" in line and old not in line
     assert tokens.read_bytes() == saved, "the refused token is kept for the user to see"
     assert held(tokens)["refresh_token"] == old
+    assert book_state(tmp_path / "book.json") == before, "the book keeps every profile and link"
 
 
 def test_a_refresh_writes_the_rotated_token_privately_even_over_a_loose_file(
