@@ -16,6 +16,13 @@ RSS measured just before ``match_records`` was called.  Data are generated from 
 * ``skewed``: the same, with 100 popular full names each appearing ~60 times per 100k records
   on each side (ties everywhere).
 
+* steady state: a 100k book (10k with --quick) and 1,000 new remotes paired like above with
+  its first profiles: a cold ``match_records`` of the whole book, and a ``NameIndex`` kept over
+  the book with the 1,000 new names looked up (``best``) and searched.
+
+Columns: ``w`` worker processes (``match_records(workers=...)``), wall and CPU seconds of the
+parent, ``child`` the fork helper's peak RSS (mostly pages shared with the parent), ``load``
+the 1-minute load average, and a calibration loop time to compare machines and busy periods.
 Before timing, every rule is checked against the all-pairs reference on 2k x 2k samples.
 """
 

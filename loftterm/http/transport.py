@@ -147,7 +147,8 @@ class RetryTransport(httpx.BaseTransport):
                     if self.classify_429(response) == "stop":
                         response.close()
                         raise RateLimitError(
-                            f"{self._where(request)}: the daily API limit is used up; "
+                            # "or monthly": QBO's quota is per month (issue 7)
+                            f"{self._where(request)}: the daily (or monthly) API limit is used up; "
                             "the run stopped cleanly and resumes on the next sync"
                         )
                     delay = self._retry_after(response)

@@ -85,7 +85,7 @@ def test_the_daily_limit_stops_cleanly_with_exit_3_and_the_next_run_resumes(
     result, report = sync(cli, config)
     assert result.code == 3 and not report["ok"]
     message = report["errors"]["xero"]
-    assert "daily API limit" in message and "GET /api.xro/2.0/Contacts" in message
+    assert "daily (or monthly) API limit" in message and "GET /api.xro/2.0/Contacts" in message
     assert "resumes on the next sync" in message and "\n" not in message
     assert result.waits == [], "a daily limit is not waited for"
     book = Book.open(tmp_path / "book.json")
