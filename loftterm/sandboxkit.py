@@ -360,8 +360,11 @@ class SandboxServer:
         for key, value in headers.items():
             handler.send_header(key, value)
         handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        handler.wfile.write(data)
+        try:
+            handler.end_headers()
+            handler.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            handler.close_connection = True  # the client went away (killed in a chaos test)
 
     def consume_expired_token(self) -> bool:
         """Return True once per queued ``expire_token`` fault (the handler then answers 401)."""

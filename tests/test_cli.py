@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 
 from connectors.xero.sandbox import XeroSandbox
-
-
-def loftterm(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "loftterm", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
+from tests.cli_support import run_loftterm, xero_config
 
 
 @pytest.fixture
@@ -35,23 +22,18 @@ def xero() -> Iterator[XeroSandbox]:
 
 @pytest.fixture
 def config(tmp_path: Path, xero: XeroSandbox) -> Path:
-    path = tmp_path / "loftterm.yaml"
-    section = {"enabled": True, **xero.connector_settings()}
-    path.write_text(
-        yaml.safe_dump({"book": "book.json", "connectors": {"xero": section}}), encoding="utf-8"
-    )
-    return path
+    return xero_config(tmp_path, xero)
 
 
 def test_help_teaches_commands_and_exit_codes() -> None:
-    result = loftterm("--help")
+    result = run_loftterm("--help")
     assert result.returncode == 0
     for word in ("--sync", "--dry-run", "status", "links", "unlink", "exit codes", "--demo"):
         assert word in result.stdout
 
 
 def test_sync_json_reports_every_count(config: Path) -> None:
-    result = loftterm("--sync", "--json", "--config", str(config))
+    result = run_loftterm("--sync", "--json", "--config", str(config))
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["ok"] is True and data["dry_run"] is False
@@ -73,8 +55,8 @@ def test_sync_json_reports_every_count(config: Path) -> None:
 
 
 def test_links_status_and_unlink(config: Path) -> None:
-    loftterm("--sync", "--config", str(config))
-    links = json.loads(loftterm("links", "--json", "--config", str(config)).stdout)
+    run_loftterm("--sync", "--config", str(config))
+    links = json.loads(run_loftterm("links", "--json", "--config", str(config)).stdout)
     assert {
         "profile_id",
         "name",
@@ -85,10 +67,10 @@ def test_links_status_and_unlink(config: Path) -> None:
         "method",
         "score",
     } <= set(links[0])
-    status = json.loads(loftterm("status", "--json", "--config", str(config)).stdout)
+    status = json.loads(run_loftterm("status", "--json", "--config", str(config)).stdout)
     assert "pending" in status["connectors"]["xero"]
     profile = links[0]["profile_id"]
-    unlinked = loftterm("unlink", profile, "--connector", "xero", "--config", str(config))
+    unlinked = run_loftterm("unlink", profile, "--connector", "xero", "--config", str(config))
     assert unlinked.returncode == 0 and "blank" in unlinked.stdout
 
 
@@ -98,7 +80,7 @@ def test_config_error_names_file_line_and_key(tmp_path: Path) -> None:
         "book: b.json\nconnectors:\n  xero:\n    enabled: true\n    client_secret: x\n",
         encoding="utf-8",
     )
-    result = loftterm("status", "--config", str(path))
+    result = run_loftterm("status", "--config", str(path))
     assert result.returncode == 2
     line = result.stderr.strip()
     assert line.startswith("loftterm: error: ") and "loftterm.yaml:" in line and "client_id" in line
@@ -106,14 +88,14 @@ def test_config_error_names_file_line_and_key(tmp_path: Path) -> None:
 
 
 def test_unknown_profile_is_a_one_line_error(config: Path) -> None:
-    result = loftterm("unlink", "NOPE", "--connector", "xero", "--config", str(config))
+    result = run_loftterm("unlink", "NOPE", "--connector", "xero", "--config", str(config))
     assert result.returncode == 2
     assert "NOPE" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_unreachable_remote_exits_3(config: Path, xero: XeroSandbox) -> None:
     xero.stop()
-    result = loftterm("--sync", "--json", "--config", str(config))
+    result = run_loftterm("--sync", "--json", "--config", str(config))
     assert result.returncode == 3
     assert json.loads(result.stdout)["ok"] is False
 
@@ -124,7 +106,7 @@ def test_import_rejects_bad_rows_with_line_numbers(config: Path, tmp_path: Path)
         "id,kind,name,email\nA1,agent,Ann,ann@example.com\nA2,wizard,Bo,bo@example.com\n",
         encoding="utf-8",
     )
-    result = loftterm("import", str(bad), "--config", str(config))
+    result = run_loftterm("import", str(bad), "--config", str(config))
     assert result.returncode == 2 and ":3:" in result.stderr
-    links = json.loads(loftterm("links", "--json", "--config", str(config)).stdout)
+    links = json.loads(run_loftterm("links", "--json", "--config", str(config)).stdout)
     assert all(row["profile_id"] != "A1" for row in links), "nothing is half-imported"

@@ -34,6 +34,7 @@ from typing import Any, Protocol
 
 from tinydb.storages import Storage
 
+from loftterm.durable import fsync_directory
 from loftterm.errors import BookCorruptError
 
 try:  # orjson is optional: ~2.5x faster than json on book records (see bench/README.md)
@@ -245,11 +246,7 @@ def write_book_file(path: Path, data: Mapping[str, Table]) -> None:
     finally:
         if tmp.exists():
             tmp.unlink()
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    fsync_directory(path.parent)
 
 
 class AtomicJSONStorage(Storage):

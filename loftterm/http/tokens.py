@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from loftterm.connector import TokenStoreProtocol
+from loftterm.durable import fsync_directory
 from loftterm.errors import ConfigError
 
 _LOCK = threading.Lock()
@@ -34,11 +35,7 @@ def write_private_json(path: Path, data: Mapping[str, Any]) -> None:
     finally:
         if tmp.exists():
             tmp.unlink()
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    fsync_directory(path.parent)
 
 
 class TokenFile:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,19 +10,9 @@ import pytest
 import yaml
 
 from connectors.xero.sandbox import XeroSandbox
-from loftterm.demo import seed_demo_book
+from tests.cli_support import run_loftterm, xero_config
 
 from .conftest import snapshot
-
-
-def loftterm(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "loftterm", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 @pytest.fixture
@@ -37,20 +25,14 @@ def xero() -> Iterator[XeroSandbox]:
 
 @pytest.fixture
 def config(tmp_path: Path, xero: XeroSandbox) -> Path:
-    seed_demo_book(tmp_path / "book.json", ["xero"])
-    path = tmp_path / "loftterm.yaml"
-    section = {"enabled": True, **xero.connector_settings()}
-    path.write_text(
-        yaml.safe_dump({"book": "book.json", "connectors": {"xero": section}}), encoding="utf-8"
-    )
-    return path
+    return xero_config(tmp_path, xero, demo_book=True)
 
 
 def test_plan_out_then_apply_skips_the_record_changed_remotely(
     config: Path, xero: XeroSandbox, tmp_path: Path
 ) -> None:
     plan_file = tmp_path / "plan.yaml"
-    made = loftterm("--sync", "--dry-run", "--plan-out", str(plan_file), "--config", str(config))
+    made = run_loftterm("--sync", "--dry-run", "--plan-out", str(plan_file), "--config", str(config))
     assert made.returncode == 0, made.stderr
     assert "loftterm apply" in made.stdout and "API calls" in made.stdout
     plan = yaml.safe_load(plan_file.read_text(encoding="utf-8"))
@@ -58,14 +40,14 @@ def test_plan_out_then_apply_skips_the_record_changed_remotely(
     assert not xero.calls("PUT") and not xero.calls("POST", r"/api\.xro/")
     tom = next(i for i in plan["items"] if i["action"] == "update" and i["profile_id"] == "P002")
     xero.edit_contact(tom["remote_id"], EmailAddress="tom.new@example.com")
-    applied = loftterm("apply", str(plan_file), "--json", "--config", str(config))
+    applied = run_loftterm("apply", str(plan_file), "--json", "--config", str(config))
     assert applied.returncode == 0, applied.stderr
     report = json.loads(applied.stdout)
     skipped = [i for i in report["items"] if i["status"] == "skipped"]
     assert {i["profile_id"] for i in skipped} == {"P002"}
     assert report["counts"]["applied"] == len(plan["items"]) - len(skipped)
     assert xero.contact_by_name("Marcus Whitfield") is not None
-    table = loftterm("apply", str(plan_file), "--config", str(config))  # a second time: all moved
+    table = run_loftterm("apply", str(plan_file), "--config", str(config))  # a second time: all moved
     assert table.returncode == 0 and "applied 0" in table.stdout
 
 
@@ -73,15 +55,15 @@ def test_undo_restores_the_sandbox_and_dry_run_lists_it_first(
     config: Path, xero: XeroSandbox
 ) -> None:
     before = snapshot(xero)
-    synced = loftterm("--sync", "--config", str(config))
+    synced = run_loftterm("--sync", "--config", str(config))
     assert synced.returncode == 0, synced.stderr
-    runs = json.loads(loftterm("runs", "--json", "--config", str(config)).stdout)
+    runs = json.loads(run_loftterm("runs", "--json", "--config", str(config)).stdout)
     run_id = runs[0]["id"]
-    preview = loftterm("undo", run_id, "--dry-run", "--config", str(config))
+    preview = run_loftterm("undo", run_id, "--dry-run", "--config", str(config))
     assert preview.returncode == 0, preview.stderr
     assert "ledgers cannot delete contacts" in preview.stdout and "dry run" in preview.stdout
     assert snapshot(xero) != before
-    done = loftterm("undo", run_id, "--json", "--config", str(config))
+    done = run_loftterm("undo", run_id, "--json", "--config", str(config))
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["undo_run"] and set(report["counts"]) == {"done"}
@@ -91,7 +73,7 @@ def test_undo_restores_the_sandbox_and_dry_run_lists_it_first(
 
 
 def test_plan_out_needs_a_dry_run_and_undo_an_existing_run(config: Path) -> None:
-    wrong = loftterm("--sync", "--plan-out", "plan.json", "--config", str(config))
+    wrong = run_loftterm("--sync", "--plan-out", "plan.json", "--config", str(config))
     assert wrong.returncode == 2 and "--dry-run" in wrong.stderr
-    missing = loftterm("undo", "nope", "--config", str(config))
+    missing = run_loftterm("undo", "nope", "--config", str(config))
     assert missing.returncode == 2 and "no run 'nope'" in missing.stderr
