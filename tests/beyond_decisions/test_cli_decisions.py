@@ -12,7 +12,7 @@ from connectors.xero.sandbox import XeroSandbox
 from connectors.xero.sandbox.seed import DANIEL_OKAFOR_DOT_ID, PRIYA_NATARAJAN_ID
 from loftterm.demo import DemoEnvironment
 from tests.beyond_decisions.conftest import console_for, remote_of
-from tests.test_cli import loftterm
+from tests.cli_support import run_loftterm as loftterm
 
 
 def test_decisions_not_same_merge_and_unmerge_on_the_command_line(

@@ -17,7 +17,7 @@ from loftterm.book import Book
 from loftterm.demo import DemoEnvironment, start_demo
 from loftterm.models import ContactFields, Profile
 from loftterm.plugins import make_plugin_manager
-from tests.test_cli import loftterm
+from tests.cli_support import run_loftterm as loftterm
 
 
 @pytest.fixture
