@@ -35,9 +35,7 @@ stays ``1500.10``).  Nothing is posted while any document is bad; each problem i
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -49,7 +47,7 @@ import yaml
 
 from loftterm.config import yaml_error_message
 from loftterm.errors import ImportFileError
-from loftterm.importer import ImportProblem
+from loftterm.importer import ImportProblem, csv_lines
 
 KINDS = ("bill", "credit_note", "invoice")
 KIND_ALIASES = {
@@ -197,26 +195,18 @@ def _is_csv(path: Path, text: str) -> bool:
 
 
 def _csv_records(text: str, source: str, problems: _Problems) -> list[_Record]:
-    reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
     groups: dict[tuple[str, str, str], _Record] = {}
-    line = 1
-    try:
-        for cells in reader:
-            start, line = line, reader.line_num + 1
-            if not any(cell.strip() for cell in cells):
-                continue
-            if header is None:
-                header = _csv_header(cells, start, source)
-                continue
-            if len(cells) > len(header):
-                problems.add(start, "row", f"{len(cells)} values but the header has {len(header)}")
-            row = {
-                name: _Value(cell.strip(), start) for name, cell in zip(header, cells, strict=False)
-            }
-            _csv_row(row, start, groups, problems)
-    except csv.Error as exc:
-        raise ImportFileError(f"{source}:{line}: unreadable CSV: {exc}") from None
+    for start, cells in csv_lines(text, source):
+        if header is None:
+            header = _csv_header(cells, start, source)
+            continue
+        if len(cells) > len(header):
+            problems.add(start, "row", f"{len(cells)} values but the header has {len(header)}")
+        row = {
+            name: _Value(cell.strip(), start) for name, cell in zip(header, cells, strict=False)
+        }
+        _csv_row(row, start, groups, problems)
     return list(groups.values())
 
 

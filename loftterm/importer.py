@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,22 +141,31 @@ def _is_yaml(path: Path, text: str) -> bool:
 # --- CSV --------------------------------------------------------------------------------------
 
 
-def _csv_rows(text: str, source: str) -> list[_Row]:
+def csv_lines(text: str, source: str) -> Iterator[tuple[int, list[str]]]:
+    """Yield ``(physical line, cells)`` for every non-blank CSV row (the header included).
+
+    Line numbers count physical lines, so a quoted value spanning lines keeps the numbers
+    people see in an editor; an unreadable file is a one-line error naming the line.
+    """
     reader = csv.reader(io.StringIO(text, newline=""))
-    header: list[str] | None = None
-    rows: list[_Row] = []
     line = 1
     try:
         for cells in reader:
             start, line = line, reader.line_num + 1
-            if not any(cell.strip() for cell in cells):
-                continue
-            if header is None:
-                header = _csv_header(cells, start, source)
-                continue
-            rows.append(_csv_row(header, cells, start))
+            if any(cell.strip() for cell in cells):
+                yield start, cells
     except csv.Error as exc:
         raise ImportFileError(f"{source}:{line}: unreadable CSV: {exc}") from None
+
+
+def _csv_rows(text: str, source: str) -> list[_Row]:
+    header: list[str] | None = None
+    rows: list[_Row] = []
+    for start, cells in csv_lines(text, source):
+        if header is None:
+            header = _csv_header(cells, start, source)
+            continue
+        rows.append(_csv_row(header, cells, start))
     return rows
 
 
