@@ -80,8 +80,12 @@ class LinksScreen(LofttermScreen):
         except Exception as err:  # shown as a notification
             self.app.call_from_thread(self.loft.show_error, err)
             return
-        index = linklist.build_index(rows)
+        # Paint first, then build the search keys: the first frame of 100k rows never waits
+        # for them, and a filter typed before they arrive builds them itself.
+        index = linklist.build_index(rows, keys=False)
         self.app.call_from_thread(self._install, index)
+        keys = linklist.build_keys(index.rows)
+        self.app.call_from_thread(linklist.set_keys, index.rows, keys)
 
     def _install(self, index: RowIndex[LinkRow]) -> None:
         self.query_one(LinkList).set_index(index)

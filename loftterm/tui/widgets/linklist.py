@@ -69,6 +69,6 @@ class LinkList(RowList[LinkRow]):
         """Profile, connector and role: the cursor stays on the same field across reloads."""
         return (row.profile_id, row.connector, row.role)
 
-    def facet_values(self, row: LinkRow) -> dict[str, str]:
+    def facet_columns(self, rows: Sequence[LinkRow]) -> dict[str, list[str]]:
         """Exact filters: ``state`` and ``connector``."""
-        return {"state": str(row.state), "connector": row.connector}
+        return {"state": [str(r.state) for r in rows], "connector": [r.connector for r in rows]}

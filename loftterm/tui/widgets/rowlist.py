@@ -40,11 +40,15 @@ class Column(Generic[RowT]):
 
 @dataclass
 class RowIndex(Generic[RowT]):
-    """Rows with their lower-cased search keys and exact-match facet columns."""
+    """Rows with their exact-match facet columns and (once built) lower-cased search keys.
+
+    ``keys`` is None until :meth:`RowList.build_keys` has run: the first frame never waits for
+    100k search keys, which only a text filter needs.
+    """
 
     rows: list[RowT]
-    keys: list[str]
     facets: dict[str, list[str]]
+    keys: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,8 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
                  classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._rows: list[RowT] = []
-        self._keys: list[str] = []
+        self._keys: list[str] | None = []
+        self._stale_keys: set[int] = set()
         self._facets: dict[str, list[str]] = {}
         self._facet_cache: tuple[tuple[tuple[str, str], ...], list[int]] | None = None
         self._matches: list[int] = []
@@ -126,25 +131,30 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
         """Return the text the filter searches in (override; lower-cased once per row)."""
         return str(row)
 
-    def facet_values(self, row: RowT) -> dict[str, str]:
-        """Return exact-match facets (e.g. state, connector) for one row (override)."""
+    def facet_columns(self, rows: Sequence[RowT]) -> dict[str, list[str]]:
+        """Return exact-match facets (e.g. state, connector), one column per facet (override).
+
+        A column holds one value per row, in order; ``{}`` means the list has no facets.
+        """
         return {}
 
     def row_key(self, row: RowT) -> object:
         """Return what identifies a row across reloads (override; None: the cursor goes home)."""
         return None
 
-    def build_index(self, rows: Sequence[RowT]) -> RowIndex[RowT]:
-        """Pre-compute the lower-cased keys and facets of ``rows`` (safe in a worker thread)."""
+    def build_index(self, rows: Sequence[RowT], *, keys: bool = True) -> RowIndex[RowT]:
+        """Index ``rows`` for filtering (safe in a worker thread).
+
+        ``keys=False`` skips the search keys (the costly part); :meth:`set_keys` or the first
+        text filter adds them later.
+        """
         items = list(rows)
-        facets: dict[str, list[str]] = {}
-        for i, row in enumerate(items):
-            for name, value in self.facet_values(row).items():
-                column = facets.get(name)
-                if column is None:
-                    column = facets[name] = [""] * len(items)
-                column[i] = value
-        return RowIndex(items, [self.search_key(r).lower() for r in items], facets)
+        return RowIndex(items, self.facet_columns(items), self.build_keys(items) if keys else None)
+
+    def build_keys(self, rows: Sequence[RowT]) -> list[str]:
+        """Return the lower-cased search key of every row (safe in a worker thread)."""
+        key = self.search_key
+        return [key(r).lower() for r in rows]
 
     def set_rows(self, rows: Sequence[RowT]) -> None:
         """Replace every row, rebuild the search index and re-apply the current filter."""
@@ -155,6 +165,7 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
         was = self.highlighted
         keep = self.row_key(was) if was is not None else None
         self._rows, self._keys, self._facets = index.rows, index.keys, index.facets
+        self._stale_keys = set()
         self._facet_cache = None
         current = self._filter
         self._filter = _Filter("", ())
@@ -167,15 +178,36 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
             if at is not None:
                 self.cursor = at
 
+    def set_keys(self, rows: list[RowT], keys: list[str]) -> bool:
+        """Install search keys built in the background for ``rows``; False if rows changed since.
+
+        ``rows`` must be the very list installed with :meth:`set_index` (keys for an older load
+        are dropped, never shown against newer rows).
+        """
+        if rows is not self._rows or self._keys is not None:
+            return False
+        for i in self._stale_keys:  # rows replaced while the keys were being built
+            keys[i] = self.search_key(rows[i]).lower()
+        self._keys, self._stale_keys = keys, set()
+        return True
+
+    def _search_keys(self) -> list[str]:
+        if self._keys is None:  # a text filter before the background keys arrived
+            self._keys = self.build_keys(self._rows)
+        return self._keys
+
     def replace_where(self, match: Callable[[RowT], bool], row: RowT) -> bool:
         """Replace the first row for which ``match`` is true (after a write); keep the filter."""
         for i, old in enumerate(self._rows):
             if match(old):
                 self._rows[i] = row
-                self._keys[i] = self.search_key(row).lower()
-                for name, value in self.facet_values(row).items():
+                if self._keys is not None:
+                    self._keys[i] = self.search_key(row).lower()
+                else:
+                    self._stale_keys.add(i)
+                for name, column in self.facet_columns([row]).items():
                     if name in self._facets:
-                        self._facets[name][i] = value
+                        self._facets[name][i] = column[0]
                 self._facet_cache = None
                 self.refresh()
                 return True
@@ -193,8 +225,11 @@ class RowList(ScrollView, Generic[RowT], can_focus=True):
             base = self._matches
         else:
             base = self._facet_base(wanted)
-        keys = self._keys
-        self._matches = [i for i in base if text in keys[i]] if text else list(base)
+        if text:
+            keys = self._search_keys()
+            self._matches = [i for i in base if text in keys[i]]
+        else:
+            self._matches = list(base)
         self._filter = _Filter(text, wanted)
         self._after_change(previous)
         return len(self._matches)
