@@ -83,6 +83,10 @@ class Console:
         """Return the link rows (profile x connector x role), filtered."""
         raise NotImplementedError
 
+    def iter_link_rows(self) -> Iterator[LinkRow]:
+        """Yield every link row as it is derived, so a screen can paint the first ones at once."""
+        yield from self.link_rows()
+
     def profile(self, profile_id: str) -> ProfileView:
         """Return one profile with its links, warnings and the rules that apply."""
         raise NotImplementedError
@@ -265,6 +269,16 @@ class BookConsole(Console):
                     continue
                 rows.append(row)
         return rows
+
+    def iter_link_rows(self) -> Iterator[LinkRow]:
+        """Yield every link row as it is derived, so a screen can paint the first ones at once.
+
+        Reads one book object throughout: writes replace the console's book rather than change
+        it, so a reader in a worker thread never sees a table change under it.
+        """
+        book = self.book()
+        for name in self.connectors():
+            yield from link_rows(book, self.hooks(name).info)
 
     def profile(self, profile_id: str) -> ProfileView:
         """Return one profile with its links, warnings and the rules that apply."""

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 
 import pytest
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.message import Message
+from textual.widgets import Label
 
 from loftterm.errors import RemoteError
 from loftterm.models import LinkState
 from loftterm.tui.commands import LofttermCommands
 from loftterm.tui.messages import ActionDone, SyncFinished, SyncProgress, SyncStarted
+from loftterm.tui.screens.links import FIRST_ROWS as LINKS_FIRST_ROWS
 from loftterm.tui.screens.links import LinksScreen
 from loftterm.tui.screens.profile import ProfileScreen
 from loftterm.tui.screens.relink import RelinkScreen
@@ -21,6 +24,7 @@ from loftterm.tui.screens.warnings import WarningList
 from loftterm.tui.widgets.connector_panel import ConnectorPanel, PhaseRow
 from loftterm.tui.widgets.link_field import LinkField
 from loftterm.tui.widgets.linklist import LinkList
+from loftterm.views import LinkRow
 
 from .fakes import FakeConsole
 from .helpers import frozen_app, record_notifications, settle
@@ -368,3 +372,39 @@ async def test_the_palette_offers_the_namespaced_commands() -> None:
     assert {"sync: all", "sync: xero", "sync: cancel", "go: links", "go: review",
             "links: show missing", "links: connector qbo", "link: unlink current",
             "link: relink current", "link: toggle sync current"} <= set(titles)
+
+
+class _SlowRows(FakeConsole):
+    """Derives its link rows slowly: it stops after the first screen's worth until released."""
+
+    def __init__(self) -> None:
+        super().__init__(extra_rows=LINKS_FIRST_ROWS + 500)
+        self.release = threading.Event()
+
+    def iter_link_rows(self) -> Iterator[LinkRow]:
+        for i, row in enumerate(self.rows):
+            if i == LINKS_FIRST_ROWS:
+                self.release.wait(10)
+            yield row
+
+
+@pytest.mark.asyncio
+async def test_links_paint_the_first_rows_before_every_row_is_derived() -> None:
+    fake = _SlowRows()
+    app = frozen_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        links = app.links.query_one(LinkList)
+        for _ in range(500):
+            if links.row_count:
+                break
+            await pilot.pause(0.01)
+        assert links.row_count == LINKS_FIRST_ROWS
+        assert "loading" in str(app.links.query_one("#links-facets", Label).render())
+        await pilot.press("slash", *"bulk person 00000")  # filters the rows known so far
+        assert links.match_count == 10
+        fake.release.set()
+        await settle(pilot)
+        assert links.row_count == len(fake.rows)
+        assert links.match_count == 10  # the typed filter survives the full load
+        assert "loading" not in str(app.links.query_one("#links-facets", Label).render())

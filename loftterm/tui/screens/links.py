@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Footer, Header, Input, Label
+from textual.worker import get_current_worker
 
 from loftterm.models import LinkState
 from loftterm.tui.screens.base import LofttermScreen
@@ -19,6 +20,8 @@ from loftterm.tui.widgets.states import state_markup
 from loftterm.views import LinkRow
 
 STATES = ("", *(str(s) for s in LinkState))
+FIRST_ROWS = 2000
+"""Rows painted before the rest are derived: several screenfuls, a few milliseconds' work."""
 
 
 def _same_field(new: LinkRow, old: LinkRow) -> bool:
@@ -52,6 +55,7 @@ class LinksScreen(LofttermScreen):
         self.state_filter = ""
         self.connector_filter = ""
         self._pending_text: str | None = None
+        self._loading = False
 
     def compose(self) -> ComposeResult:
         """Filter bar, list, footer."""
@@ -75,19 +79,30 @@ class LinksScreen(LofttermScreen):
 
     @work(thread=True, exclusive=True, group="links-load", exit_on_error=False)
     def _load(self, linklist: LinkList) -> None:
+        # Deriving 100k link states takes seconds: the first rows are painted as soon as they
+        # are known, the rest when all are; search keys come last (a filter typed before they
+        # arrive builds them itself).
+        worker = get_current_worker()
+        rows: list[LinkRow] = []
         try:
-            rows = self.loft.core.link_rows()
+            for row in self.loft.core.iter_link_rows():
+                rows.append(row)
+                if len(rows) == FIRST_ROWS:
+                    first = linklist.build_index(rows.copy(), keys=False)
+                    self.app.call_from_thread(self._install, first, loading=True)
+                if worker.is_cancelled:
+                    return
         except Exception as err:  # shown as a notification
             self.app.call_from_thread(self.loft.show_error, err)
             return
-        # Paint first, then build the search keys: the first frame of 100k rows never waits
-        # for them, and a filter typed before they arrive builds them itself.
         index = linklist.build_index(rows, keys=False)
         self.app.call_from_thread(self._install, index)
-        keys = linklist.build_keys(index.rows)
-        self.app.call_from_thread(linklist.set_keys, index.rows, keys)
+        if not worker.is_cancelled:
+            keys = linklist.build_keys(index.rows)
+            self.app.call_from_thread(linklist.set_keys, index.rows, keys)
 
-    def _install(self, index: RowIndex[LinkRow]) -> None:
+    def _install(self, index: RowIndex[LinkRow], *, loading: bool = False) -> None:
+        self._loading = loading
         self.query_one(LinkList).set_index(index)
         self._show_facets()
 
@@ -118,9 +133,9 @@ class LinksScreen(LofttermScreen):
         linklist = self.query_one(LinkList)
         state = state_markup(self.state_filter) if self.state_filter else "all"
         connector = self.connector_filter or "all"
+        total = f"{linklist.row_count:,}" + ("+ loading…" if self._loading else "")
         self.query_one("#links-facets", Label).update(
-            f"[dim]t[/] state {state} [dim]c[/] {connector} "
-            f"{linklist.match_count:,}/{linklist.row_count:,}")
+            f"[dim]t[/] state {state} [dim]c[/] {connector} {linklist.match_count:,}/{total}")
 
     @on(Input.Changed, "#links-text")
     def _text_changed(self) -> None:
