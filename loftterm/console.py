@@ -137,6 +137,38 @@ class Console:
         """Run the sync pipeline for one connector, or every enabled one in config order."""
         raise NotImplementedError
 
+    def explain(self, profile_id: str, connector: str, limit: int = 3) -> list[Evidence]:
+        """The evidence for a profile's link (or its best candidates) in one connector."""
+        raise NotImplementedError
+
+    def plan(self, connector: str = "", on_event: EventCallback | None = None) -> Plan:
+        """Make the plan of a sync (one connector, or every enabled one) without writing."""
+        raise NotImplementedError
+
+    def apply(self, plan: Plan) -> ApplyReport:
+        """Carry out a plan exactly: skip what moved since, say why."""
+        raise NotImplementedError
+
+    def reject_candidates(self, profile_id: str, connector: str) -> list[remembered.Decision]:
+        """"None of these is the profile": reject every candidate of its duplicate warnings."""
+        raise NotImplementedError
+
+    def reject_pair(
+        self, profile_id: str, connector: str, remote_id: str
+    ) -> remembered.Decision:
+        """"Not the same": a remote record is not this profile; never linked or proposed again."""
+        raise NotImplementedError
+
+    def merge_candidates(self, profile_id: str) -> list[merging.MergeCandidate]:
+        """Local profiles that may be the same person or business as ``profile_id``."""
+        raise NotImplementedError
+
+    def merge_profiles(
+        self, survivor: str, other: str, dry_run: bool = False
+    ) -> merging.MergeReport:
+        """Merge ``other`` into ``survivor``; ``unmerge(other)`` reverses it."""
+        raise NotImplementedError
+
 
 class BookConsole(Console):
     """The console over a real book file, its config and the installed connectors."""
@@ -427,6 +459,10 @@ class BookConsole(Console):
             return merging.merge_profiles(
                 book, survivor, other, self._infos(), self._balance_rules()
             )
+
+    def merge_candidates(self, profile_id: str) -> list[merging.MergeCandidate]:
+        """Local profiles that may be the same person or business as ``profile_id``."""
+        return merging.merge_candidates(self.book(), profile_id, self._infos())
 
     def unmerge(self, other: str) -> merging.MergeReport:
         """Reverse the merge of ``other`` into another profile."""

@@ -650,9 +650,7 @@ COMMANDS.update(
 
 def cmd_plan_out(session: Session, args: argparse.Namespace) -> int:
     """``--sync --dry-run --plan-out FILE``: write what the sync would do, item by item."""
-    from collections import Counter
-
-    from loftterm.engine.plan import write_plan
+    from loftterm.engine.plan import summary_lines, write_plan
 
     if not (args.sync and args.dry_run):
         raise UsageError("--plan-out goes with --sync --dry-run (a plan is made without writing)")
@@ -673,20 +671,8 @@ def cmd_plan_out(session: Session, args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     print(f"plan {plan.id} written to {path}: {len(plan.items)} items, nothing was changed")
-    for name, part in plan.connectors.items():
-        mine = [i for i in plan.items if i["connector"] == name]
-        by_action = ", ".join(
-            f"{a} {n}" for a, n in sorted(Counter(str(i["action"]) for i in mine).items())
-        )
-        calls = part.estimate
-        print(
-            f"  {part.title} ({part.tenant_name or name}): {by_action or 'nothing to do'}; about "
-            f"{calls.get('total', 0)} API calls (pull {calls.get('pull', 0)}, create "
-            f"{calls.get('create', 0)}, update {calls.get('update', 0)}, archive "
-            f"{calls.get('archive', 0)})"
-        )
-        for line in part.unplanned:
-            print(f"  note: {line}")
+    for line in summary_lines(plan):
+        print(f"  {line}")
     for line in plan.lines:
         print(f"    {line}")
     print(f"\napply it with: loftterm apply {path}")

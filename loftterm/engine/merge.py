@@ -29,6 +29,7 @@ from loftterm.connector import ConnectorInfo
 from loftterm.engine import decisions
 from loftterm.engine.balances import apply_balances
 from loftterm.errors import UsageError
+from loftterm.matching import normalise
 from loftterm.models import SYNCED_FIELDS, Address, Link, Profile, Warning
 
 PAIR_KINDS = ("reject", "accept", "manual", "unlink")
@@ -383,3 +384,61 @@ def unmerge(
     report.balances = sorted(other.balances)
     del book.decisions[key]
     return report
+
+
+# ----------------------------------------------------------------------------- candidates
+
+
+@dataclass(frozen=True)
+class MergeCandidate:
+    """A local profile that may be the same person or business as another, and why."""
+
+    profile_id: str
+    name: str
+    kind: str
+    reasons: tuple[str, ...]
+
+
+def merge_candidates(
+    book: Book, profile_id: str, infos: Mapping[str, ConnectorInfo]
+) -> list[MergeCandidate]:
+    """Active profiles that may duplicate ``profile_id``, strongest evidence first.
+
+    Evidence: a link to a remote record one of the profile's open warnings names (a remote
+    merge or a duplicate pointed there), the same email, the same name.
+    """
+    profile = book.profile(profile_id)
+    reasons: dict[str, list[str]] = {}
+
+    def add(other_id: str, why: str) -> None:
+        other = book.profiles.get(other_id)
+        if other_id != profile_id and other is not None and not other.archived:
+            reasons.setdefault(other_id, [])
+            if why not in reasons[other_id]:
+                reasons[other_id].append(why)
+
+    named = {
+        (w.connector, rid)
+        for w in book.warnings.values()
+        if w.profile_id == profile_id and not w.resolved
+        for rid in w.remote_ids
+    }
+    if named:
+        for connector, remote_id in named:
+            for link in book.links_of_connector(connector):
+                if link.remote_id == remote_id:
+                    add(link.profile_id, f"linked to the {_title(infos, connector)} record "
+                        f"{remote_id} that a warning of {profile.name} names")
+    if profile.email:
+        for other_id in sorted(book.profiles_with_email(profile.email)):
+            add(other_id, f"same email {profile.email}")
+    wanted = normalise(profile.name)
+    if wanted:
+        for other in book.profiles.values():
+            if normalise(other.name) == wanted:
+                add(other.id, f"same name {profile.name}")
+    found = [
+        MergeCandidate(pid, book.profiles[pid].name, book.profiles[pid].kind, tuple(why))
+        for pid, why in reasons.items()
+    ]
+    return sorted(found, key=lambda c: (-len(c.reasons), c.name, c.profile_id))

@@ -259,6 +259,23 @@ def _unplanned(dry: DryRun, items: Sequence[Mapping[str, Any]]) -> list[str]:
     return left
 
 
+def summary_lines(plan: Plan) -> list[str]:
+    """Per connector: organisation, items per action and the API calls; then its notes."""
+    out: list[str] = []
+    for name, part in plan.connectors.items():
+        mine = Counter(str(i["action"]) for i in plan.items if i["connector"] == name)
+        by_action = ", ".join(f"{action} {n}" for action, n in sorted(mine.items()))
+        calls = part.estimate
+        out.append(
+            f"{part.title or name} ({part.tenant_name or name}): {by_action or 'nothing to do'}; "
+            f"about {calls.get('total', 0)} API calls (pull {calls.get('pull', 0)}, create "
+            f"{calls.get('create', 0)}, update {calls.get('update', 0)}, archive "
+            f"{calls.get('archive', 0)})"
+        )
+        out.extend(f"note: {line}" for line in part.unplanned)
+    return out
+
+
 def build_plan(real: Book, dry_book: Book, runs: Sequence[DryRun]) -> Plan:
     """Turn dry runs (over ``dry_book``, a throwaway copy of ``real``) into a plan."""
     items: list[dict[str, Any]] = []

@@ -27,6 +27,8 @@ from loftterm.tui.screens.base import LofttermScreen
 from loftterm.tui.screens.dashboard import DashboardScreen
 from loftterm.tui.screens.help import HelpScreen, known_binding_ids
 from loftterm.tui.screens.links import LinksScreen
+from loftterm.tui.screens.merge import MergeScreen
+from loftterm.tui.screens.plan import PlanScreen
 from loftterm.tui.screens.profile import ProfileScreen
 from loftterm.tui.screens.review import ReviewScreen
 from loftterm.tui.screens.runs import RunsScreen
@@ -59,6 +61,8 @@ class LofttermApp(App[None]):
         Binding("5", "review", "Review", id="go.review", show=False,
                 tooltip="SortScape: link to existing contacts"),
         Binding("S", "sync", "Sync all", id="sync.all", show=False, tooltip="Sync every enabled connector"),
+        Binding("P", "plan", "Plan all", id="plan.all", show=False,
+                tooltip="Show what a sync of every connector would do, then apply it (a)"),
         Binding("question_mark,f1", "help", "Help", id="app.help", tooltip="Every key binding"),
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave loftterm"),
     ]
@@ -129,17 +133,24 @@ class LofttermApp(App[None]):
             return default
 
     def run_write(self, label: str, call: Callable[[], Any],
-                   done: Callable[[Any], None] | None = None) -> None:
-        """Run a write in a thread worker; ``done(result)`` runs on the UI thread after."""
-        self._action_worker(label, call, done)
+                  done: Callable[[Any], None] | None = None, *,
+                  failed: Callable[[], None] | None = None) -> None:
+        """Run a write in a thread worker; ``done(result)`` runs on the UI thread after.
+
+        A failure is a notification; ``failed()`` then runs on the UI thread.
+        """
+        self._action_worker(label, call, done, failed)
 
     @work(thread=True, group="action", exit_on_error=False)
     def _action_worker(self, label: str, call: Callable[[], Any],
-                       done: Callable[[Any], None] | None) -> None:
+                       done: Callable[[Any], None] | None,
+                       failed: Callable[[], None] | None) -> None:
         try:
             result = call()
         except Exception as err:  # every failure becomes a notification
             self.call_from_thread(self.show_error, err)
+            if failed is not None:
+                self.call_from_thread(failed)
             self.post_message(ActionDone(label, False))
             return
         changed = self._changed_rows(result)
@@ -182,6 +193,14 @@ class LofttermApp(App[None]):
             self.sync_progress[name] = ConnectorProgress()
         self.post_message(SyncStarted(connector))
         self._sync_worker(connector, self._cancel)
+
+    def action_plan(self, connector: str = "") -> None:
+        """Show what a sync of one connector (or every one) would do; apply it from there."""
+        if self.sync_running:
+            self.notify(f"A sync of {self.sync_running} is running: plan after it ends.",
+                        severity="warning")
+            return
+        self.push_screen(PlanScreen(connector))
 
     def action_cancel_sync(self) -> None:
         """Ask the running sync to stop at the next record."""
@@ -272,6 +291,19 @@ class LofttermApp(App[None]):
     def open_profile(self, profile_id: str, connector: str = "", role: str = "") -> None:
         """Show one profile, focusing the given connector's link field."""
         self.push_screen(ProfileScreen(profile_id, connector, role))
+
+    def merge_duplicate(self, profile_id: str, name: str,
+                        done: Callable[[Any], None] | None = None) -> None:
+        """Pick a local duplicate of a profile, preview the merge, merge on Enter."""
+
+        def chosen(pair: tuple[str, str] | None) -> None:
+            if pair is None:
+                return
+            survivor, other = pair
+            self.run_write(f"Merged {other} into {survivor} (loftterm unmerge {other} reverses it)",
+                           lambda: self.core.merge_profiles(survivor, other), done)
+
+        self.push_screen(MergeScreen(profile_id, name), chosen)
 
 
 def make_app(console: Console, *, every_minutes: int = 0,

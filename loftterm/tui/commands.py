@@ -28,6 +28,10 @@ class LofttermCommands(Provider):
                                 "Sync every enabled connector")]
         cmds += [(f"sync: {n}", partial(app.action_sync, n), f"Sync {n} only") for n in names]
         cmds.append(("sync: cancel", app.action_cancel_sync, "Stop the running sync"))
+        cmds.append(("plan: all", partial(app.action_plan, ""),
+                     "Show what a sync of every connector would do, then apply it"))
+        cmds += [(f"plan: {n}", partial(app.action_plan, n),
+                  f"Show what a sync of {n} would do, then apply it") for n in names]
         for mode in ("dashboard", "links", "warnings", "runs"):
             cmds.append((f"go: {mode}", partial(app.action_go, mode), f"Show the {mode} screen"))
         cmds.append(("go: review", app.action_review, "Link to existing contacts (SortScape)"))

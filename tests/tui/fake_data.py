@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
+from loftterm.engine.explain import Evidence
+from loftterm.engine.merge import MergeCandidate, MergeReport
+from loftterm.engine.plan import ApplyReport, ItemResult, Plan, PlanConnector
 from loftterm.models import Balance, ContactFields, LinkState, Profile, RemoteContact
 from loftterm.models import Warning as BookWarning
 from loftterm.views import LinkRow, OutcomeRow, Proposal, ProposalField, RunSummary
@@ -359,3 +363,73 @@ def proposal() -> Proposal:
             ProposalField("company", "", "Hart Gardens", "Hart Gardens"),
         ],
     )
+
+
+def plan() -> Plan:
+    """A Xero plan touching five profiles: every kind of item the plan screen shows."""
+    items: list[dict[str, Any]] = [
+        {"id": "0001", "connector": "xero", "action": "link", "profile_id": "P-008",
+         "name": "Eve Park", "role": "contact", "remote_id": "X-8", "method": "email",
+         "score": 1.0, "version": "2025-03-01T10:00:00"},
+        {"id": "0002", "connector": "xero", "action": "link", "profile_id": "P-010",
+         "name": "Gail Hart", "role": "contact", "remote_id": "X-10", "method": "name",
+         "score": 0.82, "version": "2025-03-02T10:00:00"},
+        {"id": "0003", "connector": "xero", "action": "create", "profile_id": "P-005",
+         "name": "Bob Stone", "role": "contact", "changed": ["name", "email"]},
+        {"id": "0004", "connector": "xero", "action": "update", "profile_id": "P-001",
+         "name": "Tom Baker", "role": "contact", "remote_id": "X-1", "changed": ["email"],
+         "version": "2025-03-03T10:00:00"},
+        {"id": "0005", "connector": "xero", "action": "import", "profile_id": "",
+         "name": "Harbour Plumbing", "role": "contact", "remote_id": "X-11"},
+    ]
+    return Plan(
+        "PLAN-1", "2025-03-14T09:30:00Z", "BOOK-1", "book.json",
+        {"xero": PlanConnector("xero", "Xero", "T-1", ORGS["xero"],
+                               {"pulled": 412}, {"pull": 1, "create": 1, "update": 1, "total": 3})},
+        items,
+    )
+
+
+def applied(plan: Plan) -> ApplyReport:
+    """Every item applied except Tom's update: Tom changed in Xero since the plan."""
+    results = []
+    for item in plan.items:
+        moved = item["profile_id"] == "P-001"
+        results.append(ItemResult(
+            item["id"], item["connector"], item["action"], item["profile_id"], item["name"],
+            str(item.get("remote_id", "")), "skipped" if moved else "applied",
+            "changed in Xero since the plan (2025-03-04T08:00:00)" if moved else ""))
+    return ApplyReport(plan.id, results, {"xero": "R-4"})
+
+
+def evidence(profile: Profile, mirror: list[RemoteContact]) -> list[Evidence]:
+    """Evidence for the mirror records sharing the profile's email or surname."""
+    surname = profile.name.split()[-1].lower()
+    found = []
+    for record in mirror:
+        same_email = record.email == profile.email
+        if not same_email and surname not in record.name.lower():
+            continue
+        score = 1.0 if record.name == profile.name else 0.45
+        found.append(Evidence(
+            profile.id, "xero", record.remote_id, record.name, same_email, "jaccard", score, 0.6,
+            score >= 0.6, False, False, "", False, False,
+            "same email: links" if same_email else "not enough evidence: not linked",
+            "email" if same_email and record.status == "active" else "",
+            [] if record.status == "active"
+            else [f"the Xero record is {record.status}: never linked automatically"]))
+    return found
+
+
+def merge_candidates(profile_id: str) -> list[MergeCandidate]:
+    """Cara Diaz was entered twice (the second copy has no link)."""
+    if profile_id != "P-006":
+        return []
+    return [MergeCandidate("P-011", "Cara Diaz", "contact",
+                           ("same email cara@diaz.net", "same name Cara Diaz"))]
+
+
+def merge_report(survivor: str, other: str, dry_run: bool) -> MergeReport:
+    names = {"P-006": "Cara Diaz", "P-011": "Cara Diaz"}
+    return MergeReport(survivor, names.get(survivor, survivor), other, names.get(other, other),
+                       filled=["phone"], warnings=1, history=2, dry_run=dry_run)

@@ -13,7 +13,11 @@ from collections.abc import Callable
 from threading import Event
 
 from loftterm.connector import SyncEvent
-from loftterm.console import Console
+from loftterm.console import Console, EventCallback
+from loftterm.engine.decisions import Decision
+from loftterm.engine.explain import Evidence
+from loftterm.engine.merge import MergeCandidate, MergeReport
+from loftterm.engine.plan import ApplyReport, Plan
 from loftterm.errors import LofttermError, UsageError
 from loftterm.models import LinkState, Profile
 from loftterm.models import Warning as BookWarning
@@ -267,6 +271,39 @@ class FakeConsole(Console):
             emit(SyncEvent(name, "done", 1, 1, "done"))
             done[name] = {"pulled": 4, "updated": 1}
         return SyncReport(True, dry_run, done)
+
+
+    # -- issue 9: explain, plan and apply, merge, not the same -----------------------------------
+
+    def explain(self, profile_id: str, connector: str, limit: int = 3) -> list[Evidence]:
+        return fake_data.evidence(self._profile(profile_id), self.mirror.get(connector, []))
+
+    def plan(self, connector: str = "", on_event: EventCallback | None = None) -> Plan:
+        self.calls.append(("plan", connector))
+        if on_event is not None:
+            on_event(SyncEvent(connector or "xero", "pull", 1, 1, "page 1 of 1"))
+        return fake_data.plan()
+
+    def apply(self, plan: Plan) -> ApplyReport:
+        self.calls.append(("apply", plan.id))
+        return fake_data.applied(plan)
+
+    def merge_candidates(self, profile_id: str) -> list[MergeCandidate]:
+        self._profile(profile_id)
+        return fake_data.merge_candidates(profile_id)
+
+    def merge_profiles(self, survivor: str, other: str, dry_run: bool = False) -> MergeReport:
+        if not dry_run:
+            self.calls.append(("merge", survivor, other))
+        return fake_data.merge_report(survivor, other, dry_run)
+
+    def reject_candidates(self, profile_id: str, connector: str) -> list[Decision]:
+        self.calls.append(("reject_candidates", profile_id, connector))
+        for w in self._warnings:
+            if w.profile_id == profile_id and w.connector == connector and w.kind in (
+                    "duplicate", "archived-duplicate"):
+                w.resolved = True
+        return []
 
 
 def _similar(a: str, b: str) -> float:

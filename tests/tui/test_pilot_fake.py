@@ -17,6 +17,8 @@ from loftterm.tui.commands import LofttermCommands
 from loftterm.tui.messages import ActionDone, SyncFinished, SyncProgress, SyncStarted
 from loftterm.tui.screens.links import FIRST_ROWS as LINKS_FIRST_ROWS
 from loftterm.tui.screens.links import LinksScreen
+from loftterm.tui.screens.merge import MergeScreen
+from loftterm.tui.screens.plan import PlanList, PlanScreen
 from loftterm.tui.screens.profile import ProfileScreen
 from loftterm.tui.screens.relink import RelinkScreen
 from loftterm.tui.screens.review import ReviewScreen
@@ -408,3 +410,67 @@ async def test_links_paint_the_first_rows_before_every_row_is_derived() -> None:
         assert links.row_count == len(fake.rows)
         assert links.match_count == 10  # the typed filter survives the full load
         assert "loading" not in str(app.links.query_one("#links-facets", Label).render())
+
+
+@pytest.mark.asyncio
+async def test_plan_is_applied_once_and_not_during_a_sync() -> None:
+    fake = FakeConsole()
+    app = frozen_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.sync_running = "xero"
+        await pilot.press("p")
+        assert not isinstance(app.screen, PlanScreen)  # refused while a sync runs
+        app.sync_running = ""
+        await pilot.press("P")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PlanScreen) and screen.connector == ""
+        await pilot.press("a", "a")
+        await settle(pilot)
+        assert fake.calls.count(("apply", "PLAN-1")) == 1
+        rows = screen.query_one(PlanList).visible_rows
+        assert [r.result for r in rows].count("skipped") == 1
+        await pilot.press("escape")
+        assert not isinstance(app.screen, PlanScreen)
+
+
+@pytest.mark.asyncio
+async def test_not_the_same_only_answers_duplicate_warnings() -> None:
+    fake = FakeConsole()
+    app = frozen_app(fake)
+    notes = record_notifications(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        warnings = app.screen.query_one(WarningList)
+        kinds = [e.kind for e in warnings.visible_rows]
+        warnings.cursor = kinds.index("missing")
+        await pilot.press("n")
+        await settle(pilot)
+        assert not any(c[0] == "reject_candidates" for c in fake.calls)
+        assert any("duplicate and suggested" in message for _, message, _ in notes)
+        warnings.cursor = kinds.index("duplicate")
+        await pilot.press("n")
+        await settle(pilot)
+        assert ("reject_candidates", "P-006", "xero") in fake.calls
+        assert "duplicate" not in [e.kind for e in warnings.visible_rows]
+
+
+@pytest.mark.asyncio
+async def test_merge_waits_for_its_preview_and_can_keep_the_other_profile() -> None:
+    fake = FakeConsole()
+    app = frozen_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2", "slash", *"cara", "enter", "enter")
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        merge = app.screen
+        assert isinstance(merge, MergeScreen)
+        await pilot.press("s")  # keep P-011, merge Cara (P-006) into it
+        await settle(pilot)
+        assert merge.preview is not None and merge.preview.survivor_id == "P-011"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert ("merge", "P-011", "P-006") in fake.calls

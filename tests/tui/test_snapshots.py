@@ -65,3 +65,19 @@ def test_runs(snap_compare: Any) -> None:
 
 def test_help(snap_compare: Any) -> None:
     _compare(snap_compare, _keys("question_mark"))
+
+
+def test_plan_before_a_sync(snap_compare: Any) -> None:
+    _compare(snap_compare, _keys("p"))
+
+
+def test_plan_applied_with_a_skipped_record(snap_compare: Any) -> None:
+    _compare(snap_compare, _keys("p", "a"))
+
+
+def test_explain_a_duplicate(snap_compare: Any) -> None:
+    _compare(snap_compare, _keys("2", "slash", *"cara", "enter", "enter", "e"))
+
+
+def test_merge_from_a_duplicate_warning(snap_compare: Any) -> None:
+    _compare(snap_compare, _keys("3", "down", "m"))

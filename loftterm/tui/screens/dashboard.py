@@ -26,7 +26,7 @@ def summary_markup(warnings: int, reviews: int) -> str:
     warned = f"[$warning]({warnings:,})[/]" if warnings else "(0)"
     reviewed = f"[$warning]({reviews:,})[/]" if reviews else "(0)"
     return (f"{_key('2')} Links  {_key('3')} Warnings {warned}  {_key('4')} Runs  "
-            f"{_key('5')} Review {reviewed}  {_key('S')} Sync all")
+            f"{_key('5')} Review {reviewed}  {_key('S')} Sync all  {_key('P')} Plan")
 
 
 class DashboardScreen(LofttermScreen):
@@ -38,6 +38,8 @@ class DashboardScreen(LofttermScreen):
                 tooltip="Sync the highlighted connector"),
         Binding("a", "sync_all", "Sync all", id="dashboard.sync_all", show=False,
                 tooltip="Sync every enabled connector"),
+        Binding("p", "plan_selected", "Plan", id="plan.selected",
+                tooltip="Show what syncing the highlighted connector would do; apply it there"),
         Binding("c", "cancel", "Cancel sync", id="sync.cancel", tooltip="Stop the running sync"),
         Binding("down,j", "next_panel(1)", "Next", show=False, id="dashboard.next",
                 tooltip="Highlight the next connector", priority=True),
@@ -148,6 +150,10 @@ class DashboardScreen(LofttermScreen):
     def action_sync_selected(self) -> None:
         """Sync the highlighted connector (all when none is highlighted)."""
         self.loft.action_sync(self._selected())
+
+    def action_plan_selected(self) -> None:
+        """Plan a sync of the highlighted connector (all when none is highlighted)."""
+        self.loft.action_plan(self._selected())
 
     def action_sync_all(self) -> None:
         """Sync every enabled connector."""

@@ -19,6 +19,7 @@ from textual.widgets import Footer, Header, Static
 from loftterm.console import Console
 from loftterm.models import LinkState, RemoteContact, to_decimal
 from loftterm.tui.screens.base import LofttermScreen
+from loftterm.tui.screens.explain import ExplainScreen
 from loftterm.tui.screens.relink import RelinkScreen
 from loftterm.tui.widgets.link_field import LinkField, connector_title, field_markup
 from loftterm.views import Candidate, LinkRow, ProfileView
@@ -81,6 +82,10 @@ class ProfileScreen(LofttermScreen):
                 tooltip="Search the remote contacts for the focused field (and role) and pick one"),
         Binding("d", "toggle_sync", "Sync on/off", id="link.toggle_sync",
                 tooltip="Turn sync off or on for this profile and connector"),
+        Binding("e", "explain", "Why", id="link.explain",
+                tooltip="The evidence for the focused field's link or its best candidates"),
+        Binding("m", "merge", "Merge", id="profile.merge",
+                tooltip="Merge a local duplicate of this profile into it (or it into the other)"),
         Binding("r", "reload", "Reload", id="profile.reload", show=False,
                 tooltip="Read the profile again"),
         Binding("down,j", "next_field(1)", "Next", show=False, id="profile.next",
@@ -195,6 +200,22 @@ class ProfileScreen(LofttermScreen):
         name = self.view.profile.name
         self.app.push_screen(RelinkScreen(row.profile_id, name, row.connector, row.role, name),
                              lambda picked: self._link(row, picked))
+
+    def action_explain(self) -> None:
+        """Show why the focused field is linked (or not) to each plausible remote record."""
+        row = self._current()
+        if row is None:
+            return
+        self.focus_key = (row.connector, row.role)
+        self.app.push_screen(ExplainScreen(row.profile_id, row.name, row.connector))
+
+    def action_merge(self) -> None:
+        """Merge a local duplicate of this profile (previewed first)."""
+        if self.view is None:
+            self.notify("The profile is still loading.", severity="warning")
+            return
+        profile = self.view.profile
+        self.loft.merge_duplicate(profile.id, profile.name, lambda _: self._refresh_after_write())
 
     def _link(self, row: LinkRow, picked: Candidate | None) -> None:
         if picked is None:

@@ -18,6 +18,8 @@ from loftterm.tui.widgets.rowlist import Column, RowList
 from loftterm.views import Proposal
 
 SEVERE = {"missing", "misplaced", "push-failed", "conflict", "archived-duplicate"}
+#: Warnings whose remote candidates "not the same" (n) rejects all at once.
+DUPLICATE_KINDS = ("duplicate", "archived-duplicate")
 
 
 @dataclass(frozen=True)
@@ -29,11 +31,12 @@ class WarningEntry:
     profile_id: str
     message: str
     proposal_id: str = ""
+    remote_ids: tuple[str, ...] = ()
 
     @classmethod
     def of_warning(cls, w: BookWarning) -> WarningEntry:
         """Wrap a book warning."""
-        return cls(w.kind, w.connector, w.profile_id, w.message)
+        return cls(w.kind, w.connector, w.profile_id, w.message, "", tuple(w.remote_ids))
 
     @classmethod
     def of_proposal(cls, p: Proposal) -> WarningEntry:
@@ -78,6 +81,10 @@ class WarningsScreen(LofttermScreen):
         Binding("slash,f", "focus_filter", "Filter", id="warnings.filter",
                 tooltip="Type to filter the warnings"),
         Binding("escape", "clear", "Clear", id="warnings.clear", tooltip="Clear the filter"),
+        Binding("n", "not_same", "Not the same", id="warnings.not_same",
+                tooltip="None of the records this warning names is the profile: never again"),
+        Binding("m", "merge", "Merge", id="warnings.merge",
+                tooltip="Merge the profile with a local duplicate (previewed first)"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -143,10 +150,14 @@ class WarningsScreen(LofttermScreen):
     def _detail(self, event: RowList.Highlighted) -> None:
         entry = event.row
         if isinstance(entry, WarningEntry):
-            action = "review it" if entry.proposal_id else "open the profile"
+            action = "Enter: review it" if entry.proposal_id else "Enter: open the profile"
+            if entry.kind in (*DUPLICATE_KINDS, "suggested"):
+                action += " · n: not the same · m: merge local duplicates"
+            elif entry.kind == "merged":
+                action += " · m: merge the two profiles"
             self.query_one("#warning-detail", Static).update(
                 f"[b]{escape(entry.kind)}[/b] {escape(entry.connector)} "
-                f"{escape(entry.profile_id)}: {escape(entry.message)} [dim](Enter: {action})[/]")
+                f"{escape(entry.profile_id)}: {escape(entry.message)} [dim]({action})[/]")
 
     @on(RowList.Chosen, "#warnings-list")
     def _open(self, event: RowList.Chosen) -> None:
@@ -157,3 +168,41 @@ class WarningsScreen(LofttermScreen):
             self.loft.action_review(entry.proposal_id)
         else:
             self.loft.open_profile(entry.profile_id, entry.connector)
+
+    def _highlighted(self) -> WarningEntry | None:
+        entry = self.query_one(WarningList).highlighted
+        if entry is None:
+            self.notify("No warning is highlighted.", severity="warning")
+        return entry
+
+    def action_not_same(self) -> None:
+        """Remember that the records a duplicate (or suggested) warning names are not the profile."""
+        entry = self._highlighted()
+        if entry is None:
+            return
+        core = self.loft.core
+        if entry.kind in DUPLICATE_KINDS:
+            label = f"Not the same: {entry.profile_id} and the {entry.connector} records named"
+            self.loft.run_write(label, lambda: core.reject_candidates(entry.profile_id,
+                                                                      entry.connector),
+                                lambda _: self._after_write())
+        elif entry.kind == "suggested" and entry.remote_ids:
+            rid = entry.remote_ids[0]
+            self.loft.run_write(f"Not the same: {entry.profile_id} and {entry.connector} {rid}",
+                                lambda: core.reject_pair(entry.profile_id, entry.connector, rid),
+                                lambda _: self._after_write())
+        else:
+            self.notify("n (not the same) answers duplicate and suggested warnings; open the "
+                        "profile (Enter) for the others.", severity="warning")
+
+    def action_merge(self) -> None:
+        """Merge the warning's profile with a local duplicate (the merge screen previews it)."""
+        entry = self._highlighted()
+        if entry is None:
+            return
+        self.loft.merge_duplicate(entry.profile_id, "", lambda _: self._after_write())
+
+    def _after_write(self) -> None:
+        if self.is_attached:
+            self._loaded_version = self.loft.data_version
+            self.reload()
