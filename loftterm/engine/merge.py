@@ -404,18 +404,21 @@ def merge_candidates(
 ) -> list[MergeCandidate]:
     """Active profiles that may duplicate ``profile_id``, strongest evidence first.
 
-    Evidence: a link to a remote record one of the profile's open warnings names (a remote
-    merge or a duplicate pointed there), the same email, the same name.
+    Evidence, strongest first: a link to a remote record one of the profile's open warnings
+    names (a remote merge or a duplicate pointed there), the same email, the same name.
     """
     profile = book.profile(profile_id)
     reasons: dict[str, list[str]] = {}
+    weight: dict[str, int] = {}
 
-    def add(other_id: str, why: str) -> None:
+    def add(other_id: str, why: str, strength: int) -> None:
         other = book.profiles.get(other_id)
-        if other_id != profile_id and other is not None and not other.archived:
-            reasons.setdefault(other_id, [])
-            if why not in reasons[other_id]:
-                reasons[other_id].append(why)
+        if other_id == profile_id or other is None or other.archived:
+            return
+        said = reasons.setdefault(other_id, [])
+        if why not in said:
+            said.append(why)
+            weight[other_id] = weight.get(other_id, 0) + strength
 
     named = {
         (w.connector, rid)
@@ -424,21 +427,21 @@ def merge_candidates(
         for rid in w.remote_ids
     }
     if named:
-        for connector, remote_id in named:
+        for connector, remote_id in sorted(named):
             for link in book.links_of_connector(connector):
                 if link.remote_id == remote_id:
                     add(link.profile_id, f"linked to the {_title(infos, connector)} record "
-                        f"{remote_id} that a warning of {profile.name} names")
+                        f"{remote_id} that a warning of {profile.name} names", 3)
     if profile.email:
         for other_id in sorted(book.profiles_with_email(profile.email)):
-            add(other_id, f"same email {profile.email}")
+            add(other_id, f"same email {profile.email}", 2)
     wanted = normalise(profile.name)
     if wanted:
         for other in book.profiles.values():
             if normalise(other.name) == wanted:
-                add(other.id, f"same name {profile.name}")
+                add(other.id, f"same name {profile.name}", 1)
     found = [
         MergeCandidate(pid, book.profiles[pid].name, book.profiles[pid].kind, tuple(why))
         for pid, why in reasons.items()
     ]
-    return sorted(found, key=lambda c: (-len(c.reasons), c.name, c.profile_id))
+    return sorted(found, key=lambda c: (-weight[c.profile_id], c.name, c.profile_id))
