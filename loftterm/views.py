@@ -51,6 +51,9 @@ class PendingCounter:
     to_update: int = 0
     to_archive: int = 0
     reasons: list[str] = field(default_factory=list)
+    #: No full pull has run yet: every remote record is pulled, and the creates are an upper
+    #: bound (each blank profile is matched against the pulled records before one is created).
+    first_pull: bool = False
 
     @property
     def total(self) -> int:

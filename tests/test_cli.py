@@ -110,3 +110,14 @@ def test_import_rejects_bad_rows_with_line_numbers(config: Path, tmp_path: Path)
     assert result.returncode == 2 and ":3:" in result.stderr
     links = json.loads(run_loftterm("links", "--json", "--config", str(config)).stdout)
     assert all(row["profile_id"] != "A1" for row in links), "nothing is half-imported"
+
+
+def test_status_before_the_first_pull_says_creates_are_an_upper_bound(config: Path) -> None:
+    before = run_loftterm("status", "--config", str(config)).stdout
+    assert "pull everything (first sync)" in before and "create remotely up to " in before
+    data = json.loads(run_loftterm("status", "--json", "--config", str(config)).stdout)
+    assert data["connectors"]["xero"]["pending"]["first_pull"] is True
+    run_loftterm("--sync", "--config", str(config))
+    data = json.loads(run_loftterm("status", "--json", "--config", str(config)).stdout)
+    assert data["connectors"]["xero"]["pending"]["first_pull"] is False
+    assert "up to" not in run_loftterm("status", "--config", str(config)).stdout

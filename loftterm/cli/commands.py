@@ -104,10 +104,14 @@ def cmd_status(session: Session, args: argparse.Namespace) -> int:
             + ", ".join(f"{state} {count}" for state, count in status.state_counts.items())
         )
         pending = status.pending
+        up_to = "up to " if pending.first_pull else ""
+        pull = "everything (first sync)" if pending.first_pull else (
+            pending.to_pull or "changes only")
         print(
-            f"  pending: {pending.total} (create remotely {pending.to_create_remote}, link "
-            f"{pending.to_link}, new local {pending.to_create_local}, update {pending.to_update}, "
-            f"archive {pending.to_archive}; pull {pending.to_pull or 'changes only'})"
+            f"  pending: {up_to}{pending.total} (create remotely {up_to}"
+            f"{pending.to_create_remote}, link {pending.to_link}, new local "
+            f"{pending.to_create_local}, update {pending.to_update}, archive "
+            f"{pending.to_archive}; pull {pull})"
         )
         for reason in pending.reasons:
             print(f"    - {reason}")

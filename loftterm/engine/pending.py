@@ -30,6 +30,7 @@ def pending_counter(book: Book, info: ConnectorInfo, settings: Mapping[str, Any]
     title = info.title
     mirrored = len(book.remote[info.name])
     if not meta.get("last_full_pull"):
+        counter.first_pull = True
         counter.to_pull = mirrored
         counter.reasons.append(
             f"first sync: every {title} contact is pulled"

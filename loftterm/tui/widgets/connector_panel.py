@@ -67,8 +67,13 @@ def pending_markup(pending: PendingCounter, *, why: bool = True) -> str:
     """Return the pending counter and its non-zero parts (and the top reason) on one line."""
     parts = [f"{getattr(pending, attr):,} {label}" for attr, label in PENDING_PARTS
              if getattr(pending, attr)]
-    parts.append(f"[$text-muted]{pending.to_pull:,} to pull[/]")
-    text = f"[b]pending {pending.total:,}[/b]: " + " · ".join(parts)
+    if pending.first_pull:  # nothing pulled yet: each create may still find its match
+        parts = [f"up to {part}" if "create remotely" in part else part for part in parts]
+        parts.append("[$text-muted]all to pull (first sync)[/]")
+    else:
+        parts.append(f"[$text-muted]{pending.to_pull:,} to pull[/]")
+    total = f"up to {pending.total:,}" if pending.first_pull and pending.total else f"{pending.total:,}"
+    text = f"[b]pending {total}[/b]: " + " · ".join(parts)
     reason = top_reason(pending) if why else ""
     if reason:
         text += f" · [$text-muted]why:[/] {escape(reason)}"
