@@ -99,6 +99,8 @@ class RunSummary:
     api_calls: int
     error: str = ""
     outcomes: list[OutcomeRow] = field(default_factory=list)
+    #: What the run noticed beyond its records (a tenant repointed, materials skipped...).
+    notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """Return the run for ``--json`` output."""

@@ -288,6 +288,12 @@ def cmd_runs(session: Session, args: argparse.Namespace) -> int:
         ["run", "connector", "finished", "result", "calls", "counts", "error"],
         max_width=70,
     )
+    noted = [r for r in runs if r.notes]
+    if noted:
+        print()
+    for run in noted:
+        for note in run.notes:
+            print(f"run {run.id} ({run.connector}): {note}")
     if args.outcomes:
         for run in runs:
             print(f"\nrun {run.id} ({run.connector}):")

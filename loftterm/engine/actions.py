@@ -155,6 +155,7 @@ def run_summary(run: Mapping[str, Any]) -> RunSummary:
         int(run.get("api_calls", 0)),
         str(run.get("error", "")),
         outcomes,
+        [str(note) for note in run.get("notes") or []],
     )
 
 

@@ -52,6 +52,8 @@ def test_another_xero_organisation_is_refused_then_repointed_with_a_full_pull(
     run = book.runs[-1]
     assert run["ok"] and any("repointed from" in note and "Other Holdings" in note
                              for note in run["notes"]), run["notes"]
+    history = cli("runs", "--config", str(config)).out  # the note is in the history
+    assert f"run {run['id']} (xero): " in history and "repointed from" in history
     meta = book.connector_meta("xero")
     assert (meta["tenant_id"], meta["tenant_name"]) == (OTHER_TENANT, "Other Holdings")
     # the mirror is the new organisation's, all of it (a repoint must not pull incrementally)

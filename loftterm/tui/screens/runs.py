@@ -8,7 +8,8 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Footer, Header, Input, Label
+from textual.markup import escape
+from textual.widgets import Footer, Header, Input, Label, Static
 
 from loftterm.tui.screens.base import LofttermScreen
 from loftterm.tui.widgets.rowlist import Column, RowList
@@ -95,6 +96,7 @@ class RunsScreen(LofttermScreen):
         """Lay out the runs, the outcome filter and the outcomes."""
         yield Header()
         yield RunList(id="runs-list")
+        yield Static(id="run-notes")
         with Horizontal(id="outcomes-bar"):
             yield Input(placeholder="/ filter outcomes", id="outcomes-text")
             yield Label("", id="outcomes-count")
@@ -113,6 +115,9 @@ class RunsScreen(LofttermScreen):
         self._show_outcomes(runs[0] if runs else None)
 
     def _show_outcomes(self, run: RunSummary | None) -> None:
+        notes = self.query_one("#run-notes", Static)
+        notes.display = bool(run and run.notes)
+        notes.update("\n".join(f"note: {escape(n)}" for n in run.notes) if run else "")
         outcomes = self.query_one(OutcomeList)
         outcomes.set_rows(run.outcomes if run else [])
         self._count()
