@@ -60,6 +60,8 @@ class ConnectorInfo:
         employees share one namespace), or ``none``.
     :param synced_fields: the profile fields kept equal on both sides after linking (the seeds:
         name, email and addresses for ledgers; name, email, phone and company for SortScape).
+    :param role_fields: ``(role, fields)`` pairs for roles that keep other fields than
+        ``synced_fields`` (QBO: a Customer has a shipping address, a Vendor has none).
     """
 
     name: str
@@ -72,6 +74,14 @@ class ConnectorInfo:
     sync_every_minutes: int = 0
     name_scope: Literal["active", "all", "none"] = "active"
     synced_fields: tuple[str, ...] = ("name", "email", "billing", "shipping")
+    role_fields: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def fields_for(self, role: str) -> tuple[str, ...]:
+        """The fields kept equal for links of one role."""
+        for name, fields in self.role_fields:
+            if name == role:
+                return fields
+        return self.synced_fields
 
 
 class TokenStoreProtocol:

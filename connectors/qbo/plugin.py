@@ -36,8 +36,10 @@ from .query import ANY_ACTIVE, select
 from .settings import SETTINGS
 
 SYNCED_FIELDS = ("name", "email", "billing")
-"""Kept equal after linking.  Not ``shipping``: a Vendor has no ShipAddr, so with one field list
-for both roles a profile's shipping address would look deleted in QBO after every push."""
+"""Kept equal after linking for vendors.  Not ``shipping``: a Vendor has no ShipAddr, so a
+profile's shipping address would look deleted in QBO after every push."""
+CUSTOMER_FIELDS = (*SYNCED_FIELDS, "shipping")
+"""Kept equal after linking for customers, whose ``ShipAddr`` holds the shipping address."""
 
 
 @hookimpl
@@ -53,6 +55,7 @@ def loftterm_connector_info() -> ConnectorInfo:
         archives=False,
         name_scope="all",
         synced_fields=SYNCED_FIELDS,
+        role_fields=(("customer", CUSTOMER_FIELDS),),
     )
 
 

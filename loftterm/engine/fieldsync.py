@@ -406,4 +406,4 @@ def learn_empty_fields(rs: RunState, profile: Profile, sent: ContactFields) -> N
 def agree(info: ConnectorInfo, profile: Profile, link: Link) -> None:
     """Record the profile's synced values as agreed by both sides (the link's baseline)."""
     values = comparable(profile.fields)
-    link.baseline = {k: values[k] for k in info.synced_fields}
+    link.baseline = {k: values[k] for k in info.fields_for(link.role)}

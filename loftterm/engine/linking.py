@@ -24,7 +24,7 @@ def make_link(
 ) -> None:
     """Link a profile to a remote record in the book (also in a dry run's throwaway copy)."""
     base = (
-        {k: v for k, v in comparable(record.fields).items() if k in rs.info.synced_fields}
+        {k: v for k, v in comparable(record.fields).items() if k in rs.info.fields_for(record.role)}
         if baseline
         else {}
     )

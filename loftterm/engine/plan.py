@@ -730,6 +730,7 @@ class Applier:
             remote = book.remote_record(rs.name, role, link.remote_id) if link else None
             if link is None or profile is None or remote is None:
                 continue
-            if not planner.diff_link(profile, remote, link, rs.info.synced_fields):
+            fields = rs.info.fields_for(role)
+            if not planner.diff_link(profile, remote, link, fields):
                 values = comparable(profile.fields)
-                link.baseline = {k: values[k] for k in rs.info.synced_fields}
+                link.baseline = {k: values[k] for k in fields}

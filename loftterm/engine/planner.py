@@ -291,7 +291,7 @@ def plan_updates(
             continue
         if not profile.sync_enabled(info.name):
             continue
-        diff = diff_link(profile, remote, link, info.synced_fields)
+        diff = diff_link(profile, remote, link, info.fields_for(link.role))
         if diff:
             yield profile, link, remote, diff
 

@@ -79,7 +79,8 @@ def push_new_phase(rs: RunState, extra_ids: frozenset[str] = frozenset()) -> Non
         if outcome.status == "created" and outcome.remote is not None:
             rs.book.put_remote(rs.name, [outcome.remote])
             make_link(rs, profile, outcome.remote, LinkMethod.CREATED, 1.0)
-            rs.book.link_of(profile.id, rs.name, outcome.role).baseline = _agreed(rs, profile)  # type: ignore[union-attr]
+            rs.book.link_of(profile.id, rs.name, outcome.role).baseline = _agreed(  # type: ignore[union-attr]
+                rs, profile, outcome.role)
             rs.counts["created_remote"] += 1
             rs.outcome(
                 profile.id, "create", "created", outcome.remote.remote_id, f"new {outcome.role}"
@@ -152,9 +153,9 @@ def record_failure(rs: RunState, profile: Profile, action: str, outcome: RecordO
     rs.outcome(profile.id, action, "failed", "", reason)
 
 
-def _agreed(rs: RunState, profile: Profile) -> dict[str, object]:
+def _agreed(rs: RunState, profile: Profile, role: str) -> dict[str, object]:
     values = comparable(profile.fields)
-    return {k: values[k] for k in rs.info.synced_fields}
+    return {k: values[k] for k in rs.info.fields_for(role)}
 
 
 def push_changes_phase(rs: RunState) -> None:
@@ -201,7 +202,7 @@ def push_changes_phase(rs: RunState) -> None:
                 )
             )
         elif not diff.conflicts:
-            link.baseline = _agreed(rs, profile)
+            link.baseline = _agreed(rs, profile, link.role)
     if not requests:
         return
     rs.emit("push-changes", 0, len(requests), f"updating {len(requests)} records in {rs.title()}")
@@ -224,7 +225,7 @@ def push_changes_phase(rs: RunState) -> None:
                 rs.book.put_remote(rs.name, [outcome.remote])
             updated = rs.book.link_of(profile.id, rs.name, outcome.role)
             if updated is not None:
-                updated.baseline = _agreed(rs, profile)
+                updated.baseline = _agreed(rs, profile, outcome.role)
             rs.counts["updated_remote"] += 1
             rs.outcome(
                 profile.id, "update", "updated", outcome.remote.remote_id if outcome.remote else ""

@@ -107,7 +107,7 @@ def accept_proposal(
             LinkMethod.MANUAL,
             1.0,
             now_iso(),
-            {k: there[k] for k in info.synced_fields},
+            {k: there[k] for k in info.fields_for(role)},
         )
     )
     affected = [info.name]
@@ -120,7 +120,7 @@ def accept_proposal(
             continue
         values = comparable(mirrored.fields)
         for name in PROPOSAL_FIELDS:
-            if name in ledger.synced_fields:
+            if name in ledger.fields_for(link.role):
                 link.baseline[name] = values[name]
         affected.append(link.connector)
     stamp = now_iso()
