@@ -391,12 +391,18 @@ def unmerge(
 
 @dataclass(frozen=True)
 class MergeCandidate:
-    """A local profile that may be the same person or business as another, and why."""
+    """A local profile that may be the same person or business as another, and why.
+
+    ``keep`` is True when this candidate should survive the merge rather than the profile it
+    duplicates: it holds more links (the copy entered by hand usually holds none), or as many
+    and more filled-in fields.
+    """
 
     profile_id: str
     name: str
     kind: str
     reasons: tuple[str, ...]
+    keep: bool = False
 
 
 def merge_candidates(
@@ -440,8 +446,18 @@ def merge_candidates(
         for other in book.profiles.values():
             if normalise(other.name) == wanted:
                 add(other.id, f"same name {profile.name}", 1)
+    links: dict[str, int] = {}
+    for link in book.links.values():
+        if link.profile_id == profile_id or link.profile_id in reasons:
+            links[link.profile_id] = links.get(link.profile_id, 0) + 1
+
+    def substance(pid: str) -> tuple[int, int]:
+        filled = sum(1 for value in book.profiles[pid].fields.to_dict().values() if value)
+        return links.get(pid, 0), filled
+
     found = [
-        MergeCandidate(pid, book.profiles[pid].name, book.profiles[pid].kind, tuple(why))
+        MergeCandidate(pid, book.profiles[pid].name, book.profiles[pid].kind, tuple(why),
+                       substance(pid) > substance(profile_id))
         for pid, why in reasons.items()
     ]
     return sorted(found, key=lambda c: (-weight[c.profile_id], c.name, c.profile_id))

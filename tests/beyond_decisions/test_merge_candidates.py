@@ -34,6 +34,8 @@ def test_candidates_come_with_their_reasons_strongest_first(tmp_path: Path) -> N
     assert why["P2"] == ("same name Daniel Okafor",)
     assert why["P3"] == ("same email daniel@example.com",)
     assert why["P4"] == ("linked to the xero record X-9 that a warning of Daniel Okafor names",)
+    # P4 holds a link and P1 none: keep P4.  P2 has fewer fields, P3 as many: keep P1.
+    assert {c.profile_id: c.keep for c in found} == {"P4": True, "P3": False, "P2": False}
 
 
 def test_archived_profiles_resolved_warnings_and_itself_are_never_offered(tmp_path: Path) -> None:

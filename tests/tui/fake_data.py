@@ -402,8 +402,11 @@ def applied(plan: Plan) -> ApplyReport:
     return ApplyReport(plan.id, results, {"xero": "R-4"})
 
 
-def evidence(profile: Profile, mirror: list[RemoteContact]) -> list[Evidence]:
-    """Evidence for the mirror records sharing the profile's email or surname."""
+def evidence(profile: Profile, mirror: list[RemoteContact], linked: dict[str, str]) -> list[Evidence]:
+    """Evidence for the mirror records sharing the profile's email or surname.
+
+    ``linked``: remote id -> link method of the profile's links.
+    """
     surname = profile.name.split()[-1].lower()
     found = []
     for record in mirror:
@@ -415,7 +418,7 @@ def evidence(profile: Profile, mirror: list[RemoteContact]) -> list[Evidence]:
             profile.id, "xero", record.remote_id, record.name, same_email, "jaccard", score, 0.6,
             score >= 0.6, False, False, "", False, False,
             "same email: links" if same_email else "not enough evidence: not linked",
-            "email" if same_email and record.status == "active" else "",
+            linked.get(record.remote_id, ""),
             [] if record.status == "active"
             else [f"the Xero record is {record.status}: never linked automatically"]))
     return found

@@ -276,7 +276,9 @@ class FakeConsole(Console):
     # -- issue 9: explain, plan and apply, merge, not the same -----------------------------------
 
     def explain(self, profile_id: str, connector: str, limit: int = 3) -> list[Evidence]:
-        return fake_data.evidence(self._profile(profile_id), self.mirror.get(connector, []))
+        linked = {r.remote_id: r.method for r in self.rows if r.profile_id == profile_id
+                  and r.connector == connector and r.remote_id and r.method}
+        return fake_data.evidence(self._profile(profile_id), self.mirror.get(connector, []), linked)
 
     def plan(self, connector: str = "", on_event: EventCallback | None = None) -> Plan:
         self.calls.append(("plan", connector))

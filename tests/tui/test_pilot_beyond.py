@@ -191,3 +191,24 @@ async def test_not_the_same_from_a_duplicate_warning_is_remembered(console: Book
     assert {("reject", "P007", r) for r in rejected} <= decisions
     assert console.sync("xero").ok  # the pair does not come back
     assert not [w for w in console.warnings() if w.kind == "duplicate" and w.profile_id == "P007"]
+
+
+@pytest.mark.asyncio
+async def test_merge_from_the_hand_entered_copy_keeps_the_linked_profile(
+        console: BookConsole) -> None:
+    assert console.sync("xero").ok
+    app = frozen_app(console)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_profile(pilot, app, "P015")  # Tom Baker entered twice, sync off, no links
+        await pilot.press("m")
+        await settle(pilot)
+        merge = app.screen
+        assert isinstance(merge, MergeScreen)
+        await _wait_for(pilot, lambda: merge.preview is not None, "the merge preview")
+        assert merge.preview is not None
+        assert (merge.preview.survivor_id, merge.preview.other_id) == ("P002", "P015")
+        await pilot.press("enter")
+        await settle(pilot)
+    assert console.profile("P015").profile.extra["merged_into"] == "P002"
+    tom = console.profile("P002")
+    assert tom.profile.sync_enabled("xero") and tom.links[0].state == "linked"

@@ -59,13 +59,22 @@ def evidence_markup(item: Evidence) -> str:
     return "\n".join(lines)
 
 
-def explain_markup(found: list[Evidence], title: str) -> str:
-    """Every record's evidence, the linked one first, or why there is none."""
-    if not found:
-        return (f"No {escape(title)} record comes close (by email or name) in the last pull: "
-                "sync, or search with / to relink by hand.")
-    ordered = sorted(found, key=lambda e: not e.linked_by)
-    return "\n\n".join(evidence_markup(item) for item in ordered)
+def plausible(item: Evidence) -> bool:
+    """Worth showing: linked, same email, or a name within half the threshold."""
+    return bool(item.linked_by) or item.email_equal or item.name_score >= item.threshold / 2
+
+
+def explain_markup(found: list[Evidence], title: str, state: str = "", why: str = "") -> str:
+    """The field's state, then every plausible record's evidence, the linked one first."""
+    head = f"[b]{escape(state)}[/b]: {escape(why)}\n\n" if state else ""
+    shown = sorted((e for e in found if plausible(e)), key=lambda e: not e.linked_by)
+    hidden = len(found) - len(shown)
+    tail = (f"\n\n[$text-muted]{hidden} other {escape(title)} records score below half the "
+            "threshold: not shown[/]" if hidden else "")
+    if not shown:
+        return (f"{head}No {escape(title)} record comes close (by email or name) in the last "
+                f"pull: sync, or search with / to relink by hand.{tail}")
+    return head + "\n\n".join(evidence_markup(item) for item in shown) + tail
 
 
 class ExplainScreen(ModalScreen[None]):
@@ -75,11 +84,13 @@ class ExplainScreen(ModalScreen[None]):
         Binding("escape,e,q", "close", "Close", id="explain.close", tooltip="Back to the profile"),
     ]
 
-    def __init__(self, profile_id: str, name: str, connector: str) -> None:
+    def __init__(self, profile_id: str, name: str, connector: str, *, state: str = "",
+                 why: str = "") -> None:
         super().__init__()
         self.profile_id = profile_id
         self.profile_name = name
         self.connector = connector
+        self.state, self.why = state, why
         self.evidence: list[Evidence] | None = None
 
     def compose(self) -> ComposeResult:
@@ -109,7 +120,7 @@ class ExplainScreen(ModalScreen[None]):
 
     def _show(self, found: list[Evidence]) -> None:
         self.evidence = found
-        text = explain_markup(found, connector_title(self.connector))
+        text = explain_markup(found, connector_title(self.connector), self.state, self.why)
         self.query_one("#explain-text", Static).update(text)
 
     def action_close(self) -> None:

@@ -4,7 +4,8 @@ Candidates come from ``Console.merge_candidates`` (a link to a record this profi
 name, the same email, the same name).  The highlighted candidate's merge is previewed as a dry
 run (``Console.merge_profiles(..., dry_run=True)``: links, fields filled, warnings, reviews,
 payees and balances that would move, or the one line saying why the merge is refused).  ``s``
-swaps which profile survives; Enter dismisses with ``(survivor, other)`` and the caller merges.
+swaps which profile survives (by default the one holding more links, then more fields); Enter
+dismisses with ``(survivor, other)`` and the caller merges.
 Unlike the ledgers' own merges this one is journalled: ``loftterm unmerge OTHER`` reverses it.
 """
 
@@ -50,7 +51,7 @@ class MergeScreen(ModalScreen[tuple[str, str] | None]):
         Binding("enter", "merge", "Merge", id="merge.confirm", priority=True,
                 tooltip="Merge as the preview says (loftterm unmerge reverses it)"),
         Binding("s", "swap", "Swap survivor", id="merge.swap",
-                tooltip="Keep the other profile instead of this one"),
+                tooltip="Keep the other profile of the pair instead"),
         Binding("escape", "cancel", "Cancel", id="merge.cancel", tooltip="Merge nothing"),
     ]
 
@@ -58,7 +59,7 @@ class MergeScreen(ModalScreen[tuple[str, str] | None]):
         super().__init__()
         self.profile_id = profile_id
         self.profile_name = name or profile_id
-        self.keep_this = True
+        self.swapped: set[str] = set()  # candidates whose suggested survivor the user swapped
         self.preview: MergeReport | None = None
         self.refusal = ""
 
@@ -109,9 +110,10 @@ class MergeScreen(ModalScreen[tuple[str, str] | None]):
         chosen = self.query_one(CandidateList).highlighted
         if chosen is None:
             return None
-        if self.keep_this:
-            return self.profile_id, chosen.profile_id
-        return chosen.profile_id, self.profile_id
+        keep_other = chosen.keep != (chosen.profile_id in self.swapped)
+        if keep_other:
+            return chosen.profile_id, self.profile_id
+        return self.profile_id, chosen.profile_id
 
     @on(RowList.Highlighted, "#merge-list")
     def _moved(self) -> None:
@@ -140,8 +142,8 @@ class MergeScreen(ModalScreen[tuple[str, str] | None]):
         self.preview = report
         lines = "\n".join(escape(line) for line in report.lines())
         self.query_one("#merge-preview", Static).update(
-            f"{lines}\n[$text-muted]Enter merges · s keeps the other one · the merge is "
-            f"journalled: loftterm unmerge {escape(pair[1])} reverses it[/]")
+            f"{lines}\n[$text-muted]Enter merges · s keeps {escape(pair[1])} instead · "
+            f"loftterm unmerge {escape(pair[1])} reverses it[/]")
 
     def _show_refusal(self, pair: tuple[str, str], reason: str) -> None:
         if pair != self._pair():
@@ -151,8 +153,11 @@ class MergeScreen(ModalScreen[tuple[str, str] | None]):
             f"[$error]Cannot merge:[/] {escape(reason)}")
 
     def action_swap(self) -> None:
-        """Keep the other profile instead of this one (or back)."""
-        self.keep_this = not self.keep_this
+        """Keep the other profile of the pair instead (or back)."""
+        chosen = self.query_one(CandidateList).highlighted
+        if chosen is None:
+            return
+        self.swapped ^= {chosen.profile_id}
         self._preview_highlighted()
 
     def action_merge(self) -> None:

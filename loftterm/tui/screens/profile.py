@@ -207,7 +207,8 @@ class ProfileScreen(LofttermScreen):
         if row is None:
             return
         self.focus_key = (row.connector, row.role)
-        self.app.push_screen(ExplainScreen(row.profile_id, row.name, row.connector))
+        self.app.push_screen(ExplainScreen(row.profile_id, row.name, row.connector,
+                                           state=str(row.state), why=row.explanation))
 
     def action_merge(self) -> None:
         """Merge a local duplicate of this profile (previewed first)."""

@@ -24,6 +24,10 @@ def connector_title(name: str) -> str:
 
 
 def _remote_line(row: LinkRow) -> str:
+    if row.state == LinkState.MISSING and not row.remote_name:
+        how = f" · linked by {escape(row.method)}" if row.method else ""
+        return (f"[$error]{escape(row.remote_id)}[/] [$text-muted]not in the last pull"
+                f"{how}[/]")
     name = escape(row.remote_name or "?")
     email = f" <{escape(row.remote_email)}>" if row.remote_email else ""
     status = status_markup(row.remote_status)
