@@ -47,6 +47,7 @@ from loftterm.engine.pushing import call_push, intent_key, record_failure
 from loftterm.engine.runstate import RunState
 from loftterm.matching import normalise
 from loftterm.models import ContactFields, Link, LinkMethod, Profile, RemoteContact, comparable
+from loftterm.words import counted
 
 #: The contact fields a proposal shows (and SortScape keeps in sync once linked).
 PROPOSAL_FIELDS = ("name", "first_name", "last_name", "email", "phone", "company")
@@ -255,7 +256,7 @@ def pending_field(book: Book, info: ConnectorInfo) -> tuple[int, list[str]]:
         names = [s.profile.name for s in plan.creates]
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         reasons.append(
-            f"{len(names)} ledger customers are not in {title} yet and are created: {shown}"
+            f"{counted(len(names), 'ledger customer')} to create: not in {title} yet: {shown}"
         )
     waiting = {str(p["id"]): str(p.get("profile_id", "")) for p in open_proposals(book, info.name)}
     for candidate in plan.proposals:
@@ -266,7 +267,7 @@ def pending_field(book: Book, info: ConnectorInfo) -> tuple[int, list[str]]:
             {book.profiles[p].name if p in book.profiles else p for p in waiting.values()}
         )
         reasons.append(
-            f"{len(waiting)} possible duplicates in {title} wait for review "
+            f"{counted(len(waiting), 'possible duplicate')} in {title} waiting for review "
             f"(`loftterm review`): {', '.join(names[:3])}"
             + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         )
@@ -341,7 +342,7 @@ def store_proposals(rs: RunState, candidates: Sequence[Candidate]) -> None:
             proposal["status"] = "withdrawn"
             proposal["updated"] = stamp
     if candidates:
-        rs.notes.append(f"{len(wanted)} possible duplicates wait for review ({new} new)")
+        rs.notes.append(f"{counted(len(wanted), 'possible duplicate')} waiting for review ({new} new)")
     rs.emit("field", len(wanted), len(wanted), f"{len(wanted)} possible duplicates to review")
 
 

@@ -16,6 +16,7 @@ from loftterm.engine import planner
 from loftterm.engine.archiving import archive_candidates_in
 from loftterm.engine.fieldsync import pending_field
 from loftterm.views import PendingCounter
+from loftterm.words import counted
 
 
 def _names(profiles: list[str], limit: int = 3) -> str:
@@ -44,15 +45,17 @@ def pending_counter(book: Book, info: ConnectorInfo, settings: Mapping[str, Any]
     counter.to_create_remote = len(creates)
     if creates:
         people = list({p.id: p.name for p, _ in creates}.values())
-        records = (f"{len(creates)} records ({' and '.join(info.roles)}) for {len(people)} profiles"
-                   if len(info.roles) > 1 else f"{len(people)} profiles")
+        records = (f"{counted(len(creates), 'record')} ({' and '.join(info.roles)}) for "
+                   f"{counted(len(people), 'profile')}"
+                   if len(info.roles) > 1 else counted(len(people), "profile"))
+        have = "has" if len(creates) == 1 else "have"
         if meta.get("last_full_pull"):
-            counter.reasons.append(f"{records} payable in {title} have no {title} record yet and "
-                                   f"will be created: " + _names(people))
+            counter.reasons.append(f"{records} payable in {title} {have} no {title} record yet "
+                                   "and will be created: " + _names(people))
         else:
-            counter.reasons.append(f"{records} payable in {title} have no link yet: after the pull each "
-                                   "is matched by email, then name, and created only if not found: "
-                                   + _names(people))
+            counter.reasons.append(f"{records} payable in {title} {have} no link yet: after the pull "
+                                   "each is matched by email, then name, and created only if not "
+                                   "found: " + _names(people))
     if info.kind == "field":
         field_creates, field_reasons = pending_field(book, info)
         counter.to_create_remote += field_creates
@@ -67,11 +70,13 @@ def pending_counter(book: Book, info: ConnectorInfo, settings: Mapping[str, Any]
         counter.to_create_local += len(planner.plan_imports(book, info, settings, role, ambiguous))
     if counter.to_link:
         counter.reasons.append(
-            f"{counter.to_link} blank profiles match an unlinked {title} contact"
+            f"{counted(counter.to_link, 'blank profile')} to link: each matches an unlinked {title} "
+            "contact"
         )
     if counter.to_create_local:
         counter.reasons.append(
-            f"{counter.to_create_local} unlinked {title} contacts become new profiles"
+            f"{counted(counter.to_create_local, f'unlinked {title} contact')} to import as new "
+            "profiles"
         )
     updates = [
         p.name for p, _l, _r, diff in planner.plan_updates(book, info) if diff.push or diff.pull
@@ -79,13 +84,14 @@ def pending_counter(book: Book, info: ConnectorInfo, settings: Mapping[str, Any]
     counter.to_update = len(updates)
     if updates:
         counter.reasons.append(
-            f"{len(updates)} linked profiles differ from {title} (name, email or "
-            f"addresses): {_names(updates)}"
+            f"{counted(len(updates), 'linked profile')} to update: each differs from {title} "
+            f"(name, email or addresses): {_names(updates)}"
         )
     if info.archives:
         counter.to_archive = len(archive_candidates_in(book, info))
         if counter.to_archive:
             counter.reasons.append(
-                f"{counter.to_archive} contacts follow an archived ledger contact"
+                f"{counted(counter.to_archive, 'contact')} to archive: each follows an archived "
+                "ledger contact"
             )
     return counter
