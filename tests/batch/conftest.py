@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from connectors.xero.sandbox import XeroSandbox
 from loftterm.book import Book
 from loftterm.connector import ConnectorInfo
 from loftterm.console import BookConsole
-from loftterm.demo import DemoEnvironment, start_demo
+from loftterm.demo import DemoEnvironment
 from loftterm.models import Balance, ContactFields, Link, LinkMethod, Profile, RemoteContact
 from loftterm.plugins import make_plugin_manager
 
@@ -80,12 +79,8 @@ def no_sleep(seconds: float) -> None:
 
 
 @pytest.fixture
-def demo(tmp_path: Path) -> Iterator[DemoEnvironment]:
-    env = start_demo(make_plugin_manager(), tmp_path, only=("xero",))
-    try:
-        yield env
-    finally:
-        env.close()
+def demo(xero_demo: DemoEnvironment) -> DemoEnvironment:
+    return xero_demo
 
 
 @pytest.fixture

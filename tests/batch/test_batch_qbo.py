@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from connectors.qbo.sandbox import SEED_IDS, QboSandbox
 from loftterm.console import BookConsole
-from loftterm.demo import DemoEnvironment, start_demo
+from loftterm.demo import DemoEnvironment
 from loftterm.plugins import make_plugin_manager
 from tests.batch.conftest import no_sleep
 
@@ -22,15 +19,6 @@ documents:
   - {deal: D-1, date: 2025-05-01, kind: invoice, profile: P001, amount: 250.00}
 """
 ENTITIES = ("Bill", "VendorCredit", "Invoice")
-
-
-@pytest.fixture
-def qbo_demo(tmp_path: Path) -> Iterator[DemoEnvironment]:
-    env = start_demo(make_plugin_manager(), tmp_path, only=("qbo",))
-    try:
-        yield env
-    finally:
-        env.close()
 
 
 def test_qbo_batch_pays_the_orgs_vendor_invoices_its_customer_once(

@@ -2,39 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from loftterm.console import BookConsole
-from loftterm.demo import DemoEnvironment, start_demo
+from loftterm.demo import DemoEnvironment
 from loftterm.models import Warning
 from loftterm.plugins import make_plugin_manager
 from tests.engine.conftest import FastSleep
-
-
-def _demo(tmp_path: Path, only: tuple[str, ...]) -> Iterator[DemoEnvironment]:
-    env = start_demo(make_plugin_manager(), tmp_path, only=only)
-    try:
-        yield env
-    finally:
-        env.close()
-
-
-@pytest.fixture
-def xero_demo(tmp_path: Path) -> Iterator[DemoEnvironment]:
-    yield from _demo(tmp_path, ("xero",))
-
-
-@pytest.fixture
-def field_demo(tmp_path: Path) -> Iterator[DemoEnvironment]:
-    yield from _demo(tmp_path, ("xero", "sortscape"))
-
-
-@pytest.fixture
-def qbo_demo(tmp_path: Path) -> Iterator[DemoEnvironment]:
-    yield from _demo(tmp_path, ("qbo",))
 
 
 def console_for(env: DemoEnvironment) -> BookConsole:

@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from connectors.xero.sandbox import XeroSandbox
 from loftterm.console import BookConsole
-from loftterm.demo import DemoEnvironment, start_demo
+from loftterm.demo import DemoEnvironment
 from loftterm.plugins import make_plugin_manager
 
 IGNORED = ("UpdatedDateUTC",)  # moves on every write, even one that puts values back
 
 
 @pytest.fixture
-def demo(tmp_path: Path) -> Iterator[DemoEnvironment]:
-    env = start_demo(make_plugin_manager(), tmp_path, only=("xero",))
-    try:
-        yield env
-    finally:
-        env.close()
+def demo(xero_demo: DemoEnvironment) -> DemoEnvironment:
+    return xero_demo
 
 
 @pytest.fixture

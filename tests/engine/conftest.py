@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from connectors.xero.sandbox import XeroSandbox
 from loftterm.console import BookConsole
-from loftterm.demo import DemoEnvironment, start_demo
+from loftterm.demo import DemoEnvironment
 from loftterm.plugins import make_plugin_manager
 
 
@@ -24,12 +21,8 @@ class FastSleep:
 
 
 @pytest.fixture
-def demo(tmp_path: Path) -> Iterator[DemoEnvironment]:
-    env = start_demo(make_plugin_manager(), tmp_path, only=("xero",))
-    try:
-        yield env
-    finally:
-        env.close()
+def demo(xero_demo: DemoEnvironment) -> DemoEnvironment:
+    return xero_demo
 
 
 @pytest.fixture

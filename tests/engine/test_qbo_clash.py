@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from loftterm.console import BookConsole
-from loftterm.demo import DemoEnvironment, start_demo
+from loftterm.demo import DemoEnvironment
 from loftterm.plugins import make_plugin_manager
-
-
-@pytest.fixture
-def qbo_demo(tmp_path: Path) -> Iterator[DemoEnvironment]:
-    env = start_demo(make_plugin_manager(), tmp_path, only=("qbo",))
-    try:
-        yield env
-    finally:
-        env.close()
 
 
 def test_vendor_name_held_by_an_employee_is_not_sent(qbo_demo: DemoEnvironment) -> None:

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
+from connectors.qbo.sandbox import QboSandbox
 from loftterm.console import BookConsole
-from loftterm.demo import DemoEnvironment, start_demo
+from loftterm.demo import DemoEnvironment
 from loftterm.models import Address
 from loftterm.plugins import make_plugin_manager
 
 WAREHOUSE = Address(line1="9 Dock Street", city="Pyrmont", region="NSW", postal_code="2009",
                     country="Australia")
-
-
-@pytest.fixture
-def qbo_demo(tmp_path: Path) -> Iterator[DemoEnvironment]:
-    env = start_demo(make_plugin_manager(), tmp_path, only=("qbo",))
-    try:
-        yield env
-    finally:
-        env.close()
 
 
 def _linked(console: BookConsole, profile_id: str) -> dict[str, str]:
@@ -43,8 +30,9 @@ def test_a_local_shipping_address_goes_to_the_customer_only(qbo_demo: DemoEnviro
     assert console.status()[0].pending.to_update == 1  # the customer link only
     assert console.sync("qbo").ok
     sandbox = qbo_demo.sandboxes["qbo"]
-    customer = sandbox.record("Customer", linked["customer"])  # type: ignore[attr-defined]
-    vendor = sandbox.record("Vendor", linked["vendor"])  # type: ignore[attr-defined]
+    assert isinstance(sandbox, QboSandbox)
+    customer = sandbox.record("Customer", linked["customer"])
+    vendor = sandbox.record("Vendor", linked["vendor"])
     assert customer is not None and customer["ShipAddr"]["Line1"] == "9 Dock Street"
     assert vendor is not None and "ShipAddr" not in vendor
     before = len(sandbox.calls("POST"))
@@ -57,7 +45,8 @@ def test_a_shipping_address_changed_in_qbo_comes_back(qbo_demo: DemoEnvironment)
     assert console.sync("qbo").ok
     linked = _linked(console, "P003")
     sandbox = qbo_demo.sandboxes["qbo"]
-    sandbox.edit("Customer", linked["customer"],  # type: ignore[attr-defined]
+    assert isinstance(sandbox, QboSandbox)
+    sandbox.edit("Customer", linked["customer"],
                  ShipAddr={"Line1": "9 Dock Street", "City": "Pyrmont"})
     assert console.sync("qbo").ok
     shipping = console.profile("P003").profile.fields.shipping

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,19 +10,15 @@ import pytest
 from connectors.sortscape.sandbox import SortScapeSandbox
 from connectors.xero.sandbox import XeroSandbox
 from loftterm.console import BookConsole
-from loftterm.demo import DemoEnvironment, start_demo
+from loftterm.demo import DemoEnvironment
 from loftterm.models import RemoteContact
 from loftterm.plugins import make_plugin_manager
 from tests.engine.conftest import FastSleep
 
 
 @pytest.fixture
-def demo(tmp_path: Path) -> Iterator[DemoEnvironment]:
-    env = start_demo(make_plugin_manager(), tmp_path, only=("xero", "sortscape"))
-    try:
-        yield env
-    finally:
-        env.close()
+def demo(field_demo: DemoEnvironment) -> DemoEnvironment:
+    return field_demo
 
 
 @pytest.fixture

@@ -5,15 +5,12 @@ duplicate warning.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from textual.pilot import Pilot
 
 from connectors.xero.sandbox import XeroSandbox
 from loftterm.console import BookConsole
-from loftterm.demo import DemoEnvironment, start_demo
+from loftterm.demo import DemoEnvironment
 from loftterm.models import ContactFields, Profile
 from loftterm.plugins import make_plugin_manager
 from loftterm.tui import LofttermApp
@@ -30,12 +27,8 @@ SIZE = (80, 24)
 
 
 @pytest.fixture
-def demo(tmp_path: Path) -> Iterator[DemoEnvironment]:
-    env = start_demo(make_plugin_manager(), tmp_path, only=("xero",))
-    try:
-        yield env
-    finally:
-        env.close()
+def demo(xero_demo: DemoEnvironment) -> DemoEnvironment:
+    return xero_demo
 
 
 @pytest.fixture

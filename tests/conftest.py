@@ -1,0 +1,42 @@
+"""Fixtures every test folder may use: the demo book over sandboxes on 127.0.0.1.
+
+Each fixture starts the named connectors' sandboxes with a scratch book in the test's own
+``tmp_path`` and stops them after the test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from loftterm.demo import DemoEnvironment, start_demo
+from loftterm.plugins import make_plugin_manager
+
+
+def running_demo(tmp_path: Path, only: tuple[str, ...]) -> Iterator[DemoEnvironment]:
+    """Start the demo for ``only`` in ``tmp_path``; stop it when the generator is closed."""
+    env = start_demo(make_plugin_manager(), tmp_path, only=only)
+    try:
+        yield env
+    finally:
+        env.close()
+
+
+@pytest.fixture
+def xero_demo(tmp_path: Path) -> Iterator[DemoEnvironment]:
+    """The demo with the Xero sandbox only."""
+    yield from running_demo(tmp_path, ("xero",))
+
+
+@pytest.fixture
+def field_demo(tmp_path: Path) -> Iterator[DemoEnvironment]:
+    """The demo with Xero and SortScape (a ledger feeding the field-service app)."""
+    yield from running_demo(tmp_path, ("xero", "sortscape"))
+
+
+@pytest.fixture
+def qbo_demo(tmp_path: Path) -> Iterator[DemoEnvironment]:
+    """The demo with the QuickBooks Online sandbox only."""
+    yield from running_demo(tmp_path, ("qbo",))
