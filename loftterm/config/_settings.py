@@ -12,9 +12,9 @@ import pluggy
 
 from loftterm.connector import ConnectorInfo, Setting
 from loftterm.errors import ConfigError
+from loftterm.matching import NAME_RULES
 from loftterm.plugins import ConnectorHooks
 
-NAME_RULES = ("jaccard", "overlap", "containment")
 BALANCE_RULES = ("principal", "organization_first")
 IMPORT_POLICIES = ("all", "customers", "none")
 
@@ -28,9 +28,12 @@ HOST_SETTINGS: tuple[Setting, ...] = (
 )
 """The top-level keys besides ``keymap`` (binding id -> key) and ``connectors``."""
 
+ENABLED = Setting("enabled", bool, True,
+                  help="sync this connector; false keeps the section but skips it")
+"""Read before the rest of a connector's section: a disabled section need not be complete."""
+
 COMMON_SETTINGS: tuple[Setting, ...] = (
-    Setting("enabled", bool, True,
-            help="sync this connector; false keeps the section but skips it"),
+    ENABLED,
     Setting("match.name_threshold", float, 0.60,
             help="lowest name score (0..1, inclusive) that links a profile to a remote contact"),
     Setting("match.name_rule", str, "jaccard", choices=NAME_RULES,

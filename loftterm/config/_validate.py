@@ -27,7 +27,7 @@ from ._model import Config, ConnectorConfig
 from ._settings import (
     _BOUNDS,
     _TOP_KEYS,
-    COMMON_SETTINGS,
+    ENABLED,
     HOST_SETTINGS,
     _common_for,
     _own_settings,
@@ -102,7 +102,7 @@ def _check_connector(entry: _Entry, pm: pluggy.PluginManager, ctx: _Ctx) -> Conn
     enabled = True
     for item in _entries(entry.node, path, entry.line, ctx):
         if item.key == "enabled":
-            value = _check_value(item, COMMON_SETTINGS[0], f"{path}.enabled", ctx)
+            value = _check_value(item, ENABLED, f"{path}.enabled", ctx)
             enabled = True if value is _ABSENT else bool(value)
     section = replace(ctx, require=enabled, open_keys=own is None)
     values = _check_section(entry.line, entry.node, _schema(settings), path, section)
