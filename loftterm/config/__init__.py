@@ -20,6 +20,8 @@ One module per job:
 * ``_context``: where errors go and how they are worded.
 """
 
+from loftterm.matching import NAME_RULES
+
 from ._files import config_from_mapping, find_config_path, load_config, yaml_error_message
 from ._model import Config, ConnectorConfig
 from ._settings import (
@@ -27,7 +29,6 @@ from ._settings import (
     COMMON_SETTINGS,
     HOST_SETTINGS,
     IMPORT_POLICIES,
-    NAME_RULES,
     connector_settings,
 )
 
