@@ -52,7 +52,7 @@ class DashboardScreen(LofttermScreen):
     def compose(self) -> ComposeResult:
         """Navigation line, one panel per connector, the highlighted connector's detail."""
         yield Header()
-        yield Static(id="dashboard-summary")
+        yield Static("reading the book…", id="dashboard-summary")
         yield VerticalScroll(id="panels", can_focus=False)
         with VerticalScroll(id="connector-detail", can_focus=False):
             yield Static(id="connector-why")
