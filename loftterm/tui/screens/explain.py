@@ -20,6 +20,7 @@ from textual.widgets import Footer, Static
 
 from loftterm.engine.explain import Evidence
 from loftterm.tui.widgets.link_field import connector_title
+from loftterm.words import counted
 
 if TYPE_CHECKING:
     from loftterm.tui.app import LofttermApp
@@ -69,8 +70,8 @@ def explain_markup(found: list[Evidence], title: str, state: str = "", why: str 
     head = f"[b]{escape(state)}[/b]: {escape(why)}\n\n" if state else ""
     shown = sorted((e for e in found if plausible(e)), key=lambda e: not e.linked_by)
     hidden = len(found) - len(shown)
-    tail = (f"\n\n[$text-muted]{hidden} other {escape(title)} records score below half the "
-            "threshold: not shown[/]" if hidden else "")
+    tail = (f"\n\n[$text-muted]not shown: {counted(hidden, f'other {escape(title)} record')} "
+            "below half the threshold[/]" if hidden else "")
     if not shown:
         return (f"{head}No {escape(title)} record comes close (by email or name) in the last "
                 f"pull: sync, or search with / to relink by hand.{tail}")
