@@ -48,6 +48,7 @@ import yaml
 from loftterm.config import yaml_error_message
 from loftterm.errors import ImportFileError
 from loftterm.importer import ImportProblem, csv_lines
+from loftterm.textfile import read_text
 
 KINDS = ("bill", "credit_note", "invoice")
 KIND_ALIASES = {
@@ -153,15 +154,7 @@ def parse_batch(path: Path, known_profiles: Collection[str] | None = None) -> Ba
     :raises ImportFileError: ``<file>: N bad documents; nothing posted`` and one line per problem.
     """
     source = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ImportFileError(f"{source}: cannot read the file: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ImportFileError(f"{source}:{line}: not valid UTF-8; save the file as UTF-8") from None
+    text = read_text(path, ImportFileError, source)
     if not text.strip():
         raise ImportFileError(f"{source}: the file is empty; nothing posted")
     problems = _Problems()
@@ -178,7 +171,7 @@ def parse_batch(path: Path, known_profiles: Collection[str] | None = None) -> Ba
         raise ImportFileError("\n".join([head, *(p.format(source) for p in found)]))
     if not documents:
         raise ImportFileError(f"{source}: the batch has no documents; nothing posted")
-    return BatchFile(name, source, tuple(documents), hashlib.sha256(raw).hexdigest())
+    return BatchFile(name, source, tuple(documents), hashlib.sha256(text.encode()).hexdigest())
 
 
 def _is_csv(path: Path, text: str) -> bool:

@@ -42,6 +42,16 @@ class Setting:
     help: str = ""
 
 
+def setting_at(settings: Mapping[str, Any], key: str, default: Any = None) -> Any:
+    """Return the value at a dotted key (``match.name_rule``) of nested settings, or ``default``."""
+    node: Any = settings
+    for part in key.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return default
+        node = node[part]
+    return node
+
+
 @dataclass(frozen=True)
 class ConnectorInfo:
     """What a connector is and what it can do.
@@ -123,12 +133,7 @@ class ConnectorContext:
 
     def setting(self, key: str, default: Any = None) -> Any:
         """Return a setting by dotted key (``match.name_rule``)."""
-        node: Any = self.settings
-        for part in key.split("."):
-            if not isinstance(node, Mapping) or part not in node:
-                return default
-            node = node[part]
-        return node
+        return setting_at(self.settings, key, default)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from yaml.constructor import SafeConstructor
 from loftterm.config import yaml_error_message
 from loftterm.errors import ImportFileError
 from loftterm.models import PROFILE_KINDS, Address, ContactFields, Profile
+from loftterm.textfile import read_text
 
 FIELDS = ("id", "kind", "name", "first_name", "last_name", "email", "phone", "company",
           "payable_to")
@@ -98,7 +99,7 @@ def check_profiles(
     :class:`ImportFileError` as :func:`parse_profiles` does.
     """
     source = str(path)
-    text = _read_text(path, source)
+    text = read_text(path, ImportFileError, source)
     if not text.strip():
         raise ImportFileError(f"{source}: the file is empty; nothing imported")
     rows = _yaml_rows(text, source) if _is_yaml(path, text) else _csv_rows(text, source)
@@ -113,19 +114,6 @@ def problem_report(source: str, problems: Iterable[ImportProblem]) -> str:
     bad = len({p.row or p.line for p in problems})
     head = f"{source}: {bad} bad row{'' if bad == 1 else 's'}; nothing imported"
     return "\n".join([head, *(p.format(source) for p in problems)])
-
-
-def _read_text(path: Path, source: str) -> str:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ImportFileError(f"{source}: cannot read the file: {exc.strerror or exc}") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ImportFileError(f"{source}:{line}: not valid UTF-8 (byte 0x{raw[exc.start]:02x}); "
-                              "save the file as UTF-8") from None
 
 
 def _is_yaml(path: Path, text: str) -> bool:

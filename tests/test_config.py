@@ -381,7 +381,7 @@ def test_unreadable_and_undecodable_files(write: Any, pm: pluggy.PluginManager,
     assert error_of(Path("missing.yaml"), pm) == (
         "missing.yaml: cannot read the file: No such file or directory")
     (tmp_path / "latin.yaml").write_bytes(b"book: a.json\nsync: {}\nkeymap: {x: \xe9}\n")
-    assert error_of(Path("latin.yaml"), pm) == "latin.yaml:3: not valid UTF-8 (byte 0xe9)"
+    assert error_of(Path("latin.yaml"), pm) == "latin.yaml:3: not valid UTF-8 (byte 0xe9); save the file as UTF-8"
     (tmp_path / "ctrl.yaml").write_text("book: a\x00b\n", encoding="utf-8")
     assert error_of(Path("ctrl.yaml"), pm) == (
         "ctrl.yaml:1: invalid YAML: unacceptable character #x0000: special characters are not "

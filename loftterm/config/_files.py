@@ -11,6 +11,7 @@ import pluggy
 import yaml
 
 from loftterm.errors import ConfigError
+from loftterm.textfile import read_text
 
 from ._context import _Ctx
 from ._model import Config
@@ -57,16 +58,7 @@ def load_config(
     :raises ConfigError: one line, ``<file>:<line>: <dotted.key>: <problem>``.
     """
     source = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{source}: cannot read the file: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ConfigError(f"{source}:{line}: not valid UTF-8 "
-                          f"(byte 0x{raw[exc.start]:02x})") from None
+    text = read_text(path, ConfigError, source)
     ctx = _Ctx(source, os.environ if env is None else env)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)

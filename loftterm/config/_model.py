@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from loftterm.connector import setting_at
 from loftterm.errors import ConfigError
 
 
@@ -29,12 +30,7 @@ class ConnectorConfig:
 
     def setting(self, key: str, default: Any = None) -> Any:
         """Return a setting by dotted key (``match.name_rule``), or ``default``."""
-        node: Any = self.settings
-        for part in key.split("."):
-            if not isinstance(node, Mapping) or part not in node:
-                return default
-            node = node[part]
-        return node
+        return setting_at(self.settings, key, default)
 
     def redacted(self) -> dict[str, Any]:
         """Return the settings with every non-empty secret replaced by ``***`` (safe to show)."""
