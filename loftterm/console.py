@@ -169,6 +169,10 @@ class Console:
         """Merge ``other`` into ``survivor``; ``unmerge(other)`` reverses it."""
         raise NotImplementedError
 
+    def unmerge(self, other: str) -> merging.MergeReport:
+        """Reverse the merge of ``other`` into another profile."""
+        raise NotImplementedError
+
 
 class BookConsole(Console):
     """The console over a real book file, its config and the installed connectors."""

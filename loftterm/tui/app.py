@@ -300,7 +300,7 @@ class LofttermApp(App[None]):
             if pair is None:
                 return
             survivor, other = pair
-            self.run_write(f"Merged {other} into {survivor} (loftterm unmerge {other} reverses it)",
+            self.run_write(f"Merged {other} into {survivor} (m on {other}'s profile unmerges it)",
                            lambda: self.core.merge_profiles(survivor, other), done)
 
         self.push_screen(MergeScreen(profile_id, name), chosen)

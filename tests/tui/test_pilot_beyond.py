@@ -202,6 +202,15 @@ async def test_merge_from_the_hand_entered_copy_keeps_the_linked_profile(
         assert (merge.preview.survivor_id, merge.preview.other_id) == ("P002", "P015")
         await pilot.press("enter")
         await settle(pilot)
-    assert console.profile("P015").profile.extra["merged_into"] == "P002"
-    tom = console.profile("P002")
-    assert tom.profile.sync_enabled("xero") and tom.links[0].state == "linked"
+        assert console.profile("P015").profile.extra["merged_into"] == "P002"
+        tom = console.profile("P002")
+        assert tom.profile.sync_enabled("xero") and tom.links[0].state == "linked"
+        # Changed our mind: m on the merged profile unmerges it.
+        profile = app.screen
+        assert isinstance(profile, ProfileScreen) and profile.profile_id == "P015"
+        assert "merged into P002" in str(profile.query_one("#profile-summary").render())
+        await pilot.press("m")
+        await settle(pilot)
+    again = console.profile("P015").profile
+    assert not again.archived and "merged_into" not in again.extra
+    assert console.profile("P002").links[0].state == "linked"

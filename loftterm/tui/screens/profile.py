@@ -44,6 +44,10 @@ def summary_markup(view: ProfileView) -> str:
                      f"AP {money(bal.get('ap'))} {escape(str(bal.get('currency', '')))}{via}")
     if p.sync_disabled:
         lines.append("sync off for: " + ", ".join(escape(c) for c in p.sync_disabled))
+    into = str(p.extra.get("merged_into") or "")
+    if into:
+        lines.append(f"[$warning]merged into {escape(into)}[/]: [b]m[/b] unmerges it "
+                     "(links, warnings and history go back)")
     return "\n".join(lines)
 
 
@@ -85,7 +89,8 @@ class ProfileScreen(LofttermScreen):
         Binding("e", "explain", "Why", id="link.explain",
                 tooltip="The evidence for the focused field's link or its best candidates"),
         Binding("m", "merge", "Merge", id="profile.merge",
-                tooltip="Merge a local duplicate of this profile into it (or it into the other)"),
+                tooltip="Merge a local duplicate into this profile (or this one into it); on a "
+                        "merged profile, unmerge it"),
         Binding("r", "reload", "Reload", id="profile.reload", show=False,
                 tooltip="Read the profile again"),
         Binding("down,j", "next_field(1)", "Next", show=False, id="profile.next",
@@ -211,11 +216,17 @@ class ProfileScreen(LofttermScreen):
                                            state=str(row.state), why=row.explanation))
 
     def action_merge(self) -> None:
-        """Merge a local duplicate of this profile (previewed first)."""
+        """Merge a local duplicate of this profile (previewed first); unmerge a merged one."""
         if self.view is None:
             self.notify("The profile is still loading.", severity="warning")
             return
         profile = self.view.profile
+        into = str(profile.extra.get("merged_into") or "")
+        if into:
+            self.loft.run_write(f"Unmerged {profile.name} ({profile.id}) from {into}",
+                                lambda: self.loft.core.unmerge(profile.id),
+                                lambda _: self._refresh_after_write())
+            return
         self.loft.merge_duplicate(profile.id, profile.name, lambda _: self._refresh_after_write())
 
     def _link(self, row: LinkRow, picked: Candidate | None) -> None:
