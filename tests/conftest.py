@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from connectors.xero.sandbox import XeroSandbox
+from loftterm.console import BookConsole
 from loftterm.demo import DemoEnvironment, start_demo
 from loftterm.plugins import make_plugin_manager
 
@@ -40,3 +42,17 @@ def field_demo(tmp_path: Path) -> Iterator[DemoEnvironment]:
 def qbo_demo(tmp_path: Path) -> Iterator[DemoEnvironment]:
     """The demo with the QuickBooks Online sandbox only."""
     yield from running_demo(tmp_path, ("qbo",))
+
+
+@pytest.fixture
+def xero_console(xero_demo: DemoEnvironment) -> BookConsole:
+    """The console over the Xero demo; rate-limit waits are not slept."""
+    return BookConsole(xero_demo.config, make_plugin_manager(), sleep=lambda seconds: None)
+
+
+@pytest.fixture
+def xero_sandbox(xero_demo: DemoEnvironment) -> XeroSandbox:
+    """The Xero demo's sandbox, to inspect or change what the remote holds."""
+    sandbox = xero_demo.sandboxes["xero"]
+    assert isinstance(sandbox, XeroSandbox)
+    return sandbox

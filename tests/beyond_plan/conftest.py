@@ -10,7 +10,6 @@ import pytest
 from connectors.xero.sandbox import XeroSandbox
 from loftterm.console import BookConsole
 from loftterm.demo import DemoEnvironment
-from loftterm.plugins import make_plugin_manager
 
 IGNORED = ("UpdatedDateUTC",)  # moves on every write, even one that puts values back
 
@@ -21,15 +20,13 @@ def demo(xero_demo: DemoEnvironment) -> DemoEnvironment:
 
 
 @pytest.fixture
-def console(demo: DemoEnvironment) -> BookConsole:
-    return BookConsole(demo.config, make_plugin_manager(), sleep=lambda seconds: None)
+def console(xero_console: BookConsole) -> BookConsole:
+    return xero_console
 
 
 @pytest.fixture
-def xero(demo: DemoEnvironment) -> XeroSandbox:
-    sandbox = demo.sandboxes["xero"]
-    assert isinstance(sandbox, XeroSandbox)
-    return sandbox
+def xero(xero_sandbox: XeroSandbox) -> XeroSandbox:
+    return xero_sandbox
 
 
 def snapshot(xero: XeroSandbox) -> dict[str, dict[str, Any]]:

@@ -10,9 +10,7 @@ from textual.pilot import Pilot
 
 from connectors.xero.sandbox import XeroSandbox
 from loftterm.console import BookConsole
-from loftterm.demo import DemoEnvironment
 from loftterm.models import ContactFields, Profile
-from loftterm.plugins import make_plugin_manager
 from loftterm.tui import LofttermApp
 from loftterm.tui.screens.explain import ExplainScreen
 from loftterm.tui.screens.merge import CandidateList, MergeScreen
@@ -27,20 +25,8 @@ SIZE = (80, 24)
 
 
 @pytest.fixture
-def demo(xero_demo: DemoEnvironment) -> DemoEnvironment:
-    return xero_demo
-
-
-@pytest.fixture
-def console(demo: DemoEnvironment) -> BookConsole:
-    return BookConsole(demo.config, make_plugin_manager(), sleep=lambda seconds: None)
-
-
-@pytest.fixture
-def xero(demo: DemoEnvironment) -> XeroSandbox:
-    sandbox = demo.sandboxes["xero"]
-    assert isinstance(sandbox, XeroSandbox)
-    return sandbox
+def console(xero_console: BookConsole) -> BookConsole:
+    return xero_console
 
 
 async def _wait_for(pilot: Pilot[None], ready: object, what: str) -> None:
@@ -65,8 +51,9 @@ async def _open_profile(pilot: Pilot[None], app: LofttermApp, text: str) -> Prof
 
 @pytest.mark.asyncio
 async def test_plan_from_the_dashboard_then_apply_skips_what_moved(
-    console: BookConsole, xero: XeroSandbox
+    console: BookConsole, xero_sandbox: XeroSandbox
 ) -> None:
+    xero = xero_sandbox
     app = frozen_app(console)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
