@@ -94,12 +94,17 @@ class LinksScreen(LofttermScreen):
                     return
         except Exception as err:  # shown as a notification
             self.app.call_from_thread(self.loft.show_error, err)
+            self.app.call_from_thread(self._load_failed)
             return
         index = linklist.build_index(rows, keys=False)
         self.app.call_from_thread(self._install, index)
         if not worker.is_cancelled:
             keys = linklist.build_keys(index.rows)
             self.app.call_from_thread(linklist.set_keys, index.rows, keys)
+
+    def _load_failed(self) -> None:
+        self._loading = False
+        self._show_facets()
 
     def _install(self, index: RowIndex[LinkRow], *, loading: bool = False) -> None:
         self._loading = loading
