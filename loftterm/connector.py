@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import httpx
 
 from loftterm.models import ContactFields, RemoteContact
+
+KeptT = TypeVar("KeptT")
 
 SettingType = (
     type[str] | type[int] | type[float] | type[bool] | type[list[Any]] | type[dict[str, Any]]
@@ -134,6 +136,25 @@ class ConnectorContext:
     def setting(self, key: str, default: Any = None) -> Any:
         """Return a setting by dotted key (``match.name_rule``)."""
         return setting_at(self.settings, key, default)
+
+    def kept(self, key: str, kind: type[KeptT], build: Callable[[], KeptT]) -> KeptT:
+        """Return the ``kind`` object this run keeps under ``key``, built on first use.
+
+        Connectors keep their API client this way: one per run, closed by :meth:`release`.
+        """
+        found = self.state.get(key)
+        if isinstance(found, kind):
+            return found
+        made = build()
+        self.state[key] = made
+        return made
+
+    def release(self, key: str) -> None:
+        """Forget the object kept under ``key``, closing it first when it has ``close()``."""
+        found = self.state.pop(key, None)
+        close = getattr(found, "close", None)
+        if callable(close):
+            close()
 
 
 @dataclass(frozen=True)

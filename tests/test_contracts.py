@@ -67,3 +67,27 @@ def test_headless_modules_never_import_textual() -> None:
             "print('textual' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_context_keeps_one_object_per_key_and_closes_it_on_release() -> None:
+    class Client:
+        closed = 0
+
+        def close(self) -> None:
+            Client.closed += 1
+
+    from loftterm.api import ConnectorContext
+
+    ctx = ConnectorContext("x", {}, None, lambda **kw: None)  # type: ignore[arg-type]
+    built: list[Client] = []
+
+    def build() -> Client:
+        built.append(Client())
+        return built[-1]
+
+    first = ctx.kept("client", Client, build)
+    assert ctx.kept("client", Client, build) is first
+    assert len(built) == 1
+    ctx.release("client")
+    ctx.release("client")  # nothing kept: nothing to close
+    assert Client.closed == 1 and "client" not in ctx.state

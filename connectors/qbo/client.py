@@ -256,17 +256,15 @@ class QboClient:
 
 def client_for(ctx: ConnectorContext) -> QboClient:
     """Return the run's client, building it (and noting the realm in ``ctx.state``) once."""
-    found = ctx.state.get(STATE_KEY)
-    if isinstance(found, QboClient):
-        return found
-    client = QboClient(ctx, QboSettings.from_context(ctx))
-    ctx.state[STATE_KEY] = client
-    ctx.state["tenant_id"] = client.settings.realm_id
-    return client
+
+    def build() -> QboClient:
+        client = QboClient(ctx, QboSettings.from_context(ctx))
+        ctx.state["tenant_id"] = client.settings.realm_id
+        return client
+
+    return ctx.kept(STATE_KEY, QboClient, build)
 
 
 def close_client(ctx: ConnectorContext) -> None:
     """Close the run's client, if one was built."""
-    found = ctx.state.pop(STATE_KEY, None)
-    if isinstance(found, QboClient):
-        found.close()
+    ctx.release(STATE_KEY)

@@ -288,15 +288,9 @@ class SortScapeClient:
 
 def get_client(ctx: ConnectorContext) -> SortScapeClient:
     """Return the run's client, building it on first use."""
-    client = ctx.state.get(STATE_KEY)
-    if not isinstance(client, SortScapeClient):
-        client = SortScapeClient(ctx)
-        ctx.state[STATE_KEY] = client
-    return client
+    return ctx.kept(STATE_KEY, SortScapeClient, lambda: SortScapeClient(ctx))
 
 
 def close_client(ctx: ConnectorContext) -> None:
     """Close and forget the run's client, if one was built."""
-    client = ctx.state.pop(STATE_KEY, None)
-    if isinstance(client, SortScapeClient):
-        client.close()
+    ctx.release(STATE_KEY)

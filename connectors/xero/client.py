@@ -358,15 +358,9 @@ def quote_where(value: str) -> str:
 
 def client_for(ctx: ConnectorContext) -> XeroClient:
     """Return the run's client, building it (and its HTTP client) on first use."""
-    client = ctx.state.get(STATE_KEY)
-    if not isinstance(client, XeroClient):
-        client = XeroClient(ctx)
-        ctx.state[STATE_KEY] = client
-    return client
+    return ctx.kept(STATE_KEY, XeroClient, lambda: XeroClient(ctx))
 
 
 def close_client(ctx: ConnectorContext) -> None:
     """Close and forget the run's client, if one was built."""
-    client = ctx.state.pop(STATE_KEY, None)
-    if isinstance(client, XeroClient):
-        client.close()
+    ctx.release(STATE_KEY)
