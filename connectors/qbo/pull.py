@@ -7,15 +7,16 @@ saturated CDC answer (1000 objects) is not a safe checkpoint, so it falls back t
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
-from loftterm.api import PullPage, PullRequest, RemoteContact
+from loftterm.api import Balance, PullPage, PullRequest, RemoteContact
 
 from .client import QboClient, to_utc_iso
-from .mapping import contact_from_qbo
-from .query import ANY_ACTIVE, count, select
+from .mapping import ENTITY_BY_ROLE, contact_from_qbo, finite
+from .query import ANY_ACTIVE, MAX_RESULTS, count, in_, select
 
 ENTITIES = ("Customer", "Vendor", "Employee")
 CDC_LOOKBACK = timedelta(days=30)
@@ -105,3 +106,30 @@ def pull(client: QboClient, request: PullRequest) -> Iterator[PullPage]:
     if request.since and cdc_usable(request.since):
         return incremental_pull(client, request.since)
     return full_pull(client)
+
+
+BALANCE_IDS_PER_QUERY = 500
+"""Ids per ``Id IN (...)``: at most 1000 rows come back, and the statement stays short."""
+
+
+def balances(client: QboClient, role: str, remote_ids: Sequence[str]) -> dict[str, Balance]:
+    """Read ``Balance`` of some Vendors or Customers: ``SELECT Id, Balance ... WHERE Id IN``.
+
+    One query per 500 ids, active and inactive alike; nothing else is fetched.
+    """
+    entity = ENTITY_BY_ROLE[role]
+    ordered = list(dict.fromkeys(remote_ids))
+    found: dict[str, Balance] = {}
+    for start in range(0, len(ordered), BALANCE_IDS_PER_QUERY):
+        chunk = ordered[start:start + BALANCE_IDS_PER_QUERY]
+        statement = (select(entity, "Id", "Balance", "CurrencyRef")
+                     .where(in_("Id", chunk), ANY_ACTIVE).page(1, MAX_RESULTS))
+        for row in client.rows(statement, entity):
+            amount = finite(row.get("Balance"))
+            currency = row.get("CurrencyRef")
+            found[str(row.get("Id") or "")] = Balance(
+                ar=amount if role == "customer" else Decimal("0"),
+                ap=amount if role == "vendor" else Decimal("0"),
+                currency=str(currency.get("value") or "") if isinstance(currency, dict) else "",
+            )
+    return found

@@ -20,7 +20,8 @@ from loftterm.book import Book
 from loftterm.book.book import now_iso
 from loftterm.connector import SyncEvent, TokenStoreProtocol
 from loftterm.engine import archiving, fieldsync
-from loftterm.engine.balances import apply_balances
+from loftterm.engine.balances import apply_balances, refresh_balances
+from loftterm.engine.baseline import settle_baselines
 from loftterm.engine.context import build_context, close_context
 from loftterm.engine.diagnose import diagnose_phase
 from loftterm.engine.linking import import_phase, link_phase
@@ -159,7 +160,8 @@ def run_connector(
 
 def run_phases(rs: RunState, options: SyncOptions) -> None:
     """The pipeline, in order."""
-    pull_phase(rs)
+    if not pull_phase(rs):  # an incremental pull does not see balance changes (Xero)
+        refresh_balances(rs)
     if not rs.dry_run:
         rs.book.save()  # the pulled mirror is a checkpoint of its own
     for role in rs.info.roles:
@@ -168,6 +170,7 @@ def run_phases(rs: RunState, options: SyncOptions) -> None:
     if rs.info.kind == "field":
         fieldsync.field_phase(rs, options.ledgers, options.sleep)
     push_new_phase(rs, options.extra_create_ids)
+    settle_baselines(rs)  # links made by hand or before baselines: blanks never erase
     push_changes_phase(rs)
     archiving.archive_phase(rs)
     rule = str(rs.settings.get("balance_rule") or "principal")

@@ -386,6 +386,8 @@ class QboSandbox(DemoSandbox):
             return {"totalCount": total}
         if not page:
             return {}
+        if query.fields:  # a projection: the named fields only, marked sparse (as QBO does)
+            page = [{**{k: r[k] for k in query.fields if k in r}, "sparse": True} for r in page]
         return {entity: page, "startPosition": query.start, "maxResults": len(page)}
 
     def _matching(self, entity: str, query: ParsedQuery, default_active: bool) -> list[Record]:
