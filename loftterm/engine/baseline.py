@@ -135,6 +135,16 @@ def agreed_baseline(
     return base
 
 
+def conflicted(book: Book, info: ConnectorInfo, profile_id: str, role: str, field: str) -> bool:
+    """True when a profile's field differs from its linked record of a role."""
+    profile = book.profiles.get(profile_id)
+    link = book.link_of(profile_id, info.name, role)
+    record = book.remote_record(info.name, role, link.remote_id) if link else None
+    if profile is None or record is None or field not in info.fields_for(role):
+        return False
+    return bool(comparable(profile.fields)[field] != comparable(record.fields)[field])
+
+
 def resolve_conflict(
     book: Book, info: ConnectorInfo, profile_id: str, role: str, field: str, take: str
 ) -> Link:

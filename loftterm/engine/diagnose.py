@@ -124,3 +124,13 @@ def diagnose_phase(rs: RunState) -> None:
             warning.last_seen = stamp
     rs.counts["warnings"] = len(found)
     rs.emit("diagnose", len(found), len(found), f"{len(found)} warnings")
+
+
+def keep_found(rs: RunState) -> None:
+    """Add what a follow-up pass found to the book's warnings, resolving nothing."""
+    for warning in rs.found:
+        old = rs.book.warnings.get(warning.key)
+        if old is not None and not old.resolved:
+            warning.first_seen = old.first_seen
+        rs.book.warnings[warning.key] = warning
+    rs.counts["warnings"] = len(rs.found)

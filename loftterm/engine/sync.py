@@ -23,7 +23,7 @@ from loftterm.engine import archiving, fieldsync
 from loftterm.engine.balances import apply_balances, refresh_balances
 from loftterm.engine.baseline import settle_baselines
 from loftterm.engine.context import build_context, close_context
-from loftterm.engine.diagnose import diagnose_phase
+from loftterm.engine.diagnose import diagnose_phase, keep_found
 from loftterm.engine.linking import import_phase, link_phase
 from loftterm.engine.materials import LedgerAccess
 from loftterm.engine.pull import pull_phase
@@ -49,6 +49,8 @@ class SyncOptions:
     :param extra_create_ids: profiles a batch needs remotely even if not payable.
     :param ledgers: the enabled ledger connectors a field-service run reads from (None: the
         ones its last run used, contacts only).
+    :param follow_up: only push the book's changes (a later connector of the same sync changed
+        profiles this one had already synced): no pull, link, import or archive.
     """
 
     dry_run: bool = False
@@ -59,6 +61,7 @@ class SyncOptions:
     sleep: Callable[[float], None] | None = None
     extra_create_ids: frozenset[str] = frozenset()
     ledgers: Sequence[LedgerAccess] | None = None
+    follow_up: bool = False
 
 
 @dataclass
@@ -159,7 +162,12 @@ def run_connector(
 
 
 def run_phases(rs: RunState, options: SyncOptions) -> None:
-    """The pipeline, in order."""
+    """The pipeline, in order (a follow-up pass: push changes only)."""
+    if options.follow_up:
+        settle_baselines(rs)
+        push_changes_phase(rs)
+        keep_found(rs)
+        return
     if not pull_phase(rs):  # an incremental pull does not see balance changes (Xero)
         refresh_balances(rs)
     if not rs.dry_run:
