@@ -52,6 +52,7 @@ def push_new_phase(rs: RunState, extra_ids: frozenset[str] = frozenset()) -> Non
         return
     holders = name_holders(rs)
     requests: list[PushRequest] = []
+    wanted = hold_same_email(rs, wanted)
     for profile, role in wanted:
         display = remote_name(rs, role, profile.name)
         clash = holders.get(planner.display_key(display), [])
@@ -91,6 +92,36 @@ def push_new_phase(rs: RunState, extra_ids: frozenset[str] = frozenset()) -> Non
     rs.emit("push-new", len(outcomes), len(requests), f"created {rs.counts['created_remote']}")
 
 
+def hold_same_email(
+    rs: RunState, wanted: Sequence[tuple[Profile, str]]
+) -> list[tuple[Profile, str]]:
+    """Create one record per email: a second new profile with the same email (any case) waits.
+
+    The second is the same person entered twice (an import with ``A@x`` and ``a@x``): merge the
+    profiles instead.  A profile whose email an existing link already holds is left to the
+    link and review rules.
+    """
+    first: dict[tuple[str, str], Profile] = {}
+    for profile, role in sorted(wanted, key=lambda item: (item[0].id, item[1])):
+        if profile.email.strip():
+            first.setdefault((role, profile.email.strip().lower()), profile)
+    kept: list[tuple[Profile, str]] = []
+    for profile, role in wanted:
+        holder = first.get((role, profile.email.strip().lower()), profile)
+        if holder is profile:
+            kept.append((profile, role))
+            continue
+        rs.warn(
+            "duplicate",
+            profile.id,
+            f"{profile.name} has the same email as {holder.id} {holder.name} "
+            f"({profile.email}): not created in {rs.title()}; merge the two profiles "
+            f"(`loftterm merge {holder.id} {profile.id}`) or change one email",
+        )
+        rs.outcome(profile.id, "create", "held", "", f"same email as {holder.id}")
+    return kept
+
+
 def settle_clash(
     rs: RunState, profile: Profile, role: str, display: str, holders: Sequence[RemoteContact]
 ) -> bool:
@@ -117,9 +148,17 @@ def settle_clash(
         return True
     holder = holders[0]
     status = "" if holder.status == "active" else f", {holder.status}"
+    owner = rs.book.linked_profile(rs.name, holder.role, holder.remote_id)
+    held_by = rs.book.profiles.get(owner) if owner else None
+    linked = (
+        f", linked to {held_by.id} {held_by.name}"
+        if held_by is not None
+        else ", not linked to any profile"
+    )
     reason = (
-        f"name {display!r} is already used by {rs.title()} {holder.role} {holder.remote_id}"
-        f"{status}; rename one of them or link by hand"
+        f"name {display!r} is already used by {rs.title()} {holder.role} "
+        f"{str(holder.extra.get('display_name') or holder.name)!r} ({holder.remote_id}{status})"
+        f"{linked}; rename one of them, or link by hand if it is the same person"
     )
     rs.warn("name-clash", profile.id, reason, [holder.remote_id])
     rs.counts["failed"] += 1

@@ -28,7 +28,7 @@ from loftterm.engine.linking import import_phase, link_phase
 from loftterm.engine.materials import LedgerAccess
 from loftterm.engine.pull import pull_phase
 from loftterm.engine.pushing import push_changes_phase, push_new_phase
-from loftterm.engine.runstate import COUNT_KEYS, RunState, SyncCancelled
+from loftterm.engine.runstate import COUNT_KEYS, MATERIAL_KEYS, RunState, SyncCancelled
 from loftterm.errors import LofttermError
 from loftterm.plugins import ConnectorHooks
 from loftterm.views import OutcomeRow
@@ -132,6 +132,8 @@ def run_connector(
     rs.counts["api_calls"] = stats.calls
     counts = {key: int(rs.counts.get(key, 0)) for key in COUNT_KEYS}
     counts["updated_local"] = int(rs.counts.get("updated_local", 0))
+    if rs.info.kind == "field":
+        counts.update({key: int(rs.counts.get(key, 0)) for key in MATERIAL_KEYS})
     if not options.dry_run:
         book.add_run(
             {
