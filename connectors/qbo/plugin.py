@@ -102,8 +102,11 @@ def loftterm_connector_pull(ctx: ConnectorContext, request: PullRequest) -> Iter
 def loftterm_connector_balances(
     ctx: ConnectorContext, role: str, remote_ids: Sequence[str], mirrored: int
 ) -> dict[str, Balance]:
-    """Read the linked records' ``Balance`` with ``SELECT Id, Balance ... WHERE Id IN (...)``."""
-    return pulling.balances(client_for(ctx), role, remote_ids)
+    """Read the linked records' ``Balance`` with ``SELECT Id, Balance ... WHERE Id IN (...)``.
+
+    Paging every record of the role instead when that takes fewer queries.
+    """
+    return pulling.balances(client_for(ctx), role, remote_ids, mirrored)
 
 
 @hookimpl

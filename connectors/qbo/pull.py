@@ -112,24 +112,53 @@ BALANCE_IDS_PER_QUERY = 500
 """Ids per ``Id IN (...)``: at most 1000 rows come back, and the statement stays short."""
 
 
-def balances(client: QboClient, role: str, remote_ids: Sequence[str]) -> dict[str, Balance]:
-    """Read ``Balance`` of some Vendors or Customers: ``SELECT Id, Balance ... WHERE Id IN``.
+def balance_queries(wanted: int, mirrored: int) -> tuple[str, int]:
+    """The cheaper way to read ``wanted`` balances: ``("ids", n)`` or ``("pages", n)`` queries."""
+    by_ids = -(-wanted // BALANCE_IDS_PER_QUERY)
+    by_pages = max(1, -(-mirrored // MAX_RESULTS))
+    return ("pages", by_pages) if by_pages < by_ids else ("ids", by_ids)
 
-    One query per 500 ids, active and inactive alike; nothing else is fetched.
+
+def balances(
+    client: QboClient, role: str, remote_ids: Sequence[str], mirrored: int = 0
+) -> dict[str, Balance]:
+    """Read ``Balance`` of some Vendors or Customers with ``SELECT Id, Balance, CurrencyRef``.
+
+    ``WHERE Id IN (...)`` 500 ids a query, or every record of the role 1000 a page when that
+    takes fewer queries; active and inactive alike; nothing else is fetched.
     """
     entity = ENTITY_BY_ROLE[role]
     ordered = list(dict.fromkeys(remote_ids))
+    wanted = set(ordered)
+    base = select(entity, "Id", "Balance", "CurrencyRef")
+    way, _count = balance_queries(len(ordered), mirrored)
     found: dict[str, Balance] = {}
-    for start in range(0, len(ordered), BALANCE_IDS_PER_QUERY):
-        chunk = ordered[start:start + BALANCE_IDS_PER_QUERY]
-        statement = (select(entity, "Id", "Balance", "CurrencyRef")
-                     .where(in_("Id", chunk), ANY_ACTIVE).page(1, MAX_RESULTS))
-        for row in client.rows(statement, entity):
-            amount = finite(row.get("Balance"))
-            currency = row.get("CurrencyRef")
-            found[str(row.get("Id") or "")] = Balance(
-                ar=amount if role == "customer" else Decimal("0"),
-                ap=amount if role == "vendor" else Decimal("0"),
-                currency=str(currency.get("value") or "") if isinstance(currency, dict) else "",
-            )
+    if way == "pages":
+        start = 1
+        while True:
+            rows = client.rows(base.where(ANY_ACTIVE).page(start, MAX_RESULTS), entity)
+            _keep(rows, role, wanted, found)
+            if len(rows) < MAX_RESULTS:
+                return found
+            start += MAX_RESULTS
+    for first in range(0, len(ordered), BALANCE_IDS_PER_QUERY):
+        chunk = ordered[first:first + BALANCE_IDS_PER_QUERY]
+        statement = base.where(in_("Id", chunk), ANY_ACTIVE).page(1, MAX_RESULTS)
+        _keep(client.rows(statement, entity), role, wanted, found)
     return found
+
+
+def _keep(
+    rows: Sequence[Mapping[str, Any]], role: str, wanted: set[str], found: dict[str, Balance]
+) -> None:
+    for row in rows:
+        remote_id = str(row.get("Id") or "")
+        if remote_id not in wanted:
+            continue
+        amount = finite(row.get("Balance"))
+        currency = row.get("CurrencyRef")
+        found[remote_id] = Balance(
+            ar=amount if role == "customer" else Decimal("0"),
+            ap=amount if role == "vendor" else Decimal("0"),
+            currency=str(currency.get("value") or "") if isinstance(currency, dict) else "",
+        )
