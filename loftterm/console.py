@@ -162,6 +162,12 @@ class Console:
         """"Not the same": a remote record is not this profile; never linked or proposed again."""
         raise NotImplementedError
 
+    def resolve_conflict(
+        self, profile_id: str, connector: str, field: str, take: str, role: str = ""
+    ) -> str:
+        """Pick ``local`` or ``remote`` for a field changed on both sides; sync to write it."""
+        raise NotImplementedError
+
     def merge_candidates(self, profile_id: str) -> list[merging.MergeCandidate]:
         """Local profiles that may be the same person or business as ``profile_id``."""
         raise NotImplementedError
