@@ -24,7 +24,7 @@ from loftterm.matching import (
     normalise,
     parse_threshold,
 )
-from loftterm.models import ContactFields, Link, Profile, RemoteContact, comparable
+from loftterm.models import ContactFields, Link, Profile, RemoteContact, comparable, phone_digits
 
 DEFAULT_THRESHOLD = "0.60"
 
@@ -280,6 +280,8 @@ def _baseline_value(base: Mapping[str, Any], name: str) -> Any:
     """One field's agreed value, restoring what the book's compaction dropped."""
     empty = _EMPTY[name]
     value = base.get(name, empty)
+    if name == "phone":
+        return phone_digits(value)  # baselines stored before phones compared by digits
     if isinstance(empty, dict):
         return {**empty, **(value if isinstance(value, Mapping) else {})}
     return value
