@@ -36,6 +36,17 @@ class Setup:
         self.config.write_text(yaml.safe_dump({"book": "book.json", "connectors": sections}),
                                encoding="utf-8")
 
+    def set_setting(self, connector: str, key: str, value: Any) -> None:
+        """Change one key of a connector's section in the config file."""
+        data = yaml.safe_load(self.config.read_text(encoding="utf-8"))
+        data["connectors"][connector][key] = value
+        self.config.write_text(yaml.safe_dump(data), encoding="utf-8")
+
+    def outcomes(self) -> list[dict[str, Any]]:
+        """The per-record outcomes of the last run, as the run history keeps them."""
+        found: list[dict[str, Any]] = self.book().runs[-1]["outcomes"]
+        return found
+
     @property
     def xero(self) -> XeroSandbox:
         box = self.sandboxes["xero"]

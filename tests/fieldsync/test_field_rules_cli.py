@@ -108,6 +108,29 @@ def test_blank_local_email_never_erases_qbo_vendor_or_customer(tmp_path: Path) -
         assert user.profile("P001").email == "peter@novak.example"
 
 
+def test_the_first_link_rename_is_reported_and_can_keep_the_ledger_names(
+        tmp_path: Path) -> None:
+    """Seed 000 step 4: the book's name goes to the ledger, said per record; or the ledger's kept."""
+    for choice in ("book", "ledger"):
+        folder = tmp_path / choice
+        folder.mkdir()
+        with new_user(folder, "xero") as user:
+            cid = xero_add(user.xero, Name="Priya Natarajan", EmailAddress="priya@coastal.example")
+            user.set_setting("xero", "first_link_names", choice)
+            user.import_profiles({"id": "P001", "kind": "agent", "name": "Priya Natarjan",
+                                  "email": "priya@coastal.example"})
+            user.sync()
+            renames = [o for o in user.outcomes() if o["action"] == "rename"]
+            if choice == "book":
+                assert user.xero.contacts[cid]["Name"] == "Priya Natarjan"
+                assert len(renames) == 1 and renames[0]["profile_id"] == "P001"
+                assert "'Priya Natarajan' -> 'Priya Natarjan'" in renames[0]["reason"]
+            else:
+                assert user.xero.contacts[cid]["Name"] == "Priya Natarajan"
+                assert user.profile("P001").name == "Priya Natarajan"
+                assert renames == []
+
+
 def test_balances_are_fresh_after_a_routine_incremental_sync(tmp_path: Path) -> None:
     """Reproduction 5: a balance change moves no modified date, with sync enabled or not."""
     with new_user(tmp_path, "xero") as user:
