@@ -67,7 +67,7 @@ def test_first_link_names_is_validated(tmp_path: Path) -> None:
     path = tmp_path / "loftterm.yaml"
     path.write_text("book: book.json\nconnectors:\n  xero:\n    client_id: a\n    client_secret: b\n"
                     "    first_link_names: remote\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="first_link_names.*book, ledger"):
+    with pytest.raises(ConfigError, match=r"first_link_names.*book, ledger"):
         load_config(path, make_plugin_manager(), env={})
     path.write_text(path.read_text(encoding="utf-8").replace("remote", "ledger"), encoding="utf-8")
     config = load_config(path, make_plugin_manager(), env={})
