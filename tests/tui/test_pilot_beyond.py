@@ -63,7 +63,7 @@ async def test_plan_from_the_dashboard_then_apply_skips_what_moved(
         await settle(pilot)
         plan = screen.plan
         assert plan is not None and plan.counts() == {
-            "link": 7, "import": 16, "create": 1, "update": 5}
+            "link": 7, "import": 16, "create": 1, "update": 5, "update-local": 3}
         assert xero.contact_by_name("Marcus Whitfield") is None  # nothing written yet
         rows = screen.query_one(PlanList).visible_rows
         assert len(rows) == len(plan.items)
