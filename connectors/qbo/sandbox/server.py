@@ -28,7 +28,7 @@ from loftterm.api import (
 
 from .parser import ParsedQuery, QueryError, parse, predicate, sort_key
 from .seed import COMPANY_INFO, REALM_ID, load_generated, load_seed, name_record
-from .store import ENTITIES, NAME_LISTS, Record, Store, name_key, now, stamp
+from .store import ENTITIES, LISTS, NAME_LISTS, Record, Store, name_key, now, stamp
 
 CLIENT_ID = "demo-client"
 CLIENT_SECRET = "demo-secret"
@@ -42,6 +42,13 @@ READ_ONLY = frozenset({"Id", "SyncToken", "MetaData", "Balance", "BalanceWithJob
                        "FullyQualifiedName", "sparse", "domain", "status", "TotalAmt"})
 TXN_TARGET = {"Bill": ("VendorRef", "Vendor", 1), "VendorCredit": ("VendorRef", "Vendor", -1),
               "Invoice": ("CustomerRef", "Customer", 1)}
+REF_ENTITIES = {"AccountRef": "Account", "APAccountRef": "Account", "ARAccountRef": "Account",
+                "DepositToAccountRef": "Account", "ItemRef": "Item", "VendorRef": "Vendor",
+                "CustomerRef": "Customer", "EmployeeRef": "Employee"}
+"""The references a document may carry and the entity each one names by Id."""
+REQUIRED_DETAIL_REFS = {"AccountBasedExpenseLineDetail": "AccountRef",
+                        "ItemBasedExpenseLineDetail": "ItemRef"}
+"""Expense line details and the reference each one must carry."""
 INACTIVE_DETAIL = ("Object Not Found : Something you're trying to use has been made inactive. "
                    "Check the fields with accounts, customers, items, vendors or employees.")
 
@@ -136,6 +143,7 @@ class QboSandbox(DemoSandbox):
         self.replays: dict[str, SandboxResponse] = {}
         self._stale_pending = 0
         self._fail_after_write = 0
+        self.unique_doc_numbers = False
         self._query_cache: dict[str, tuple[tuple[Any, ...], list[Record]]] = {}
         self._load()
         self._routes()
@@ -156,6 +164,7 @@ class QboSandbox(DemoSandbox):
             self.replays.clear()
             self._query_cache.clear()
             self._stale_pending = self._fail_after_write = 0
+            self.unique_doc_numbers = False
             self.server.faults.clear()
             self.server.log.clear()
             self.server.expired_tokens_pending = 0
@@ -230,6 +239,15 @@ class QboSandbox(DemoSandbox):
         """Do the next writes but answer 503, as if the answer were lost on the way back."""
         with self.server.lock:
             self._fail_after_write += times
+
+    def refuse_duplicate_doc_numbers(self, refuse: bool = True) -> None:
+        """Refuse a document whose DocNumber another of its kind holds (the company setting).
+
+        QBO companies may warn about or block duplicate document numbers; a request with
+        ``include=allowduplicatedocnum`` is let through either way.
+        """
+        with self.server.lock:
+            self.unique_doc_numbers = refuse
 
     # -- inspection (tests and demo) -------------------------------------------------------
 
@@ -363,7 +381,7 @@ class QboSandbox(DemoSandbox):
         query = parse(text)
         entity = canonical(query.entity)
         table = self.store.table(entity)
-        default_active = entity in (*NAME_LISTS, "Item")
+        default_active = entity in LISTS
         everything = query.order is None and all(
             c.field.lower() == "active" and c.op == "IN" and set(c.values) == {True, False}
             for c in query.conditions) and (bool(query.conditions) or not default_active)
@@ -446,7 +464,8 @@ class QboSandbox(DemoSandbox):
             raise ApiFault("500", "Unsupported Operation",
                            f"Operation {request.arg('operation')} is not supported on {entity}")
         body = _parse_body(request)
-        return reply({entity: self.save(entity, body)})
+        allow = "allowduplicatedocnum" in request.arg("include").lower()
+        return reply({entity: self.save(entity, body, allow_duplicate=allow)})
 
     def _batch(self, request: SandboxRequest) -> SandboxResponse:
         body = _parse_body(request)
@@ -490,7 +509,7 @@ class QboSandbox(DemoSandbox):
                            f"Operation {operation} is not supported")
         return {entity: self.save(entity, body)}
 
-    def save(self, entity: str, body: Any) -> Record:
+    def save(self, entity: str, body: Any, *, allow_duplicate: bool = False) -> Record:
         """Create (no Id) or update (Id) one record under QBO's rules; return it."""
         if not isinstance(body, dict):
             raise ApiFault("2010", "Request has invalid or unsupported property",
@@ -498,7 +517,10 @@ class QboSandbox(DemoSandbox):
         if entity in TXN_TARGET:
             if body.get("Id"):
                 raise ApiFault("500", "Unsupported Operation", "the sandbox only creates documents")
-            return self._create_document(entity, body)
+            return self._create_document(entity, body, allow_duplicate)
+        if entity == "Account":
+            raise ApiFault("500", "Unsupported Operation",
+                           "the sandbox's chart of accounts is read-only")
         if entity == "Item":
             return self._save_item(body)
         if body.get("Id"):
@@ -617,7 +639,55 @@ class QboSandbox(DemoSandbox):
         self.store.item_names[name.casefold()] = rid
         return record
 
-    def _create_document(self, entity: str, body: dict[str, Any]) -> Record:
+    def _check_refs(self, node: Any, where: str) -> None:
+        """Refuse a reference to an entity that does not exist (2500) or is inactive (610)."""
+        if isinstance(node, list):
+            for index, child in enumerate(node):
+                self._check_refs(child, f"{where}[{index}]")
+            return
+        if not isinstance(node, dict):
+            return
+        for key, value in node.items():
+            target_entity = REF_ENTITIES.get(key)
+            if target_entity is None:
+                self._check_refs(value, f"{where}.{key}" if where else key)
+                continue
+            ref_id = str(value.get("value") or "") if isinstance(value, dict) else ""
+            found = self.store.tables[target_entity].get(ref_id) if ref_id else None
+            if found is None:
+                raise ApiFault("2500", "Invalid Reference Id",
+                               f"Invalid Reference Id : {target_entity}s element id {ref_id} "
+                               "not found", element=f"{where}.{key}" if where else key)
+            if found.get("Active") is False:
+                raise ApiFault("610", "Object Not Found", INACTIVE_DETAIL, element=key)
+
+    def _check_lines(self, lines: list[Any]) -> None:
+        for line in lines:
+            if not isinstance(line, dict):
+                raise ApiFault("2010", "Request has invalid or unsupported property",
+                               "a Line must be an object")
+            detail_type = str(line.get("DetailType") or "")
+            required = REQUIRED_DETAIL_REFS.get(detail_type)
+            detail = line.get(detail_type)
+            if required and not (isinstance(detail, dict) and isinstance(detail.get(required),
+                                                                          dict)
+                                 and detail[required].get("value")):
+                raise ApiFault("2020", "Required param missing, need to supply the required "
+                               "value for the API",
+                               f"Required parameter Line.{detail_type}.{required} is missing "
+                               "in the request", element=f"Line.{detail_type}.{required}")
+
+    def _check_doc_number(self, entity: str, body: dict[str, Any]) -> None:
+        number = str(body.get("DocNumber") or "")
+        if number and any(str(r.get("DocNumber") or "") == number
+                          for r in self.store.tables[entity]):
+            raise ApiFault("6140", "Duplicate Document Number Error",
+                           f"Duplicate Document Number Error : You must specify a different "
+                           f"number. This number has already been used. DocNumber={number} is "
+                           "assigned to an existing transaction", element="DocNumber")
+
+    def _create_document(self, entity: str, body: dict[str, Any],
+                         allow_duplicate: bool = False) -> Record:
         ref_field, target_entity, sign = TXN_TARGET[entity]
         ref = body.get(ref_field)
         ref_id = str(ref.get("value") or "") if isinstance(ref, dict) else ""
@@ -626,12 +696,20 @@ class QboSandbox(DemoSandbox):
                            f"Required parameter {ref_field} is missing in the request")
         target_table = self.store.tables[target_entity]
         target = target_table.get(ref_id)
-        if target is None or target.get("Active") is False:
+        if target is None:
+            raise ApiFault("2500", "Invalid Reference Id",
+                           f"Invalid Reference Id : {target_entity}s element id {ref_id} not "
+                           "found", element=ref_field)
+        if target.get("Active") is False:
             raise ApiFault("610", "Object Not Found", INACTIVE_DETAIL, element=ref_field)
         lines = body.get("Line")
         if not isinstance(lines, list) or not lines:
             raise ApiFault("2020", "Required param missing",
                            "Required parameter Line is missing in the request")
+        self._check_lines(lines)
+        self._check_refs(body, "")
+        if self.unique_doc_numbers and not allow_duplicate:
+            self._check_doc_number(entity, body)
         total = sum((to_decimal(line.get("Amount")) for line in lines if isinstance(line, dict)),
                     Decimal("0"))
         rid = self.store.new_id(entity)
