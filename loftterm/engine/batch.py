@@ -481,7 +481,7 @@ def run_batch(
             todo.append((row, _request(doc, payee, row.key)))
     if options.dry_run:
         _check(hooks, settings, tokens, book, todo, options)
-        for row, _request_ in todo:
+        for row, _ in todo:
             if row.status != "planned":
                 continue
             where = f"{row.payee} ({row.contact_id or 'created by the sync first'})"

@@ -297,6 +297,7 @@ class QboSandbox(DemoSandbox):
     def _routes(self) -> None:
         base = r"/v3/company/(?P<realm>[^/]+)"
         route = self.server.route
+        route("GET", r"/\.well-known/openid_configuration/?", self._discovery)
         route("POST", r"/oauth2/v1/tokens/bearer", self._token)
         route("GET", r"/connect/oauth2", self._authorize)
         route("GET", base + r"/query", self._api(self._query))
@@ -359,6 +360,15 @@ class QboSandbox(DemoSandbox):
         if response.status == 200 and isinstance(response.body, dict):
             response.body["x_refresh_token_expires_in"] = REFRESH_TTL
         return response
+
+    def _discovery(self, request: SandboxRequest) -> SandboxResponse:
+        """Intuit's OpenID discovery document, pointing at this sandbox (intuit-oauth reads it)."""
+        url = self.server.url
+        return reply({"issuer": url, "authorization_endpoint": url + "/connect/oauth2",
+                      "token_endpoint": url + "/oauth2/v1/tokens/bearer",
+                      "revocation_endpoint": url + "/oauth2/v1/tokens/revoke",
+                      "userinfo_endpoint": url + "/v1/openid_connect/userinfo",
+                      "jwks_uri": url + "/oauth2/v1/keys"})
 
     def _authorize(self, request: SandboxRequest) -> SandboxResponse:
         redirect = request.arg("redirect_uri")

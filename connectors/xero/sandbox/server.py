@@ -24,8 +24,8 @@ from typing import Any
 
 from connectors.xero.sandbox import seed as seeds
 from connectors.xero.sandbox.body import PostDataInvalid, body_list, post_data_invalid
-from connectors.xero.sandbox.store import Outcome, XeroOrg, page_count
-from connectors.xero.sandbox.where import WhereError, order_records, parse_where
+from connectors.xero.sandbox.store import DOC_IDS, Outcome, XeroOrg, page_count
+from connectors.xero.sandbox.where import WhereError, field_value, order_records, parse_where
 from loftterm.api import (
     DemoSandbox,
     Fault,
@@ -485,8 +485,9 @@ class XeroSandbox(DemoSandbox):
     def _lister(self, collection: str) -> Handler:
         def handler(request: SandboxRequest) -> SandboxResponse:
             try:
-                found = self._ordered(request,
-                                      self.org.query_documents(collection, request.arg("where")))
+                found = self._ordered(request, self._listed(
+                    request, collection, self.org.query_documents(collection,
+                                                                  request.arg("where"))))
             except WhereError as exc:
                 return _validation_error(str(exc))
             page_text = request.arg("page")
@@ -499,6 +500,23 @@ class XeroSandbox(DemoSandbox):
             return json_answer(self._envelope(collection,
                                                 found[(page - 1) * size: page * size], paging))
         return handler
+
+    def _listed(self, request: SandboxRequest, collection: str,
+                found: list[Any]) -> list[Any]:
+        """Apply the documents' list parameters: ``IDs``, ``ContactIDs``, ``Statuses``, numbers."""
+        id_key, number_key = DOC_IDS[collection]
+
+        def wanted(name: str) -> set[str]:
+            return {v.strip().lower().replace("-", "") for v in request.arg(name).split(",")
+                    if v.strip()}
+
+        for param, key in (("IDs", id_key), ("ContactIDs", "Contact.ContactID"),
+                           ("Statuses", "Status"), (number_key + "s", number_key)):
+            values = wanted(param)
+            if values:
+                found = [d for d in found
+                         if field_value(d, key).replace("-", "") in values]
+        return found
 
     def _getter(self, collection: str) -> Handler:
         def handler(request: SandboxRequest) -> SandboxResponse:

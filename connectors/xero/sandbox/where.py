@@ -186,8 +186,10 @@ class _Parser:
             if not 3 <= len(parts) <= 6:
                 raise WhereError("DateTime(...) takes a year, month and day, then optionally "
                                  "hours, minutes and seconds")
+            year, month, day, *clock = parts
+            hour, minute, second = (*clock, 0, 0, 0)[:3]
             try:
-                return "date", datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+                return "date", datetime(year, month, day, hour, minute, second, tzinfo=UTC)
             except ValueError as exc:
                 raise WhereError(f"DateTime(...) is not a date: {exc}") from exc
         if kind == "number":
@@ -234,7 +236,7 @@ class _Parser:
                 if have is None:
                     return op == "!="
                 if op in ("==", "!="):
-                    return (have == wanted) == (op == "==")
+                    return bool(have == wanted) == (op == "==")
                 return _ordered(op, have, wanted)
             return check_date
         if kind == "number":
@@ -243,7 +245,7 @@ class _Parser:
                 if have is None:
                     return op == "!="
                 if op in ("==", "!="):
-                    return (have == wanted) == (op == "==")
+                    return bool(have == wanted) == (op == "==")
                 return _ordered(op, have, wanted)
             return check_number
         if kind == "guid":
@@ -315,5 +317,9 @@ def order_records(records: Sequence[Mapping[str, Any]], order: str) -> list[Any]
             raise WhereError(f"cannot order by {part.strip()!r}: use ASC or DESC")
         keys.append((words[0], direction == "DESC"))
     for field_name, descending in reversed(keys):
-        out.sort(key=lambda r, f=field_name: _sort_value(raw_value(r, f)), reverse=descending)
+
+        def key(record: Mapping[str, Any], name: str = field_name) -> tuple[int, Any]:
+            return _sort_value(raw_value(record, name))
+
+        out.sort(key=key, reverse=descending)
     return out
