@@ -164,3 +164,18 @@ def test_accounts_and_item_skus(api: httpx.Client) -> None:
     assert query(api, "SELECT COUNT(*) FROM Account WHERE Active = false") == {"totalCount": 1}
     bad = api.get("/query", params={"query": "SELECT *, 'x' FROM Item"})
     assert fault_code(bad) == "4000"
+
+
+def test_making_a_name_inactive_renames_it_deleted(api: httpx.Client,
+                                                   sandbox: QboSandbox) -> None:
+    def deactivate(rid: str) -> dict[str, Any]:
+        token = sandbox.record("Vendor", rid)["SyncToken"]  # type: ignore[index]
+        answer = api.post("/vendor", json={"Id": rid, "SyncToken": token, "sparse": True,
+                                           "Active": False})
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json()["Vendor"])
+
+    assert deactivate("8")["DisplayName"] == "Jordan Lee (deleted-1)"  # (deleted) is 9's
+    assert deactivate("23")["DisplayName"] == "Chloe Martin (deleted)"
+    again = api.post("/vendor", json={"DisplayName": "Chloe Martin"})  # the name is free again
+    assert again.status_code == 200, again.text

@@ -64,7 +64,10 @@ _HOLLIS = _addr("PO Box 77", "Sydney", "NSW", "2000")
 _QUINPOOL = _addr("12 Darling St", "Balmain", "NSW", "2041")
 _LIAM = "liam.chen@harbourrealty.example"
 
-# (id, entity, DisplayName, fields)
+# (id, entity, DisplayName, fields).  QBO renames a record made inactive "Name (deleted)" (the
+# sandbox does too), like Jordan Lee's old vendor (9).  Greenleaf (13), Ben Okafor (31) and Emma
+# Tremblay (34) are inactive under their plain names, as after a user renamed them back: such a
+# record still holds its name in the one namespace (Fault 6240 for a new record that wants it).
 _NAMES: list[tuple[int, str, str, dict[str, Any]]] = [
     (1, "Vendor", "Harbour Realty Ltd",
      _org("Harbour Realty Ltd", _HARBOUR, "+61 2 9555 0100", BillAddr=_HOLLIS)),

@@ -3,13 +3,15 @@
 It answers what the connector uses, with QBO's rules: DisplayName unique across Customers,
 Vendors and Employees (inactive included, Fault 6240), SyncToken checked and bumped on every
 write (Fault 5010 when stale), sparse vs full updates, no Vendor ShipAddr, a customer with a
-balance cannot be made inactive, ``requestid`` replays the first answer, at most 1000 rows per
+balance cannot be made inactive (one made inactive is renamed ``Name (deleted)``, as QBO
+does), ``requestid`` replays the first answer, at most 1000 rows per
 query and per CDC answer, at most 30 batch items.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -49,6 +51,8 @@ REF_ENTITIES = {"AccountRef": "Account", "APAccountRef": "Account", "ARAccountRe
 REQUIRED_DETAIL_REFS = {"AccountBasedExpenseLineDetail": "AccountRef",
                         "ItemBasedExpenseLineDetail": "ItemRef"}
 """Expense line details and the reference each one must carry."""
+DELETED = re.compile(r"\(deleted(?:-\d+)?\)$")
+"""The suffix QBO gives the DisplayName of a Customer, Vendor or Employee made inactive."""
 INACTIVE_DETAIL = ("Object Not Found : Something you're trying to use has been made inactive. "
                    "Check the fields with accounts, customers, items, vendors or employees.")
 
@@ -561,6 +565,15 @@ class QboSandbox(DemoSandbox):
                            "The name supplied already exists. : Another customer, vendor or "
                            "employee is already using this name. Please use a different name.")
 
+    def _deleted_name(self, display: str, entity: str, rid: str) -> str:
+        """Return QBO's name for a record made inactive: ``Name (deleted)``, then ``(deleted-1)``..."""
+        for n in range(100):
+            candidate = f"{display} (deleted{'' if n == 0 else f'-{n}'})"
+            holder = self.store.name_holder(candidate)
+            if holder is None or holder == (entity, rid):
+                return candidate
+        return display
+
     def _create_name(self, entity: str, body: dict[str, Any]) -> Record:
         fields = self._writable(entity, body)
         display = " ".join(str(fields.get("DisplayName") or "").split())
@@ -603,10 +616,12 @@ class QboSandbox(DemoSandbox):
             record.setdefault("Active", True)
             record.setdefault("DisplayName", current["DisplayName"])
         display = " ".join(str(record.get("DisplayName") or "").split())
+        was_active = current.get("Active", True) is not False
+        if was_active and record.get("Active") is False and not DELETED.search(display):
+            display = self._deleted_name(display, entity, rid)
         record["DisplayName"] = display
         if name_key(display) != name_key(str(current.get("DisplayName") or "")):
             self._check_name(display, entity, rid)
-        was_active = current.get("Active", True) is not False
         if was_active and record.get("Active") is False and to_decimal(current.get("Balance")):
             raise ApiFault("6000", "Delete List Has Balance Error",
                            f"The entity you are trying to delete has an open balance. : This "
