@@ -8,11 +8,14 @@ sandbox's OpenID discovery document (its ``environment`` may be a discovery URL)
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from intuitlib.client import AuthClient
 from quickbooks import QuickBooks
+from quickbooks.batch import batch_create
+from quickbooks.cdc import change_data_capture
 from quickbooks.exceptions import (
     ObjectNotFoundException,
     QuickbooksException,
@@ -170,3 +173,22 @@ def test_apostrophes_escaped_or_a_parse_fault(qb: QuickBooks) -> None:
     with pytest.raises(ValidationException) as caught:  # where() sends the clause as given
         Vendor.where("DisplayName = 'Siobhan O'Leary'", qb=qb)
     assert caught.value.error_code == 4000
+
+
+def test_batch_create_reports_per_item_faults(qb: QuickBooks) -> None:
+    fresh, taken = Vendor(), Vendor()
+    fresh.DisplayName = "Batch Fresh Pty"
+    taken.DisplayName = "*Thomas Baker"  # a Customer holds it
+    result = batch_create([fresh, taken], qb=qb)
+    assert [v.DisplayName for v in result.successes] == ["Batch Fresh Pty"]
+    [fault] = result.faults
+    assert fault.Error[0].code == "6240"
+
+
+def test_change_data_capture_sees_a_new_vendor(qb: QuickBooks) -> None:
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    vendor = Vendor()
+    vendor.DisplayName = "CDC Pty"
+    created = vendor.save(qb=qb)
+    changes = change_data_capture([Vendor, Customer], since, qb=qb)
+    assert created.Id in {v.Id for v in changes.Vendor}
