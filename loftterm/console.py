@@ -627,11 +627,13 @@ class BookConsole(Console):
             raise RemoteError(f"{done} and kept it, but the sync failed ({errors}); the next sync "
                               "carries it out")
 
-    def push_profile(self, profile_id: str, connector: str) -> LinkRow:
+    def push_profile(self, profile_id: str, connector: str, anyway: bool = False) -> LinkRow:
         """Create a profile's contact in a ledger now (SortScape's "Create contact in Xero").
 
         Contacts that came from (or are only linked to) a field-service app are never created in
         a ledger by a sync; this runs the ledger's sync with the profile added to the creates.
+        A create the ledger may already hold is held for review like any other, unless
+        ``anyway`` (remembered as "create anyway").
         """
         conn = self._connector(connector)
         info = self.hooks(connector).info
@@ -656,6 +658,10 @@ class BookConsole(Console):
                     f"{profile_id} is already linked to {info.title} {held[0]} "
                     f"{link.remote_id if link else ''}"
                 )
+            if anyway:
+                for each in info.roles:
+                    key = holds.create_anyway_key(connector, each, profile_id)
+                    remembered.remember(book, key, role=each)
             result = run_connector(
                 book,
                 self.pm,

@@ -568,7 +568,7 @@ def _review_bulk(session: Session, args: argparse.Namespace) -> int:
 
 def cmd_push(session: Session, args: argparse.Namespace) -> int:
     """``push``: create a profile's ledger contact now."""
-    row = session.console.push_profile(args.profile_id, args.connector)
+    row = session.console.push_profile(args.profile_id, args.connector, anyway=args.anyway)
     return _print_row(
         session,
         row.to_json(),

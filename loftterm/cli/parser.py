@@ -221,6 +221,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("profile_id")
     p.add_argument("--connector", required=True, help="the ledger connector, e.g. xero")
+    p.add_argument(
+        "--anyway",
+        action="store_true",
+        help="create it even if the ledger (or another profile) may already hold this person; "
+        "remembered",
+    )
     p = add(
         "batch",
         "sync a ledger, then post a batch file's bills, credit notes and invoices (each once)",

@@ -177,7 +177,7 @@ def withdraw_stale(rs: RunState) -> None:
         if pid in rs.held and p.get("status") == "open"
         for kind in p.get("holds", ())
     }
-    rs.counts["held"] = len(subjects)
+    rs.counts["held"] = len(subjects) + rs.counts.pop("held_twins", 0)
     if rs.counts["held"]:
         rs.notes.append(
             f"{counted(rs.counts['held'], 'record')} held for review instead of writing a "

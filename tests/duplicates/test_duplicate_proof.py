@@ -203,3 +203,24 @@ def test_create_anyway_and_not_the_same_are_remembered(
         counts = user.sync()
         assert counts["created_local"] == counts["created_remote"] == counts["held"] == 0
     assert user.reviews() == []
+
+
+def test_two_new_profiles_alike_are_not_both_created(tmp_path: Path, sandbox: XeroSandbox) -> None:
+    user = Book_(
+        tmp_path,
+        sandbox,
+        ORG + "P001,organization,Lakeside Homes,\nP002,organization,Lakeside Homes Pty Ltd,\n",
+    )
+    counts = user.sync()  # an empty Xero: neither has a candidate there, but they are alike
+    assert counts["created_remote"] == 0 and counts["held"] == 2
+    assert user.contact_names() == []
+    twins = [w for w in user.warnings() if w["kind"] == "duplicate"]
+    assert {w["profile_id"] for w in twins} == {"P001", "P002"}
+    assert all("may be one person" in w["message"] and "--anyway" in w["message"] for w in twins)
+    user.ok("push", "P001", "--connector", "xero", "--anyway")
+    assert user.contact_names() == ["Lakeside Homes"]
+    counts = user.sync()  # P002 now has a candidate in Xero: held in the review queue
+    assert counts["created_remote"] == 0 and counts["held"] == 1
+    [review] = user.reviews()
+    assert review["profile_id"] == "P002" and review["holds"] == ["create"]
+    assert "equal name after folding" in review["evidence"]

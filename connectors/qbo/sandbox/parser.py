@@ -1,9 +1,11 @@
 """Parses and evaluates the subset of the QBO query language the sandbox answers.
 
-``SELECT * | COUNT(*) FROM Entity [WHERE cond [AND cond]...] [ORDERBY field [ASC|DESC]]
+``SELECT * [, Field]... | COUNT(*) FROM Entity [WHERE cond [AND cond]...] [ORDERBY field [ASC|DESC]]
 [STARTPOSITION n] [MAXRESULTS n]`` where a condition is ``field op literal`` (``= != < > <= >=``),
 ``field IN (literal, ...)`` or ``field LIKE 'pattern%'``.  Strings are single-quoted with
-backslash escapes; an unescaped apostrophe is a parse error, as in QBO (code 4000).
+backslash escapes; an unescaped apostrophe is a parse error, as in QBO (code 4000).  Fields
+named after ``*`` (python-quickbooks asks ``SELECT *, Sku FROM Item``) add nothing: every field
+is answered anyway, as QBO does from minor version 4 on (every request is served as 75 or later).
 """
 
 from __future__ import annotations
@@ -179,6 +181,9 @@ class _Parser:
             count = True
         elif self.at("*"):
             self.take()
+            while self.at(","):  # "SELECT *, Field": every field anyway
+                self.take()
+                self._field_name()
         else:
             fields.append(self._field_name())
             while self.at(","):
