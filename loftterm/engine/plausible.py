@@ -313,3 +313,26 @@ def alike_among(
         if others:
             out[profile.id] = others[:MAX_CANDIDATES]
     return out
+
+
+def alike_records(
+    book: Book, info: ConnectorInfo, settings: Mapping[str, Any], records: Sequence[RemoteContact]
+) -> dict[str, list[Candidate]]:
+    """Remote id -> the other ``records`` sharing an email, phone or folded name with it.
+
+    Used on the records about to be imported in one run: importing two of them would put the
+    duplicate in the book.
+    """
+    if len(records) < 2:
+        return {}
+    index = CandidateIndex(
+        (_remote_entry(book, info.name, r) for r in records),
+        planner.name_rule(settings, info),  # type: ignore[arg-type]
+        band_floor(settings),
+    )
+    out: dict[str, list[Candidate]] = {}
+    for record in records:
+        others = index.find_exact(record.remote_id, record.name, record.email, record.fields.phone)
+        if others:
+            out[record.remote_id] = others
+    return out
