@@ -27,6 +27,8 @@ Xero, QuickBooks Online and SortScape, and shows exactly why a link is stuck.
   loftterm --sync --dry-run --plan-out plan.json   then: loftterm apply plan.json
   loftterm undo RUN_ID --dry-run   what undoing a run would do, and what it cannot
   loftterm fleet books/ --jobs 4   sync every book config in a folder, one row per book
+  loftterm --web                the console in a browser, for the holder of the URL it prints;
+                                from your machine: ssh -L 8000:127.0.0.1:8000 HOST, open that URL
 """
 
 EPILOG = """\
@@ -94,8 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="TUI: automatic sync every MIN minutes (overrides sync.every_minutes)",
     )
-    parser.add_argument("--web", action="store_true",
-                        help="serve the console in a browser on 127.0.0.1 (needs loftterm[web])")
+    parser.add_argument(
+        "--web", action="store_true",
+        help="serve the console in a browser on 127.0.0.1 (needs loftterm[web]); only the URL it "
+        "prints (with this launch's secret key) gets in; see ssh -L above",
+    )
     parser.add_argument("--port", type=int, default=8000, help="--web: the local port (default 8000)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
