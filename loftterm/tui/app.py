@@ -13,10 +13,12 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
+from weakref import WeakKeyDictionary
 
-from textual import work
-from textual.app import App
+from textual import events, work
+from textual.app import App, ScreenStackError
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 
 from loftterm.connector import SyncEvent
 from loftterm.console import Console
@@ -36,6 +38,9 @@ from loftterm.tui.screens.warnings import WarningsScreen
 from loftterm.tui.syncing import AutoSync, ConnectorProgress
 from loftterm.tui.widgets.states import counts_text
 from loftterm.views import ConnectorStatus, LinkRow, Proposal
+
+TYPEAHEAD_POLL_S = 0.01
+"""How often keys held for a mounting screen check whether it is there."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,8 @@ class LofttermApp(App[None]):
         self.auto = AutoSync({}, clock)
         self._cancel = threading.Event()
         self._auto_configured = False
+        self._typeahead: list[events.Key] = []
+        self._typed_on: WeakKeyDictionary[events.Key, Screen[Any]] = WeakKeyDictionary()
         self.dashboard = DashboardScreen()
         self.links = LinksScreen()
         self.add_mode("dashboard", lambda: self.dashboard)
@@ -258,6 +265,51 @@ class LofttermApp(App[None]):
                 everything = set(due) >= set(self.auto.intervals) and len(due) > 1
                 self.action_sync("" if everything else due[0])
         self.dashboard.show_countdowns()
+
+    # -- type-ahead ---------------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        """Note which screen each typed key was meant for (see :meth:`_on_key`)."""
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._typeahead or not self._screen_ready():
+                self._hold(event)
+                return
+            self._typed_on[event] = self.screen
+        await super().on_event(event)
+
+    def _on_key(self, event: events.Key) -> None:
+        """Let a key reach the bindings, or keep it for the screen it was typed ahead for.
+
+        Over a slow link a whole burst (``2ttt``) arrives in one read: every key is handed to the
+        focused widget of the dashboard before ``2`` has switched to Links, so the ``t`` keys
+        come back here when Links is (or is still becoming) the screen, too late for the widget
+        that should have had them.  They are held, and typed again once that screen is mounted.
+        """
+        typed_on = self._typed_on.pop(event, self.screen)
+        if self._typeahead or typed_on is not self.screen or not self._screen_ready():
+            event.prevent_default()  # App._on_key (the bindings) runs after this one otherwise
+            self._hold(event)
+
+    def _screen_ready(self) -> bool:
+        try:
+            return self.screen.is_mounted
+        except ScreenStackError:  # before the first screen
+            return False
+
+    def _hold(self, event: events.Key) -> None:
+        self._typeahead.append(event)
+        if len(self._typeahead) == 1:
+            self.set_timer(TYPEAHEAD_POLL_S, self._replay_typeahead)
+
+    def _replay_typeahead(self) -> None:
+        if not self._screen_ready():
+            self.set_timer(TYPEAHEAD_POLL_S, self._replay_typeahead)
+            return
+        held, self._typeahead = self._typeahead, []
+        for event in held:
+            key = events.Key(event.key, event.character)
+            key.set_sender(self)
+            self.post_message(key)
 
     # -- navigation ---------------------------------------------------------------------------
 
