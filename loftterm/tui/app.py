@@ -277,7 +277,7 @@ class LofttermApp(App[None]):
             self._typed_on[event] = self.screen
         await super().on_event(event)
 
-    def _on_key(self, event: events.Key) -> None:
+    async def _on_key(self, event: events.Key) -> None:
         """Let a key reach the bindings, or keep it for the screen it was typed ahead for.
 
         Over a slow link a whole burst (``2ttt``) arrives in one read: every key is handed to the
