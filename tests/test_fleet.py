@@ -16,7 +16,7 @@ from connectors.xero.sandbox import XeroSandbox
 from loftterm.book import Book
 from loftterm.cli.fleet import book_configs
 from loftterm.demo import seed_demo_book
-from tests.cli_support import run_loftterm
+from tests.cli_support import container_command, cronjob, run_loftterm
 
 
 def refused_port() -> int:
@@ -114,3 +114,17 @@ def test_usage_errors_name_the_folder(tmp_path: Path) -> None:
     assert book_configs(tmp_path) == [tmp_path / "a.yaml"]
     out_of_range = run_loftterm("fleet", str(tmp_path), "--index", "4")
     assert out_of_range.returncode == 2 and "holds 1 book configs" in out_of_range.stderr
+
+
+def test_the_container_command_is_this_fleet_line(books: Path) -> None:
+    command = container_command()
+    assert command[0] == "loftterm"
+    result = run_loftterm(*[str(books) if word == "/books" else word for word in command[1:]])
+    assert result.returncode == 6
+    assert {Path(r["config"]).name: r["ok"] for r in json.loads(result.stdout)} == {
+        "closed.yaml": False, "harbour.yaml": True, "keystone.yaml": True}
+    pod = cronjob()["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+    one = run_loftterm(*[str(books) if a == "/books" else a.replace("$(BOOK_INDEX)", "2")
+                         for a in pod["args"]])
+    assert one.returncode == 0 and [Path(r["config"]).name for r in json.loads(one.stdout)] == [
+        "keystone.yaml"]
