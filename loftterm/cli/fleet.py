@@ -134,7 +134,10 @@ def book_result(config: Path, code: int, out: str, err: str, seconds: float) -> 
             }
         errors = report.get("errors")
         if isinstance(errors, dict) and errors:
-            result.error = "; ".join(f"{name}: {text}" for name, text in errors.items())
+            result.error = "; ".join(
+                str(text) if str(text).startswith(f"{name} ") else f"{name}: {text}"
+                for name, text in errors.items()
+            )
         result.ok = code == EXIT_OK and report.get("ok") is True
     result.counts = {
         name: sum(c.get(key, 0) for c in result.connectors.values()) for name, key in COUNTS.items()
