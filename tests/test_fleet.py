@@ -83,8 +83,12 @@ def test_fleet_json_syncs_the_reachable_books_and_reports_the_refused_one(books:
 
 def test_fleet_table_has_one_row_per_book_and_the_reasons(books: Path) -> None:
     result = run_loftterm("fleet", str(books), "--jobs", "2", "--connector", "xero",
-                          "--dry-run")
+                          "--dry-run", "--verbose")
     assert result.returncode == 6
+    progress = sorted(line.split()[1:3] for line in result.stderr.splitlines())
+    assert progress == [["closed.yaml", "failed:"], ["harbour.yaml", "ok"],
+                        ["keystone.yaml", "failed:"]]
+    assert all(line.startswith(("[1/3] ", "[2/3] ", "[3/3] ")) for line in result.stderr.splitlines())
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["config", "result", "linked", "created", "imported", "updated",
                                 "warnings", "seconds"]
