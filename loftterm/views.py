@@ -170,7 +170,12 @@ class ProposalField:
 
 @dataclass
 class Proposal:
-    """A 'link to existing contact' review (SortScape's duplicate check)."""
+    """One review in the queue: a (profile, remote record) pair a person decides.
+
+    SortScape's "link to existing contact" proposals have no ``holds``; a held create or
+    import names the side that waits (``create``: the profile is not created remotely until
+    decided; ``import``: the remote record is not imported), with the evidence strongest first.
+    """
 
     id: str
     connector: str
@@ -179,6 +184,21 @@ class Proposal:
     reason: str
     fields: list[ProposalField]
     status: str = "open"
+    role: str = ""
+    holds: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+    score: float = 0.0
+    note: str = ""
+
+    @property
+    def strength(self) -> tuple[bool, bool, bool, float]:
+        """Sort key, strongest evidence first when reversed: email, phone, folded name, score."""
+        return (
+            "same email" in self.evidence,
+            "same phone" in self.evidence,
+            "equal name after folding" in self.evidence,
+            self.score,
+        )
 
     def to_json(self) -> dict[str, Any]:
         """Return the proposal for ``--json`` output."""

@@ -451,7 +451,7 @@ def run_batch(
     failed_creates = {
         o.profile_id: o.reason
         for o in sync.outcomes
-        if o.action == "create" and o.status == "failed"
+        if o.action == "create" and o.status in ("failed", "held")
     }
     planned_creates = {
         o.profile_id for o in sync.outcomes if o.action == "create" and o.status == "planned"

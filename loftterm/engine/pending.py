@@ -60,14 +60,11 @@ def pending_counter(book: Book, info: ConnectorInfo, settings: Mapping[str, Any]
         field_creates, field_reasons = pending_field(book, info)
         counter.to_create_remote += field_creates
         counter.reasons.extend(field_reasons)
-    ambiguous: set[str] = set()
     for role in info.roles:
         result = planner.plan_links(book, info, settings, role)
         planner.penalised_matches(book, info, result)
         counter.to_link += len(result.matches) + len(list(planner.recoverable(book, info, role)))
-        for tie in result.ties:
-            ambiguous.update(tie.remote_keys)
-        counter.to_create_local += len(planner.plan_imports(book, info, settings, role, ambiguous))
+        counter.to_create_local += len(planner.plan_imports(book, info, settings, role))
     if counter.to_link:
         counter.reasons.append(
             f"{counted(counter.to_link, 'blank profile')} to link: each matches an unlinked {title} "

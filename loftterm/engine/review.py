@@ -26,7 +26,8 @@ from typing import Any
 from loftterm.book import Book
 from loftterm.book.book import now_iso
 from loftterm.connector import ConnectorInfo
-from loftterm.engine.fieldsync import PROPOSAL_FIELDS, reject_key
+from loftterm.engine.fieldsync import reject_key
+from loftterm.engine.reviewqueue import PROPOSAL_FIELDS
 from loftterm.errors import UsageError
 from loftterm.models import Link, LinkMethod, comparable
 
