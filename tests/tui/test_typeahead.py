@@ -1,5 +1,7 @@
 """Type-ahead: keys typed in the same burst as a screen switch land on the new screen.
 
+They also land where an earlier key of the burst moved the focus (``/`` then a filter text).
+
 Over a slow SSH link the terminal delivers a burst such as ``2ttt`` in one read.  The driver
 hands the app every key at once: :func:`burst` does exactly that (the pilot's ``press`` waits
 for the app to settle after each key, which a user over SSH never does).
@@ -12,11 +14,13 @@ from collections.abc import Callable
 import pytest
 from textual import events
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from loftterm.tui.app import LofttermApp
 from loftterm.tui.screens.help import HelpScreen
 from loftterm.tui.screens.links import LinksScreen
 from loftterm.tui.screens.warnings import WarningsScreen
+from loftterm.tui.widgets.linklist import LinkList
 
 from .fakes import FakeConsole
 from .helpers import frozen_app, settle
@@ -75,3 +79,15 @@ async def test_a_burst_across_two_switches_and_a_pushed_screen_keeps_its_order()
         burst(app, "escape", "3")
         await until(pilot, lambda: isinstance(app.screen, WarningsScreen))
         assert isinstance(app.screen, WarningsScreen)
+
+
+@pytest.mark.asyncio
+async def test_text_typed_after_a_key_that_moves_the_focus_lands_in_the_filter() -> None:
+    app = frozen_app(FakeConsole())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        burst(app, "2", "t", "slash", "t", "o", "m")
+        await until(pilot, lambda: app.links.is_mounted
+                    and app.links.query_one("#links-text", Input).value == "tom")
+        assert app.links.state_filter == "linked"
+        assert {r.name for r in app.links.query_one(LinkList).visible_rows} == {"Tom Baker"}
