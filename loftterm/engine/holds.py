@@ -20,7 +20,6 @@ always what the next sync would hold.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from loftterm.book import Book
@@ -30,7 +29,7 @@ from loftterm.engine.reviewqueue import PROPOSAL_FIELDS, proposal_id
 from loftterm.engine.runstate import RunState
 from loftterm.errors import UsageError
 from loftterm.models import Profile, RemoteContact
-from loftterm.views import OutcomeRow
+from loftterm.views import BulkReview, OutcomeRow
 from loftterm.words import counted
 
 CREATE = "create"
@@ -178,7 +177,7 @@ def withdraw_stale(rs: RunState) -> None:
         if pid in rs.held and p.get("status") == "open"
         for kind in p.get("holds", ())
     }
-    rs.counts["held"] = len(subjects)
+    rs.counts["held"] = len(subjects) + rs.counts.pop("held_twins", 0)
     if rs.counts["held"]:
         rs.notes.append(
             f"{counted(rs.counts['held'], 'record')} held for review instead of writing a "
@@ -252,27 +251,6 @@ def override(book: Book, proposal_id_: str, kind: str) -> list[dict[str, Any]]:
 # -- bulk actions --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BulkFilter:
-    """Which held reviews a bulk action takes.
-
-    :param action: ``create`` (create every held profile whose best candidate scores below
-        ``below``), ``import`` (the same for held records) or ``link`` (link every unambiguous
-        pair scoring at least ``above`` that shares ``same``).
-    :param connector: only this connector's reviews ('' for all).
-    :param below: for create and import: the best candidate's name score must be below this, and
-        no candidate may share the email or phone.
-    :param above: for link: the pair's name score must be at least this.
-    :param same: for link: evidence the pair must share (``email``, ``phone``, ``name``).
-    """
-
-    action: str
-    connector: str = ""
-    below: float = 0.0
-    above: float = 1.0
-    same: tuple[str, ...] = ()
-
-
 _SAME = {"email": SAME_EMAIL, "phone": SAME_PHONE, "name": "equal name after folding"}
 
 
@@ -298,7 +276,7 @@ def _grouped(
     return out
 
 
-def bulk_select(book: Book, rule: BulkFilter) -> list[dict[str, Any]]:
+def bulk_select(book: Book, rule: BulkReview) -> list[dict[str, Any]]:
     """The reviews a bulk action would decide (one per held subject for create/import)."""
     holds = _open_holds(book, rule.connector)
     if rule.action in HOLD_KINDS:

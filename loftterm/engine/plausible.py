@@ -135,8 +135,22 @@ class CandidateIndex:
                 records.append(MatchRecord(entry.key, folded))
         self.names = NameIndex(records, rule, floor)
 
-    def find(self, name: str, email: str, phone: str) -> list[Candidate]:
-        """Every plausible candidate of one record, strongest first."""
+    def find_exact(self, key: str, name: str, email: str, phone: str) -> list[Candidate]:
+        """The *other* records sharing an email, a phone or a folded name with one indexed record.
+
+        The near-name search is left out: among records that are all indexed, each one's best
+        name is itself, and ranking every pair would cost a search per record.
+        """
+        return self.find(name, email, phone, skip=key, near=False)
+
+    def find(
+        self, name: str, email: str, phone: str, skip: str = "", near: bool = True
+    ) -> list[Candidate]:
+        """Every plausible candidate of one record, strongest first.
+
+        :param skip: a key never returned (the record itself).
+        :param near: also search names within the review band (else exact evidence only).
+        """
         found: dict[str, list[str]] = {}
         lookups = (
             (SAME_EMAIL, self.by_email, normalise(email)),
@@ -152,7 +166,7 @@ class CandidateIndex:
                 if reason not in reasons:
                     reasons.append(reason)
         folded = fold_name(name)
-        if folded:
+        if folded and near:
             score, keys = self.names.best(folded)
             for key in keys:
                 found.setdefault(key, [])
@@ -161,6 +175,8 @@ class CandidateIndex:
                     found[key].append(f"tied at name {float(score):.0%}")
         out = []
         for key, reasons in found.items():
+            if key == skip or key not in self.entries:
+                continue
             entry = self.entries[key]
             score = name_score(folded, fold_name(entry.name), self.rule) if folded else Fraction(0)
             out.append(Candidate(key, entry.name, score, tuple(reasons or [NEAR_NAME]), entry.note))
@@ -269,3 +285,31 @@ def pair_candidate(
     rule = planner.name_rule(settings, info)
     score = name_score(fold_name(profile.name), fold_name(record.name), rule)  # type: ignore[arg-type]
     return Candidate(record.remote_id, record.name, score, ())
+
+
+def alike_among(
+    book: Book,
+    info: ConnectorInfo,
+    settings: Mapping[str, Any],
+    profiles: Sequence[Profile],
+    checked: Sequence[Profile],
+) -> dict[str, list[Candidate]]:
+    """Profile id (of ``checked``) -> the other ``profiles`` sharing an email, phone or name.
+
+    Used on the profiles about to be created in one run: creating two of them would put the
+    duplicate in the ledger even though neither had a candidate there before the run.  Only
+    exact evidence counts here (see :meth:`CandidateIndex.find_exact`).
+    """
+    if len(profiles) < 2:
+        return {}
+    index = CandidateIndex(
+        (_profile_entry(book, info, p) for p in profiles),
+        planner.name_rule(settings, info),  # type: ignore[arg-type]
+        band_floor(settings),
+    )
+    out: dict[str, list[Candidate]] = {}
+    for profile in checked:
+        others = index.find_exact(profile.id, profile.name, profile.email, profile.fields.phone)
+        if others:
+            out[profile.id] = others[:MAX_CANDIDATES]
+    return out

@@ -11,7 +11,7 @@ person said to create anyway, is sent.  A clash left after that stops the record
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from loftterm.connector import PushRequest, RecordOutcome
 from loftterm.engine import decisions, holds, journal, planner, plausible
@@ -54,6 +54,7 @@ def push_new_phase(rs: RunState, extra_ids: frozenset[str] = frozenset()) -> Non
         return
     holders = name_holders(rs)
     candidates = creates_with_candidates(rs, wanted)
+    alike = twins_among_creates(rs, wanted, candidates)
     requests: list[PushRequest] = []
     for profile, role in wanted:
         display = remote_name(rs, role, profile.name)
@@ -63,6 +64,10 @@ def push_new_phase(rs: RunState, extra_ids: frozenset[str] = frozenset()) -> Non
         found = candidates.get((profile.id, role))
         if found:
             holds.hold_create(rs, profile, role, found)
+            continue
+        twins = alike.get((profile.id, role))
+        if twins:
+            hold_twins(rs, profile, role, twins)
             continue
         if clash:
             refuse_clash(rs, profile, display, clash)
@@ -118,6 +123,39 @@ def creates_with_candidates(
         found = plausible.remote_candidates(rs.book, rs.info, rs.settings, role, profiles)
         out.update({(pid, role): cands for pid, cands in found.items()})
     return out
+
+
+def twins_among_creates(
+    rs: RunState,
+    wanted: Sequence[tuple[Profile, str]],
+    held: Mapping[tuple[str, str], object],
+) -> dict[tuple[str, str], list[plausible.Candidate]]:
+    """Creates of this run that share an email, phone or folded name with another create.
+
+    Sending both would make the duplicate in the ledger in one run, so neither is sent.
+    """
+    out: dict[tuple[str, str], list[plausible.Candidate]] = {}
+    for role in rs.info.roles:
+        sent = [p for p, r in wanted if r == role and (p.id, r) not in held]
+        checked = [p for p in sent if not holds.create_overridden(rs.book, rs.name, role, p.id)]
+        found = plausible.alike_among(rs.book, rs.info, rs.settings, sent, checked)
+        out.update({(pid, role): twins for pid, twins in found.items()})
+    return out
+
+
+def hold_twins(
+    rs: RunState, profile: Profile, role: str, twins: Sequence[plausible.Candidate]
+) -> None:
+    """Create none of several profiles that look like one person; say how to settle it."""
+    others = ", ".join(f"{c.key} {c.name} ({', '.join(c.reasons)})" for c in twins)
+    reason = (
+        f"{profile.id} {profile.name} and {others} in the book may be one person: none is "
+        f"created in {rs.title()}; merge them (loftterm merge {profile.id} {twins[0].key}), or "
+        f"create this one anyway (loftterm push {profile.id} --connector {rs.name} --anyway)"
+    )
+    rs.warn("duplicate", profile.id, reason, [])
+    rs.counts["held_twins"] += 1
+    rs.outcome(profile.id, "create", "held", "", reason)
 
 
 def link_same_email_holder(
