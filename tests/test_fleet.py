@@ -72,7 +72,8 @@ def test_fleet_json_syncs_the_reachable_books_and_reports_the_refused_one(books:
         row = by_name[name]
         assert row["ok"] is True and row["error"] is None and row["exit_code"] == 0
         assert row["counts"]["linked"] + row["counts"]["imported"] > 0
-        assert set(row["counts"]) == {"linked", "created", "imported", "updated", "warnings"}
+        assert set(row["counts"]) == {"linked", "created", "imported", "updated", "held",
+                                      "warnings"}
         book = Book.open(books / f"{name}.json")
         assert any(book.remote.values()), f"{name} was pulled"
     closed = by_name["closed"]
@@ -91,7 +92,7 @@ def test_fleet_table_has_one_row_per_book_and_the_reasons(books: Path) -> None:
     assert all(line.startswith(("[1/3] ", "[2/3] ", "[3/3] ")) for line in result.stderr.splitlines())
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["config", "result", "linked", "created", "imported", "updated",
-                                "warnings", "seconds"]
+                                "held", "warnings", "seconds"]
     rows = {line.split()[0]: line.split()[1] for line in lines[2:5]}
     # keystone has no xero connector: `--connector xero` is a usage error for that book alone
     assert rows == {"closed.yaml": "failed", "harbour.yaml": "ok", "keystone.yaml": "failed"}

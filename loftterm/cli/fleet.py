@@ -30,6 +30,7 @@ COUNTS = {
     "created": "created_remote",
     "imported": "created_local",
     "updated": "updated_remote",
+    "held": "held",
     "warnings": "warnings",
 }
 

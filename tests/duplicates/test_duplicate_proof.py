@@ -10,26 +10,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from connectors.xero.sandbox import XeroSandbox
 from connectors.xero.sandbox.seed import Seed, seed_record
 from loftterm.book import Book
 from tests.cli_support import run_loftterm, xero_config
-
-
-@pytest.fixture
-def sandbox() -> Iterator[XeroSandbox]:
-    box = XeroSandbox(seed=False)
-    box.start()
-    try:
-        yield box
-    finally:
-        box.stop()
 
 
 def add_contact(box: XeroSandbox, name: str, email: str = "", *, customer: bool = False) -> str:
