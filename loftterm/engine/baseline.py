@@ -53,7 +53,11 @@ def book_is_newer(profile: Profile, record: RemoteContact) -> bool:
     mine, theirs = _moment(profile.updated_at), _moment(record.updated)
     if theirs is None:
         return True
-    return mine is not None and mine > theirs
+    if mine is None:
+        return False
+    if not mine.microsecond:  # the book keeps whole seconds: the same second is a tie, the book's
+        theirs = theirs.replace(microsecond=0)
+    return mine >= theirs
 
 
 def is_blank(value: Any) -> bool:

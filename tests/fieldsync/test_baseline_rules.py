@@ -9,7 +9,7 @@ import pytest
 from connectors.qbo.pull import balance_queries
 from connectors.xero.plugin import balance_calls
 from loftterm.config import load_config
-from loftterm.engine.baseline import initial_baseline
+from loftterm.engine.baseline import book_is_newer, initial_baseline
 from loftterm.engine.planner import diff_link
 from loftterm.errors import ConfigError
 from loftterm.models import Address, ContactFields, Link, Profile, RemoteContact
@@ -72,3 +72,12 @@ def test_first_link_names_is_validated(tmp_path: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace("remote", "ledger"), encoding="utf-8")
     config = load_config(path, make_plugin_manager(), env={})
     assert config.connector("xero").settings["first_link_names"] == "ledger"
+
+
+def test_the_book_is_newer_by_its_whole_seconds() -> None:
+    profile = Profile("P1", updated_at="2026-01-01T00:00:05+00:00")
+    assert book_is_newer(profile, RemoteContact("r", updated="2026-01-01T00:00:04.900Z"))
+    assert book_is_newer(profile, RemoteContact("r", updated="2026-01-01T00:00:05.500Z"))  # tie
+    assert not book_is_newer(profile, RemoteContact("r", updated="2026-01-01T00:00:06.000Z"))
+    assert not book_is_newer(profile, RemoteContact("r", updated="2026-01-01T11:00:06+10:00"))
+    assert book_is_newer(profile, RemoteContact("r"))  # the remote keeps no time

@@ -7,6 +7,7 @@ and reads back what the sandbox holds: no value may be lost.
 from __future__ import annotations
 
 import json
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -134,8 +135,10 @@ def test_the_first_link_rename_is_reported_and_can_keep_the_ledger_names(
 def test_balances_are_fresh_after_a_routine_incremental_sync(tmp_path: Path) -> None:
     """Reproduction 5: a balance change moves no modified date, with sync enabled or not."""
     with new_user(tmp_path, "xero") as user:
+        user.xero.clock = lambda: time.time() - 3600  # entered an hour ago: never pulled again
         cid = xero_add(user.xero, Name="Nina Fox", EmailAddress="nina@fox.example")
         other = xero_add(user.xero, Name="Omar Haddad", EmailAddress="omar@haddad.example")
+        user.xero.clock = time.time
         user.import_profiles(NINA, {"id": "P002", "kind": "agent", "name": "Omar Haddad",
                                     "email": "omar@haddad.example"})
         user.sync()
