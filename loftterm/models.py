@@ -560,8 +560,14 @@ class Warning:
 
     @property
     def key(self) -> str:
-        """Identity of the warning: the same problem is updated, not repeated."""
-        return f"{self.kind}|{self.connector}|{self.profile_id}|{','.join(sorted(self.remote_ids))}"
+        """Identity of the warning: the same problem is updated, not repeated.
+
+        A ``conflict`` is one per field (its message starts with the field's name).
+        """
+        key = f"{self.kind}|{self.connector}|{self.profile_id}|{','.join(sorted(self.remote_ids))}"
+        if self.kind == "conflict":
+            key += "|" + self.message.split(" ", 1)[0]
+        return key
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready mapping."""

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from connectors.xero.sandbox import XeroSandbox
@@ -136,6 +136,8 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(plan=steps)
+@example(plan=[("local", "name", ""), ("local", "email", ""), ("remote", "name", ""),
+               ("remote", "email", "")])  # two fields in conflict on one link: two warnings
 def test_no_field_value_is_ever_lost(scratch: Path, plan: list[Step]) -> None:
     folder = scratch / f"run{next(_RUNS)}"
     folder.mkdir()
