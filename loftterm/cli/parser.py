@@ -19,7 +19,7 @@ Xero, QuickBooks Online and SortScape, and shows exactly why a link is stuck.
   loftterm unlink P005 --connector xero
   loftterm search --connector xero "elena garcia"
   loftterm link P005 --connector xero --remote <contact id>
-  loftterm review               possible SortScape duplicates; review accept|reject ID
+  loftterm review               the review queue: possible duplicates held instead of written
   loftterm push P012 --connector xero   create a profile's contact in a ledger now
   loftterm not-same P007 --connector xero --remote <id>   never link this pair again
   loftterm merge P002 P015      merge two profiles (loftterm unmerge P015 reverses it)
@@ -154,26 +154,79 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("doctor", "check the config, the book, the tokens and each connector's reachability")
     p = add(
         "review",
-        "SortScape's 'link customers to existing contacts': list the possible duplicates, or "
-        "accept (link, and push the chosen values to both sides) or reject one",
+        "the review queue: SortScape's 'link customers to existing contacts' and every create or "
+        "import held because the other side may already hold the person; list, or decide one "
+        "(accept links the pair, reject says not the same, create/import writes it anyway), or "
+        "decide many with bulk",
     )
-    p.add_argument("action", nargs="?", choices=("accept", "reject"), help="decide one review")
-    p.add_argument("proposal_id", nargs="?", metavar="ID", help="the review's id (from the list)")
+    p.add_argument(
+        "action",
+        nargs="?",
+        choices=("accept", "reject", "create", "import", "bulk"),
+        help="decide one review (ID), or 'bulk create|import|link' with the filters below",
+    )
+    p.add_argument(
+        "proposal_id",
+        nargs="?",
+        metavar="ID",
+        help="the review's id (from the list); after bulk: create, import or link",
+    )
     p.add_argument(
         "--take",
         action="append",
         default=[],
         metavar="FIELD=left|right",
-        help="accept: take the ledger (left) or SortScape (right) value of a field instead of "
-        "the proposed one; repeatable",
+        help="accept: take the left (book or ledger) or right (remote) value of a field instead "
+        "of the proposed one; repeatable",
     )
     p.add_argument("--all", action="store_true", help="list decided and withdrawn reviews too")
+    p.add_argument("--connector", metavar="NAME", default="", help="only this connector's reviews")
+    p.add_argument(
+        "--kind",
+        choices=("link", "create", "import"),
+        default="",
+        help="list only link proposals, held creates or held imports",
+    )
+    p.add_argument("--brief", action="store_true", help="one line per review, no columns")
+    p.add_argument(
+        "--below",
+        type=float,
+        default=0.0,
+        metavar="SCORE",
+        help="bulk create|import: only when the best candidate's name score is below SCORE "
+        "(0..1) and no candidate shares the email or phone",
+    )
+    p.add_argument(
+        "--above",
+        type=float,
+        default=1.0,
+        metavar="SCORE",
+        help="bulk link: only pairs whose name score is at least SCORE (0..1)",
+    )
+    p.add_argument(
+        "--same",
+        action="append",
+        default=[],
+        choices=("email", "phone", "name"),
+        help="bulk link: only pairs sharing this (repeatable; name = equal after folding)",
+    )
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="bulk: carry it out (without it, bulk only counts and lists what it would decide)",
+    )
     p = add(
         "push",
         "create a profile's contact in a ledger now (SortScape's 'Create contact in Xero')",
     )
     p.add_argument("profile_id")
     p.add_argument("--connector", required=True, help="the ledger connector, e.g. xero")
+    p.add_argument(
+        "--anyway",
+        action="store_true",
+        help="create it even if the ledger (or another profile) may already hold this person; "
+        "remembered",
+    )
     p = add(
         "batch",
         "sync a ledger, then post a batch file's bills, credit notes and invoices (each once)",
