@@ -203,6 +203,18 @@ def xero_contact(
     return contact_id
 
 
+def xero_delete(box: XeroSandbox, contact_id: str) -> None:
+    """Make a contact disappear from the organisation (its id is gone from every pull)."""
+    with box.server.lock:
+        del box.org.contacts[contact_id]
+        box.org.order.remove(contact_id)
+        box.org.updated_ms.pop(contact_id, None)
+        for index in (box.org.active_names, box.org.by_number):
+            for key in [k for k, v in index.items() if v == contact_id]:
+                del index[key]
+        box.org._touched()  # cached query answers are stale now
+
+
 def xero_item(box: XeroSandbox, code: str, name: str, price: str) -> str:
     """Add a product/service to the Xero organisation; return its ItemID."""
     with box.server.lock:

@@ -29,6 +29,7 @@ from tests.conformance.conftest import (
     qbo_pair,
     xero_balance,
     xero_contact,
+    xero_delete,
     xero_item,
 )
 
@@ -48,7 +49,7 @@ def xero_named(box: XeroSandbox, name: str) -> list[dict[str, Any]]:
 # ============================================================================================
 
 
-def test_missing_contact_is_created_in_xero_and_linked(xero_loft: Loft, xero: XeroSandbox) -> None:
+def test_contact_not_in_xero_is_created_and_linked(xero_loft: Loft, xero: XeroSandbox) -> None:
     """seed 000 (000_e7cff38794f4a86e.txt): "When the Contact does not exist in Xero the Contact
     is automatically created in Xero and then an internal connection is made between the Loft
     Profile and the Xero Contact."
@@ -517,10 +518,7 @@ def test_missing_contact_is_unlinked_to_blank_then_relinked(tmp_path: Any, xero:
               "email": "philippa.a@example.com"})
     loft.sync()
     assert loft.link("C1", "xero")["remote_id"] == gone
-    with xero.server.lock:  # the record disappears from Xero (deleted there)
-        del xero.org.contacts[gone]
-        xero.org.order.remove(gone)
-        xero.org.active_names.clear()
+    xero_delete(xero, gone)  # the record disappears from Xero
     again = xero_contact(xero, "Philippa Anstruther-Bell", email="pab@anstruther.example")
     loft.sync("--full")
     assert loft.link("C1", "xero")["state"] == "missing"
@@ -530,6 +528,30 @@ def test_missing_contact_is_unlinked_to_blank_then_relinked(tmp_path: Any, xero:
     assert best["remote_id"] == again
     loft.json("link", "C1", "--connector", "xero", "--remote", again)
     assert loft.link("C1", "xero")["state"] == "linked"
+
+
+@pytest.mark.xfail(strict=True, reason="the duplicate warning raised while the field was stuck "
+                   "(it names the deleted contact) keeps the unlinked field in state duplicate")
+def test_unlink_makes_a_missing_field_blank_when_another_contact_has_its_email(
+    tmp_path: Any, xero: XeroSandbox
+) -> None:
+    """seed 002 (002_58409c2e3bae33b6.txt): "If Missing, click the 'Unlink' button
+    This will clear the stuck field and make it blank"
+
+    The contact was recreated in Xero with the same email before the stuck field is unlinked.
+    """
+    loft = Loft(tmp_path, {"xero": {**xero.connector_settings(), "import": "none"}})
+    gone = xero_contact(xero, "Cosima Featherstone", email="cosima@featherstone.example")
+    loft.add({"id": "C1", "kind": "contact", "name": "Cosima Featherstone",
+              "email": "cosima@featherstone.example"})
+    loft.sync()
+    xero_delete(xero, gone)
+    xero_contact(xero, "Cosima Featherstone-Vane", email="cosima@featherstone.example")
+    loft.sync("--full")
+    assert loft.link("C1", "xero")["state"] == "missing"
+    loft.json("unlink", "C1", "--connector", "xero")
+    row = loft.link("C1", "xero")
+    assert (row["state"], row["remote_id"]) == ("blank", "")
 
 
 def test_contact_made_in_xero_is_searchable_only_after_a_sync(
