@@ -527,19 +527,28 @@ def cmd_review(session: Session, args: argparse.Namespace) -> int:
         print()
     if proposals and not args.all:
         print(
-            "loftterm review accept ID [--take FIELD=left|right ...] (link) | reject ID (not the "
-            "same) | create ID | import ID (anyway) | bulk create|import|link ... [--yes]"
+            "loftterm review accept ID [--take FIELD=left|right ...] (link) | reject ID (not the\n"
+            "  same) | create ID | import ID (anyway) | bulk create|import|link ... [--yes]"
         )
     return EXIT_OK
 
 
 def review_heading(proposal: Proposal) -> str:
     """One line: the review's id, what waits, the pair and the evidence."""
-    waits = f" {'+'.join(proposal.holds)} held" if proposal.holds else ""
-    line = f"{proposal.id} [{proposal.status}{waits}]: {proposal.reason}"
-    if proposal.holds:
-        line += f", name {proposal.score:.0%}" + (f" ({proposal.note})" if proposal.note else "")
-    return line
+    if not proposal.holds:
+        return f"{proposal.id} [{proposal.status}]: {proposal.reason}"
+    names = {f.field: f for f in proposal.fields}
+    name = names.get("name")
+    pair = (
+        f"{proposal.profile_id} {name.left!r} / {proposal.connector} {name.right!r}"
+        if name
+        else f"{proposal.profile_id} / {proposal.connector} {proposal.remote_id}"
+    )
+    note = f"; {proposal.note}" if proposal.note else ""
+    return (
+        f"{proposal.id} [{proposal.status}, {' and '.join(proposal.holds)} held]: {pair}: "
+        f"{proposal.reason}, name {proposal.score:.0%}{note}"
+    )
 
 
 def _review_bulk(session: Session, args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from loftterm import __version__
+from loftterm.cli.fleet import add_fleet_parser
 
 DESCRIPTION = """\
 loftterm keeps a local book of contacts (agents, organizations, customers, suppliers) linked to
@@ -25,11 +26,15 @@ Xero, QuickBooks Online and SortScape, and shows exactly why a link is stuck.
   loftterm merge P002 P015      merge two profiles (loftterm unmerge P015 reverses it)
   loftterm --sync --dry-run --plan-out plan.json   then: loftterm apply plan.json
   loftterm undo RUN_ID --dry-run   what undoing a run would do, and what it cannot
+  loftterm fleet books/ --jobs 4   sync every book config in a folder, one row per book
+  loftterm --web                the console in a browser, for the holder of the URL it prints;
+                                from your machine: ssh -L 8000:127.0.0.1:8000 HOST, open that URL
 """
 
 EPILOG = """\
 exit codes: 0 done (warnings allowed), 2 usage or config error, 3 a remote or network failure
-stopped the run, 4 the book is locked by another loftterm, 5 the book file is unreadable.
+stopped the run, 4 the book is locked by another loftterm, 5 the book file is unreadable,
+6 `loftterm fleet`: at least one book failed (each book's own code is in its row).
 The config is --config FILE, else ./loftterm.yaml, else ~/.config/loftterm/config.yaml
 (see config.example.yaml). Every command takes --json for scripts.
 """
@@ -91,8 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="TUI: automatic sync every MIN minutes (overrides sync.every_minutes)",
     )
-    parser.add_argument("--web", action="store_true",
-                        help="serve the console in a browser on 127.0.0.1 (needs loftterm[web])")
+    parser.add_argument(
+        "--web", action="store_true",
+        help="serve the console in a browser on 127.0.0.1 (needs loftterm[web]); only the URL it "
+        "prints (with this launch's secret key) gets in; see ssh -L above",
+    )
     parser.add_argument("--port", type=int, default=8000, help="--web: the local port (default 8000)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -286,4 +294,5 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--dry-run", action="store_true", help="list the compensating actions; change nothing"
     )
+    add_fleet_parser(sub)
     return parser

@@ -72,6 +72,21 @@ def pair_fields(profile: Profile, record: RemoteContact) -> list[dict[str, str]]
     return rows
 
 
+def pair_note(book: Book, connector: str, role: str, profile_id: str, remote_id: str) -> str:
+    """What a person should know about a held pair now: archived, or either side linked."""
+    notes = []
+    record = book.remote_record(connector, role, remote_id)
+    if record is not None and record.status != "active":
+        notes.append(f"the {connector} record is {record.status}")
+    holder = book.linked_profile(connector, role, remote_id)
+    if holder and holder != profile_id:
+        notes.append(f"the {connector} record is linked to {holder}")
+    own = book.link_of(profile_id, connector, role)
+    if own is not None and own.remote_id != remote_id:
+        notes.append(f"{profile_id} is linked to {connector} {own.remote_id}")
+    return "; ".join(notes)
+
+
 def _store(
     rs: RunState, kind: str, role: str, profile: Profile, record: RemoteContact, cand: Candidate
 ) -> None:
@@ -93,7 +108,7 @@ def _store(
         "reason": ", ".join(cand.reasons) or "name in the review band",
         "evidence": list(cand.reasons),
         "score": float(cand.score),
-        "note": cand.note,
+        "note": pair_note(rs.book, rs.name, role, profile.id, record.remote_id),
         "fields": pair_fields(profile, record),
         "status": "open",
         "created": stamp if reopened else old.get("created", stamp),
@@ -169,6 +184,9 @@ def withdraw_stale(rs: RunState) -> None:
         if kinds != set(proposal["holds"]):
             proposal["holds"] = sorted(kinds)
             proposal["updated"] = stamp
+        proposal["note"] = pair_note(
+            book, rs.name, role, str(proposal["profile_id"]), str(proposal["remote_id"])
+        )
         if not kinds:
             proposal["status"] = "withdrawn"
     subjects = {
@@ -310,6 +328,7 @@ def bulk_select(book: Book, rule: BulkReview) -> list[dict[str, Any]]:
         for p in fits
         if per_profile[(str(p["connector"]), str(p["profile_id"]))] == 1
         and per_remote[(str(p["connector"]), str(p["remote_id"]))] == 1
-        and "linked to" not in str(p.get("note", ""))
+        and not pair_note(book, str(p["connector"]), str(p.get("role", "")),
+                          str(p["profile_id"]), str(p["remote_id"]))
     ]
     return sorted(unique, key=lambda p: str(p["id"]))

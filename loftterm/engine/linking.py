@@ -11,7 +11,7 @@ from __future__ import annotations
 from loftterm.book.book import now_iso
 from loftterm.engine import holds, journal, merged, planner, plausible
 from loftterm.engine.runstate import RunState
-from loftterm.matching import Tie
+from loftterm.matching import Match, Tie
 from loftterm.models import Link, LinkMethod, Profile, RemoteContact, comparable
 
 
@@ -90,25 +90,38 @@ def link_phase(rs: RunState, role: str) -> None:
         )
     result = planner.plan_links(book, rs.info, rs.settings, role)
     for match in planner.penalised_matches(book, rs.info, result):
-        held = book.remote_record(rs.name, role, match.remote_key)
-        rs.warn(
-            "suggested",
-            match.local_key,
-            f"looks like {rs.title()} {held.name if held else match.remote_key} by name "
-            f"({float(match.score):.0%}) but the emails differ ({book.profiles[match.local_key].email}"
-            f" here, {held.email if held else '?'} there): not linked; link by hand if it is the "
-            "same person",
-            [match.remote_key],
-        )
-    total = len(result.matches)
-    for done, match in enumerate(result.matches, start=1):
+        warn_suggested(rs, role, match)
+    total = link_matches(rs, role, result.matches)
+    for tie in result.ties:
+        warn_tie(rs, role, tie)
+    rs.emit("link", total, total, f"linked {total} profiles")
+
+
+def warn_suggested(rs: RunState, role: str, match: Match) -> None:
+    """A name match the differing emails forbid: a person decides."""
+    held = rs.book.remote_record(rs.name, role, match.remote_key)
+    rs.warn(
+        "suggested",
+        match.local_key,
+        f"looks like {rs.title()} {held.name if held else match.remote_key} by name "
+        f"({float(match.score):.0%}) but the emails differ ({rs.book.profiles[match.local_key].email}"
+        f" here, {held.email if held else '?'} there): not linked; link by hand if it is the "
+        "same person",
+        [match.remote_key],
+    )
+
+
+def link_matches(rs: RunState, role: str, matches: list[Match]) -> int:
+    """Link each match; return how many were linked."""
+    book, total, linked = rs.book, len(matches), 0
+    for done, match in enumerate(matches, start=1):
         profile = book.profiles[match.local_key]
-        matched = book.remote_record(rs.name, role, match.remote_key)
-        if matched is None:
+        record = book.remote_record(rs.name, role, match.remote_key)
+        if record is None:
             continue
-        record = matched
         make_link(rs, profile, record, match.method, float(match.score))
         rs.counts["linked"] += 1
+        linked += 1
         rs.outcome(
             profile.id,
             "link",
@@ -119,9 +132,7 @@ def link_phase(rs: RunState, role: str) -> None:
         )
         if done % 500 == 0:
             rs.emit("link", done, total, f"linked {done} of {total}")
-    for tie in result.ties:
-        warn_tie(rs, role, tie)
-    rs.emit("link", total, total, f"linked {total} profiles")
+    return linked
 
 
 def warn_tie(rs: RunState, role: str, tie: Tie) -> None:
@@ -166,9 +177,18 @@ def import_phase(rs: RunState, role: str) -> None:
     checked = [r for r in records if not holds.import_overridden(book, rs.name, r.remote_id)]
     candidates = plausible.local_candidates(book, rs.info, rs.settings, checked)
     checked_ids = {r.remote_id for r in checked}
-    imported = 0
+    twins = plausible.alike_records(
+        book, rs.info, rs.settings, [r for r in checked if r.remote_id not in candidates]
+    )
+    imported: dict[str, Profile] = {}
     for record in records:
         found = candidates.get(record.remote_id)
+        if not found:  # alike to a record imported just before: that profile is its candidate
+            found = [
+                plausible.Candidate(twin.id, twin.name, c.score, c.reasons, "imported in this run")
+                for c in twins.get(record.remote_id, ())
+                if (twin := imported.get(c.key)) is not None
+            ]
         if found:
             holds.hold_import(rs, record, found)
             continue
@@ -184,7 +204,8 @@ def import_phase(rs: RunState, role: str) -> None:
         book.put_profile(profile)
         make_link(rs, profile, record, LinkMethod.IMPORTED, 1.0, baseline=True)
         rs.counts["created_local"] += 1
-        imported += 1
+        imported[record.remote_id] = profile
         rs.outcome(profile.id, "import", "created", record.remote_id, f"new from {rs.title()}")
     if imported:
-        rs.emit("import", imported, imported, f"imported {imported} new profiles")
+        done = len(imported)
+        rs.emit("import", done, done, f"imported {done} new profiles")

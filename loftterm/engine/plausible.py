@@ -12,7 +12,8 @@ profile (or the reverse) when it has:
   :mod:`loftterm.matching._fold`), or equal once trailing legal forms are dropped;
 * a **name score in the review band**: the folded names score at least ``threshold -
   review_band`` under the connector's rule (ties at the top included: a tie is never resolved
-  by writing a third record).
+  by writing a third record) -- unless both emails are known and differ: a near name is weak
+  evidence, two different known emails strong evidence of two people.
 
 Pairs a person already settled ("not the same", Unlink) are never candidates again.  Everything
 here is pure: it reads the book and returns candidates, strongest first.
@@ -38,7 +39,7 @@ from loftterm.matching import (
     phone_key,
 )
 from loftterm.matching import fold as fold_name
-from loftterm.models import Profile, RemoteContact
+from loftterm.models import ContactFields, Profile, RemoteContact
 
 DEFAULT_REVIEW_BAND = Fraction(15, 100)
 """How far below the link threshold a folded name score still holds a write (15 points)."""
@@ -64,6 +65,17 @@ def band_floor(settings: Mapping[str, Any]) -> Fraction:
     """The lowest folded name score that still makes a plausible candidate."""
     floor = planner.threshold(settings) - review_band(settings)
     return floor if floor > 0 else Fraction(1, 100)
+
+
+STRONG = (SAME_EMAIL, SAME_PHONE, EQUAL_NAME)
+"""Evidence that holds a write on its own; a near name (or a tie) holds only when the two
+emails are not both known and different."""
+
+
+def different_emails(normalised: str, other: str) -> bool:
+    """True when both emails are known and differ (``normalised`` is already normalised)."""
+    theirs = normalise(other)
+    return bool(normalised) and bool(theirs) and normalised != theirs
 
 
 @dataclass(frozen=True)
@@ -174,10 +186,13 @@ class CandidateIndex:
                 for key in keys:
                     found[key].append(f"tied at name {float(score):.0%}")
         out = []
+        own_email = normalise(email)
         for key, reasons in found.items():
             if key == skip or key not in self.entries:
                 continue
             entry = self.entries[key]
+            if not any(r in STRONG for r in reasons) and different_emails(own_email, entry.email):
+                continue  # a near name is weak; two known, different emails outweigh it
             score = name_score(folded, fold_name(entry.name), self.rule) if folded else Fraction(0)
             out.append(Candidate(key, entry.name, score, tuple(reasons or [NEAR_NAME]), entry.note))
         out.sort(key=lambda c: c.strength, reverse=True)
@@ -207,6 +222,36 @@ def _settled(book: Book, connector: str, profile_id: str, remote_id: str) -> boo
     )
 
 
+def _index(
+    info: ConnectorInfo, settings: Mapping[str, Any], entries: Iterable[_Entry]
+) -> CandidateIndex:
+    """The candidate index of one side under the connector's rule and review band."""
+    rule = planner.name_rule(settings, info)
+    return CandidateIndex(entries, rule, band_floor(settings))  # type: ignore[arg-type]
+
+
+def _search(
+    book: Book,
+    connector: str,
+    index: CandidateIndex,
+    queries: Iterable[tuple[str, str, ContactFields]],
+) -> dict[str, list[Candidate]]:
+    """``(profile id, remote id, fields)`` queries -> the candidates no decision settled.
+
+    One id of each query is blank: the side being searched for.
+    """
+    out: dict[str, list[Candidate]] = {}
+    for profile_id, remote_id, fields in queries:
+        found = [
+            c
+            for c in index.find(fields.name, fields.email, fields.phone)
+            if not _settled(book, connector, profile_id or c.key, remote_id or c.key)
+        ]
+        if found:
+            out[profile_id or remote_id] = found[:MAX_CANDIDATES]
+    return out
+
+
 def remote_candidates(
     book: Book,
     info: ConnectorInfo,
@@ -222,21 +267,8 @@ def remote_candidates(
     if not profiles:
         return {}
     records = [r for r in book.remote[info.name].values() if r.role == role]
-    index = CandidateIndex(
-        (_remote_entry(book, info.name, r) for r in records),
-        planner.name_rule(settings, info),  # type: ignore[arg-type]
-        band_floor(settings),
-    )
-    out: dict[str, list[Candidate]] = {}
-    for profile in profiles:
-        found = [
-            c
-            for c in index.find(profile.name, profile.email, profile.fields.phone)
-            if not _settled(book, info.name, profile.id, c.key)
-        ]
-        if found:
-            out[profile.id] = found[:MAX_CANDIDATES]
-    return out
+    index = _index(info, settings, (_remote_entry(book, info.name, r) for r in records))
+    return _search(book, info.name, index, ((p.id, "", p.fields) for p in profiles))
 
 
 def local_candidates(
@@ -253,33 +285,16 @@ def local_candidates(
     if not records:
         return {}
     profiles = [p for p in book.profiles.values() if not p.archived]
-    index = CandidateIndex(
-        (_profile_entry(book, info, p) for p in profiles),
-        planner.name_rule(settings, info),  # type: ignore[arg-type]
-        band_floor(settings),
-    )
-    out: dict[str, list[Candidate]] = {}
-    for record in records:
-        found = [
-            c
-            for c in index.find(record.name, record.email, record.fields.phone)
-            if not _settled(book, info.name, c.key, record.remote_id)
-        ]
-        if found:
-            out[record.remote_id] = found[:MAX_CANDIDATES]
-    return out
+    index = _index(info, settings, (_profile_entry(book, info, p) for p in profiles))
+    return _search(book, info.name, index, (("", r.remote_id, r.fields) for r in records))
 
 
 def pair_candidate(
     settings: Mapping[str, Any], info: ConnectorInfo, profile: Profile, record: RemoteContact
 ) -> Candidate | None:
     """The folded evidence of one pair (``explain``): its score, and reasons if plausible."""
-    index = CandidateIndex(
-        [_Entry(record.remote_id, record.name, record.email, record.fields.phone, "")],
-        planner.name_rule(settings, info),  # type: ignore[arg-type]
-        band_floor(settings),
-    )
-    found = index.find(profile.name, profile.email, profile.fields.phone)
+    entry = _Entry(record.remote_id, record.name, record.email, record.fields.phone, "")
+    found = _index(info, settings, [entry]).find(profile.name, profile.email, profile.fields.phone)
     if found:
         return found[0]
     rule = planner.name_rule(settings, info)
@@ -302,14 +317,26 @@ def alike_among(
     """
     if len(profiles) < 2:
         return {}
-    index = CandidateIndex(
-        (_profile_entry(book, info, p) for p in profiles),
-        planner.name_rule(settings, info),  # type: ignore[arg-type]
-        band_floor(settings),
+    index = _index(info, settings, (_profile_entry(book, info, p) for p in profiles))
+    found = (
+        (p.id, index.find_exact(p.id, p.name, p.email, p.fields.phone)) for p in checked
     )
-    out: dict[str, list[Candidate]] = {}
-    for profile in checked:
-        others = index.find_exact(profile.id, profile.name, profile.email, profile.fields.phone)
-        if others:
-            out[profile.id] = others[:MAX_CANDIDATES]
-    return out
+    return {pid: others[:MAX_CANDIDATES] for pid, others in found if others}
+
+
+def alike_records(
+    book: Book, info: ConnectorInfo, settings: Mapping[str, Any], records: Sequence[RemoteContact]
+) -> dict[str, list[Candidate]]:
+    """Remote id -> the other ``records`` sharing an email, phone or folded name with it.
+
+    Used on the records about to be imported in one run: importing two of them would put the
+    duplicate in the book.
+    """
+    if len(records) < 2:
+        return {}
+    index = _index(info, settings, (_remote_entry(book, info.name, r) for r in records))
+    found = (
+        (r.remote_id, index.find_exact(r.remote_id, r.name, r.email, r.fields.phone))
+        for r in records
+    )
+    return {rid: others for rid, others in found if others}

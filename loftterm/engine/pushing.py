@@ -136,9 +136,14 @@ def twins_among_creates(
     """
     out: dict[tuple[str, str], list[plausible.Candidate]] = {}
     for role in rs.info.roles:
-        sent = [p for p, r in wanted if r == role and (p.id, r) not in held]
-        checked = [p for p in sent if not holds.create_overridden(rs.book, rs.name, role, p.id)]
-        found = plausible.alike_among(rs.book, rs.info, rs.settings, sent, checked)
+        alike = [p for p, r in wanted if r == role]  # held ones too: they may be sent later
+        checked = [
+            p
+            for p in alike
+            if (p.id, role) not in held
+            and not holds.create_overridden(rs.book, rs.name, role, p.id)
+        ]
+        found = plausible.alike_among(rs.book, rs.info, rs.settings, alike, checked)
         out.update({(pid, role): twins for pid, twins in found.items()})
     return out
 
@@ -175,6 +180,7 @@ def link_same_email_holder(
         return False
     make_link(rs, profile, same_person[0], LinkMethod.EMAIL, 1.0)
     rs.counts["linked"] += 1
+    rs.counts["relink"] += 1  # the email tie it settled may have kept others from linking
     rs.outcome(
         profile.id,
         "link",

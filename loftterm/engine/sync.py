@@ -169,6 +169,9 @@ def run_phases(rs: RunState, options: SyncOptions) -> None:
     if rs.info.kind == "field":
         fieldsync.field_phase(rs, options.ledgers, options.sleep)
     push_new_phase(rs, options.extra_create_ids)
+    if rs.counts.pop("relink", 0):  # records an email tie held are free now: link them this run
+        for role in rs.info.roles:
+            link_phase(rs, role)
     holds.withdraw_stale(rs)  # reviews this run did not hold again no longer apply
     push_changes_phase(rs)
     archiving.archive_phase(rs)

@@ -10,26 +10,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from connectors.xero.sandbox import XeroSandbox
 from connectors.xero.sandbox.seed import Seed, seed_record
 from loftterm.book import Book
 from tests.cli_support import run_loftterm, xero_config
-
-
-@pytest.fixture
-def sandbox() -> Iterator[XeroSandbox]:
-    box = XeroSandbox(seed=False)
-    box.start()
-    try:
-        yield box
-    finally:
-        box.stop()
 
 
 def add_contact(box: XeroSandbox, name: str, email: str = "", *, customer: bool = False) -> str:
@@ -110,7 +97,7 @@ def test_two_equal_candidates_hold_the_create_and_both_imports(
     assert sorted(sandbox.contacts) == sorted([a, b])
     [left] = user.reviews()  # B may still be a second copy of Summit in Xero: it waits
     assert left["remote_id"] == b and left["holds"] == ["import"]
-    assert "linked to Xero" in left["note"]
+    assert "P001 is linked to xero" in left["note"]
 
 
 def test_an_accented_name_is_held_not_created_and_imported(
@@ -224,3 +211,26 @@ def test_two_new_profiles_alike_are_not_both_created(tmp_path: Path, sandbox: Xe
     [review] = user.reviews()
     assert review["profile_id"] == "P002" and review["holds"] == ["create"]
     assert "equal name after folding" in review["evidence"]
+
+
+def test_bulk_counts_first_then_decides_with_yes(tmp_path: Path, sandbox: XeroSandbox) -> None:
+    add_contact(sandbox, "Greenway Plumbing & Gas Services")  # 50% to Greenway Plumbing
+    add_contact(sandbox, "Riverbend Studio Collective")  # 54% to Riverbend Studio
+    user = Book_(
+        tmp_path,
+        sandbox,
+        ORG + "P001,organization,Greenway Plumbing,\nP002,organization,Riverbend Studio,\n",
+    )
+    assert user.sync()["held"] == 4  # two creates, two imports
+    counted = json.loads(user.ok("review", "bulk", "create", "--below", "0.52", "--json"))
+    assert counted["applied"] is False and counted["count"] == 1
+    assert [r["profile_id"] for r in counted["reviews"]] == ["P001"]
+    assert user.contact_names() == [  # counting wrote nothing
+        "Greenway Plumbing & Gas Services", "Riverbend Studio Collective"
+    ]
+    done = user.ok("review", "bulk", "create", "--below", "0.52", "--yes")
+    assert "decided 1: create anyway" in done
+    assert "Greenway Plumbing" in user.contact_names()
+    assert {r["profile_id"] for r in user.reviews() if "create" in r["holds"]} == {"P002"}
+    refused = user.run("review", "bulk", "create")
+    assert refused.returncode == 2 and "--below" in refused.stderr

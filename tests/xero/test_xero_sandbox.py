@@ -209,6 +209,6 @@ def test_module_serves_and_prints_the_config_section() -> None:
             assert answer.status_code == 200 and json.loads(answer.text)["access_token"]
     finally:
         process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=10)
+        _, err = process.communicate(timeout=30)
     assert process.returncode == 0
     assert "Traceback" not in err

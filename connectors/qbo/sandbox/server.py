@@ -134,7 +134,11 @@ def _parse_body(request: SandboxRequest) -> Any:
 
 
 class QboSandbox(DemoSandbox):
-    """The QBO sandbox; ``start()`` serves it on loopback (port 0: any free port)."""
+    """The QBO sandbox; ``start()`` serves it on loopback (port 0: any free port).
+
+    Its refresh tokens are strict: a rotated one is refused at once.  Intuit documents no grace
+    period, only that the newest refresh token must always be stored (API notes 2.7).
+    """
 
     def __init__(self, seed: bool = True, contacts: int = 0, realm_id: str = REALM_ID,
                  host: str = "127.0.0.1", port: int = 0, prefix: str = "*") -> None:

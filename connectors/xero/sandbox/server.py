@@ -44,6 +44,7 @@ DAY_LIMIT = 5000
 MINUTE_LIMIT = 60
 APP_MINUTE_LIMIT = 10000
 DOCUMENTS_PAGE_SIZE = 100
+REFRESH_GRACE_S = 1800.0  # a rotated refresh token stays usable 30 minutes (API notes 1.9)
 Handler = Callable[[SandboxRequest], SandboxResponse]
 
 
@@ -101,6 +102,8 @@ class XeroSandbox(DemoSandbox):
     :param port: the port, 0 for a free one.
     :param clock: the time source for UpdatedDateUTC and Idempotency-Key expiry.
     :param access_ttl: lifetime of issued access tokens, in seconds.
+    :param token_grace_s: how long a rotated refresh token stays usable: Xero's 30 minutes by
+        default, 0 for the strict mode (:meth:`strict_tokens`) where it is dead at once.
     """
 
     def __init__(
@@ -111,6 +114,7 @@ class XeroSandbox(DemoSandbox):
         port: int = 0,
         clock: Callable[[], float] = time.time,
         access_ttl: float = 1800.0,
+        token_grace_s: float = REFRESH_GRACE_S,
     ) -> None:
         self.server = SandboxServer("xero", port=port)
         self.clock = clock  # tests may swap it (Idempotency-Key expiry); reset() restores it
@@ -121,7 +125,8 @@ class XeroSandbox(DemoSandbox):
         self._seed = seed
         self._generated = contacts
         self._limits_lock = threading.Lock()
-        self.issuer = TokenIssuer(CLIENT_ID, CLIENT_SECRET, access_ttl)
+        self.token_grace_s = token_grace_s
+        self.issuer = self._new_issuer()
         self.org = XeroOrg(self._now)
         self.tenants: list[dict[str, Any]] = []
         self.idempotency: dict[str, tuple[str, float, SandboxResponse]] = {}
@@ -129,6 +134,13 @@ class XeroSandbox(DemoSandbox):
         self._day: tuple[int, int] = (0, 0)
         self._load()
         self._register()
+
+    def _new_issuer(self) -> TokenIssuer:
+        return TokenIssuer(CLIENT_ID, CLIENT_SECRET, self.access_ttl, grace_s=self.token_grace_s)
+
+    def strict_tokens(self) -> None:
+        """Strict token mode: a rotated refresh token is refused at once (no grace period)."""
+        self.token_grace_s = self.issuer.grace_s = 0.0
 
     def _now(self) -> float:
         return self.clock()
@@ -158,7 +170,7 @@ class XeroSandbox(DemoSandbox):
             self.server.faults.clear()
             self.server.log.clear()
             self.server.expired_tokens_pending = 0
-            self.issuer = TokenIssuer(CLIENT_ID, CLIENT_SECRET, self.access_ttl)
+            self.issuer = self._new_issuer()
             self.idempotency.clear()
             self.enforce_minute_limit = False
             self.clock = self._start_clock
