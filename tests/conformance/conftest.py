@@ -95,7 +95,7 @@ class Loft:
         return dict(self.book().profiles[profile_id].balances.get(connector) or {})
 
     def write_batch(self, name: str, documents: list[dict[str, Any]]) -> Path:
-        """Write a batch file of documents (AUD, account 310 unless given)."""
+        """Write a batch file (currency AUD) holding these documents; return its path."""
         path = self.folder / f"{name}.yaml"
         path.write_text(yaml.safe_dump({"batch": name, "currency": "AUD",
                                         "documents": documents}), encoding="utf-8")
