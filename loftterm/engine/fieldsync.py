@@ -9,8 +9,9 @@ the hub between the ledgers and the field-service app:
   billing address (the ledger record's addresses; the profile's when the ledger record has none).
   Properties are a one-time import: the connector's mapping never sends them again.
 * **Duplicate check first.** When an unlinked active field-service contact has the same name
-  (normalised), phone (digits only) or email (normalised) as the profile or its ledger contact,
-  nothing is created: a *proposal* ("link customers to existing contacts") is stored in
+  (folded: accents, punctuation and legal forms, ``matching/_fold``), phone (digits only) or
+  email (normalised) as the profile or its ledger contact, nothing is created: a *proposal*
+  ("link customers to existing contacts") is stored in
   ``book.proposals`` instead, one per pair, id ``f"{connector}:{profile_id}:{remote_id}"``.
   The generic link phase does not auto-link field-service contacts (``planner.plan_links``),
   so a same-name or same-email contact is always reviewed, never linked silently.
@@ -46,7 +47,7 @@ from loftterm.engine.materials import LedgerAccess, materials_step
 from loftterm.engine.pushing import call_push, intent_key, record_failure
 from loftterm.engine.reviewqueue import PROPOSAL_FIELDS, proposal_id
 from loftterm.engine.runstate import RunState
-from loftterm.matching import normalise, phone_key
+from loftterm.matching import fold, normalise, phone_key
 from loftterm.models import ContactFields, Link, LinkMethod, Profile, RemoteContact, comparable
 from loftterm.words import counted
 
@@ -133,7 +134,7 @@ class DuplicateIndex:
     def keys_of(fields: ContactFields) -> set[tuple[str, str]]:
         """The comparable keys of a contact."""
         out = {
-            ("name", normalise(fields.name)),
+            ("name", fold(fields.name)),  # accents, punctuation, legal forms: matching/_fold
             ("phone", phone_key(fields.phone)),
             ("email", normalise(fields.email)),
         }

@@ -19,7 +19,9 @@ always what the next sync would hold.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
 from loftterm.book import Book
@@ -87,6 +89,53 @@ def pair_note(book: Book, connector: str, role: str, profile_id: str, remote_id:
     return "; ".join(notes)
 
 
+def pair_fingerprint(profile: Profile, record: RemoteContact) -> str:
+    """What a hold was decided on: both sides' fields and states (a change re-decides it)."""
+    text = repr((profile.fields, profile.archived, record.fields, record.status))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def standing(
+    book: Book, connector: str, kind: str, role: str, subjects: Iterable[str]
+) -> dict[str, list[Candidate]]:
+    """Subjects whose open holds still stand because neither side of any pair changed.
+
+    ``subjects`` are profile ids (``kind="create"``) or remote ids (``"import"``).  Their
+    candidates are read back from the reviews, so a routine sync of a big book does not search
+    again for records that wait for a person (a candidate that appeared since is not added
+    until either side changes).
+    """
+    side, other = ("profile_id", "remote_id") if kind == CREATE else ("remote_id", "profile_id")
+    wanted = set(subjects)
+    pairs: dict[str, list[dict[str, Any]]] = {}
+    for proposal in book.proposals.values():
+        if (
+            proposal.get("connector") == connector
+            and proposal.get("role") == role
+            and proposal.get("status", "open") == "open"
+            and kind in proposal.get("holds", ())
+            and proposal[side] in wanted
+        ):
+            pairs.setdefault(str(proposal[side]), []).append(proposal)
+    out: dict[str, list[Candidate]] = {}
+    for subject, reviews in pairs.items():
+        found = []
+        for review in reviews:
+            profile = book.profiles.get(str(review["profile_id"]))
+            record = book.remote_record(connector, role, str(review["remote_id"]))
+            if profile is None or record is None:
+                break
+            if review.get("fingerprint") != pair_fingerprint(profile, record):
+                break
+            name = record.name if kind == CREATE else profile.name
+            evidence = tuple(str(e) for e in review.get("evidence", ()))
+            score = Fraction(str(review.get("score", 0.0))).limit_denominator(1000)
+            found.append(Candidate(str(review[other]), name, score, evidence))
+        else:
+            out[subject] = found
+    return out
+
+
 def _store(
     rs: RunState, kind: str, role: str, profile: Profile, record: RemoteContact, cand: Candidate
 ) -> None:
@@ -109,6 +158,7 @@ def _store(
         "evidence": list(cand.reasons),
         "score": float(cand.score),
         "note": pair_note(rs.book, rs.name, role, profile.id, record.remote_id),
+        "fingerprint": pair_fingerprint(profile, record),
         "fields": pair_fields(profile, record),
         "status": "open",
         "created": stamp if reopened else old.get("created", stamp),

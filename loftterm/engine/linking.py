@@ -175,7 +175,9 @@ def import_phase(rs: RunState, role: str) -> None:
     book = rs.book
     records = planner.plan_imports(book, rs.info, rs.settings, role)
     checked = [r for r in records if not holds.import_overridden(book, rs.name, r.remote_id)]
-    candidates = plausible.local_candidates(book, rs.info, rs.settings, checked)
+    candidates = holds.standing(book, rs.name, holds.IMPORT, role, (r.remote_id for r in checked))
+    fresh = [r for r in checked if r.remote_id not in candidates]
+    candidates.update(plausible.local_candidates(book, rs.info, rs.settings, fresh))
     checked_ids = {r.remote_id for r in checked}
     twins = plausible.alike_records(
         book, rs.info, rs.settings, [r for r in checked if r.remote_id not in candidates]
