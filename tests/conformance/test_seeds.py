@@ -323,8 +323,6 @@ def test_archived_agent_contact_leaves_the_agent_blank_and_the_organization_link
     assert (org["state"], org["remote_id"]) == ("linked", org_id)
 
 
-@pytest.mark.xfail(strict=True, reason="an archived-duplicate warning asks to restore and merge "
-                   "the archived agent contact although its field is rightly empty")
 def test_archived_agent_contact_of_an_agent_paid_to_an_organization_raises_no_warning(
     xero_loft: Loft, xero: XeroSandbox
 ) -> None:
@@ -530,8 +528,6 @@ def test_missing_contact_is_unlinked_to_blank_then_relinked(tmp_path: Any, xero:
     assert loft.link("C1", "xero")["state"] == "linked"
 
 
-@pytest.mark.xfail(strict=True, reason="the duplicate warning raised while the field was stuck "
-                   "(it names the deleted contact) keeps the unlinked field in state duplicate")
 def test_unlink_makes_a_missing_field_blank_when_another_contact_has_its_email(
     tmp_path: Any, xero: XeroSandbox
 ) -> None:
