@@ -145,9 +145,7 @@ def _store(
     kinds.add(kind)
     old = rs.book.proposals.get(pid) or {}
     reopened = old.get("status", "open") != "open" or not old
-    stamp = now_iso()
-    rs.book.proposals[pid] = {
-        **old,
+    fresh: dict[str, Any] = {
         "id": pid,
         "connector": rs.name,
         "role": role,
@@ -161,6 +159,19 @@ def _store(
         "fingerprint": pair_fingerprint(profile, record),
         "fields": pair_fields(profile, record),
         "status": "open",
+    }
+    if not reopened:
+        # The end of the run settles which kinds still wait (withdraw_stale); until then a
+        # review held again as it was stays untouched, so a routine sync rewrites no review.
+        fresh["holds"] = sorted(kinds | set(old.get("holds", ())))
+        if abs(float(old.get("score", 0.0)) - fresh["score"]) < 1e-9:
+            fresh["score"] = old.get("score")
+        if all(old.get(key) == value for key, value in fresh.items()):
+            return
+    stamp = now_iso()
+    rs.book.proposals[pid] = {
+        **old,
+        **fresh,
         "created": stamp if reopened else old.get("created", stamp),
         "updated": stamp,
     }
@@ -234,9 +245,9 @@ def withdraw_stale(rs: RunState) -> None:
         if kinds != set(proposal["holds"]):
             proposal["holds"] = sorted(kinds)
             proposal["updated"] = stamp
-        proposal["note"] = pair_note(
-            book, rs.name, role, str(proposal["profile_id"]), str(proposal["remote_id"])
-        )
+        note = pair_note(book, rs.name, role, str(proposal["profile_id"]), str(proposal["remote_id"]))
+        if note != proposal.get("note"):
+            proposal["note"] = note
         if not kinds:
             proposal["status"] = "withdrawn"
     subjects = {

@@ -234,3 +234,13 @@ def test_bulk_counts_first_then_decides_with_yes(tmp_path: Path, sandbox: XeroSa
     assert {r["profile_id"] for r in user.reviews() if "create" in r["holds"]} == {"P002"}
     refused = user.run("review", "bulk", "create")
     assert refused.returncode == 2 and "--below" in refused.stderr
+
+
+def test_a_routine_sync_rewrites_no_review(tmp_path: Path, sandbox: XeroSandbox) -> None:
+    add_contact(sandbox, "Summit Realty Group A")
+    add_contact(sandbox, "Summit Realty Group B")
+    user = Book_(tmp_path, sandbox, ORG + "P001,organization,Summit Realty Group,\n")
+    user.sync()
+    before = user.book().proposals
+    assert user.sync()["held"] == 3
+    assert user.book().proposals == before  # not even their "updated" stamps moved

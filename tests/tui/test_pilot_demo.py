@@ -56,6 +56,10 @@ async def _open(pilot: Pilot[None], app: LofttermApp, text: str, state: str,
                 connector: str = "xero", count: int = 1) -> ProfileScreen:
     await pilot.press("2")
     await settle(pilot)
+    for _ in range(200):  # on a busy machine the Links screen may still be mounting
+        if app.links.is_mounted and app.links.query(LinkList):
+            break
+        await pilot.pause(0.05)
     app.links.set_filters(state=state, connector=connector, text=text)
     await pilot.pause()
     assert app.links.query_one(LinkList).match_count == count

@@ -167,7 +167,9 @@ class ConnectorPanel(Vertical, can_focus=True):
         """Redraw the last-sync line with the auto-sync countdown."""
         if countdown != self.countdown:
             self.countdown = countdown
-            self.query_one("#last-sync", Static).update(last_sync_markup(self.status, countdown))
+            lines = self.query("#last-sync")  # a panel mounted this instant has no children yet
+            if lines:
+                lines.first(Static).update(last_sync_markup(self.status, countdown))
 
     def show_progress(self, progress: ConnectorProgress) -> None:
         """Show the running phase in place of the last-sync line (the panel keeps its height)."""
