@@ -217,10 +217,10 @@ def floor_calls(name: str, run: str, counts: dict[str, int], roles: Counter[str]
 def _files(folder: Path) -> dict[str, tuple[int, int, int]]:
     """(inode, mtime, size) of every file in the book's folder, by name."""
     found = {}
-    for entry in folder.iterdir():
+    for entry in folder.rglob("*"):
         if entry.is_file():
             stat = entry.stat()
-            found[entry.name] = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+            found[str(entry.relative_to(folder))] = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
     return found
 
 
@@ -232,10 +232,10 @@ def written(before: dict[str, tuple[int, int, int]],
     return sum(after[name][2] for name in names), names
 
 
-def book_bytes(folder: Path) -> int:
-    """The size of the book as it is now: every file but backups and the lock."""
-    return sum(state[2] for name, state in _files(folder).items()
-               if not name.endswith((".bak", ".lock", ".tokens.json")))
+def book_bytes(path: Path, book: Any) -> int:
+    """The size of the book as it is now: its file and the part files it names."""
+    parts = getattr(book, "_parts", {}).values()  # an older loftterm has no parts
+    return path.stat().st_size + sum((path.parent / name).stat().st_size for name in parts)
 
 
 def _sandbox_edit(name: str, sandbox: Any, count: int) -> int:
@@ -315,6 +315,7 @@ def case(name: str, n: int, profile: bool) -> dict[str, Any]:
                 reset_peak()
                 profiler = cProfile.Profile() if profile and run == PROFILED else None
                 wall, cpu = time.perf_counter(), time.process_time()
+                events.append(("open", wall))  # until the first event: book open, auth
                 if profiler is not None:
                     profiler.enable()
                 report = console.sync(name, full_pull=full, on_event=on_event)
@@ -345,7 +346,7 @@ def case(name: str, n: int, profile: bool) -> dict[str, Any]:
                     "calls": len(calls), "essential_calls": essential, "floor": floor,
                     "by_kind": dict(sorted(kinds.items())), "counts": counts,
                     "saves": saves, "peak_mb": peak, "rss_after_mb": rss_mb(),
-                    "book_bytes": book_bytes(work), "written_bytes": wrote,
+                    "book_bytes": book_bytes(book_path, book), "written_bytes": wrote,
                     "written_files": wrote_files, "phases": phases,
                     "errors": report.errors,
                 })

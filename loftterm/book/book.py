@@ -13,6 +13,8 @@ file nor the encoded one is ever held whole beside the records.
 
 from __future__ import annotations
 
+import itertools
+import re
 import sys
 import uuid
 from collections import defaultdict
@@ -29,12 +31,20 @@ from loftterm.book.storage import (
     LayoutMismatch,
     NumberedTable,
     corrupt_message,
+    encode_part,
     gc_paused,
+    iter_book_records,
+    part_digest,
+    write_part_file,
 )
+from loftterm.durable import fsync_directory
 from loftterm.errors import BookCorruptError, UsageError
 from loftterm.models import ContactFields, Link, Profile, RemoteContact, Warning
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # what this reads; a book in one file is still written as 1 (see save)
+PART_MIN_DOCS = 5000  # a book with more profiles, links and mirrored records keeps them in parts
+PARTS_KEY = "_parts"  # in the written meta document: part group -> file, beside the book
+_PART_ORDER = ("profiles", "links", "remote", "journal")  # load order: profiles are shared
 MAX_RUNS = 200
 TABLES = (
     "profiles",
@@ -77,6 +87,7 @@ class Book:
         self.journal: dict[str, dict[str, Any]] = {}  # by run id (engine/journal.py)
         self._by_remote: dict[tuple[str, str, str], LinkKey] = {}
         self._by_email: dict[str, set[str]] = defaultdict(set)
+        self._parts: dict[str, str] = {}  # part group -> file (relative to the book's folder)
         self.saves = 0
 
     # ----------------------------------------------------------------- loading and saving
@@ -113,7 +124,7 @@ class Book:
             # the meta document too, and AttributeError: a document that is not a mapping
             # (``"1": "P001"``) or a non-numeric schema version is damage (issue 7 fuzzing)
             self._load_meta(first[1])
-            for table, doc in stream:
+            for table, doc in itertools.chain(self._part_records(), stream):
                 load = loaders.get(table)
                 if load is not None:
                     load(doc)
@@ -191,8 +202,33 @@ class Book:
                 f"up to {SCHEMA_VERSION}); upgrade loftterm; the file was left untouched"
             )
         self.meta = dict(meta)
+        parts = self.meta.pop(PARTS_KEY, None) or {}
+        if not isinstance(parts, dict) or not all(
+            isinstance(name, str) and _PART_FILE.fullmatch(name) for name in parts.values()
+        ):
+            raise ValueError(f"{PARTS_KEY} must map part groups to part files")
+        self._parts = {str(group): name for group, name in parts.items()}
         self.meta.setdefault("book_id", uuid.uuid4().hex[:12])
         self.meta["schema_version"] = SCHEMA_VERSION
+
+    def _part_records(self) -> Iterator[tuple[str, Any]]:
+        """The documents of the book's part files, profiles first (see :meth:`save`)."""
+        order = {group: position for position, group in enumerate(_PART_ORDER)}
+        for group in sorted(self._parts, key=lambda g: (order.get(g.split(":")[0], 9), g)):
+            name = self._parts[group]
+            try:
+                yield from iter_book_records(self.path.parent / name)
+            except LayoutMismatch as exc:
+                detail = f"its part {name} is missing or damaged: {exc}"
+                raise BookCorruptError(corrupt_message(self.path, detail)) from None
+
+    def _remote_documents(self, connector: str) -> Iterator[dict[str, Any]]:
+        seen = self.seen[connector]
+        return (
+            {"connector": connector, "key": key, "record": record.to_dict(),
+             "seen": seen.get(key, "")}
+            for key, record in self.remote[connector].items()
+        )
 
     def _documents(self) -> dict[str, Iterable[dict[str, Any]]]:
         """Every table's documents, meta first; built while the file is written, not before."""
@@ -200,15 +236,8 @@ class Book:
             "meta": [self.meta],
             "profiles": (p.to_dict() for p in self.profiles.values()),
             "links": (link.to_dict() for link in self.links.values()),
-            "remote": (
-                {
-                    "connector": connector,
-                    "key": key,
-                    "record": record.to_dict(),
-                    "seen": self.seen[connector].get(key, ""),
-                }
-                for connector, records in self.remote.items()
-                for key, record in records.items()
+            "remote": itertools.chain.from_iterable(
+                self._remote_documents(connector) for connector in list(self.remote)
             ),
             "warnings": (w.to_dict() for w in self.warnings.values()),
             "runs": self.runs[-MAX_RUNS:],
@@ -218,13 +247,72 @@ class Book:
             "journal": list(self.journal.values()),
         }
 
+    def _part_groups(self) -> dict[str, tuple[str, Callable[[], Iterable[dict[str, Any]]]]]:
+        """The parts of a big book: group -> (table, a maker of its documents).
+
+        Empty for a small book, which stays one file (the layout the previous versions wrote).
+        """
+        mirrored = sum(len(records) for records in self.remote.values())
+        if len(self.profiles) + len(self.links) + mirrored < PART_MIN_DOCS:
+            return {}
+        groups: dict[str, tuple[str, Callable[[], Iterable[dict[str, Any]]]]] = {
+            "profiles": ("profiles", lambda: (p.to_dict() for p in self.profiles.values())),
+            "links": ("links", lambda: (link.to_dict() for link in self.links.values())),
+            "journal": ("journal", lambda: list(self.journal.values())),
+        }
+        for connector in list(self.remote):
+            if self.remote[connector]:
+                groups[f"remote:{connector}"] = (
+                    "remote", lambda c=connector: self._remote_documents(c)  # type: ignore[misc]
+                )
+        return {group: made for group, made in groups.items() if group != "journal"
+                or self.journal}
+
     def save(self) -> None:
-        """Write the whole book atomically through TinyDB (one file write)."""
-        tables = {name: NumberedTable(docs) for name, docs in self._documents().items()}
+        """Write the book atomically through TinyDB; a big book only where it changed.
+
+        A small book is one file.  A big one (:data:`PART_MIN_DOCS`) keeps its profiles, links,
+        each connector's mirror and the undo journal in part files named by their content digest
+        (``<book>.parts/links.<digest>.json``), beside a main file that holds meta, the part map,
+        the run history and the small tables.  A part whose content did not change is not
+        written; a changed one is written under its new name first, and the main file, written
+        last (temp file, fsync, ``.bak``, rename), commits them all at once.  Parts that neither
+        the main file nor its backup name are removed afterwards.
+        """
+        groups = self._part_groups()
+        parts: dict[str, str] = {}
+        folder = f"{self.path.name}.parts"
+        with gc_paused():
+            for group, (table, make) in groups.items():
+                digest = part_digest(encode_part(table, make()))
+                name = f"{folder}/{_part_stem(group)}.{digest}.json"
+                if self._parts.get(group) != name or not (self.path.parent / name).exists():
+                    write_part_file(self.path.parent / name, encode_part(table, make()))
+                parts[group] = name
+        if parts:
+            fsync_directory(self.path.parent / folder)
+        documents = self._documents()
+        held = {table for table, _ in groups.values()}
+        meta = {**self.meta, "schema_version": SCHEMA_VERSION if parts else 1}
+        if parts:
+            meta[PARTS_KEY] = parts
+        tables = {name: NumberedTable([meta] if name == "meta" else docs)
+                  for name, docs in documents.items() if name not in held}
         db = TinyDB(str(self.path), storage=CachingMiddleware(AtomicJSONStorage))  # type: ignore[no-untyped-call]
         cast(AtomicJSONStorage, db.storage).write(tables)  # cached by the middleware...
         db.close()  # ...and flushed here in one atomic write
+        previous, self._parts = self._parts, parts
+        self._drop_parts(set(parts.values()) | set(previous.values()))
         self.saves += 1
+
+    def _drop_parts(self, keep: set[str]) -> None:
+        """Remove part files that neither the book nor its backup names (and leftover temps)."""
+        folder = self.path.parent / f"{self.path.name}.parts"
+        if not folder.is_dir():
+            return
+        for entry in folder.iterdir():
+            if f"{folder.name}/{entry.name}" not in keep and entry.name.endswith((".json", ".tmp")):
+                entry.unlink(missing_ok=True)
 
     # ----------------------------------------------------------------- profiles
     def _index_profile(self, profile: Profile) -> None:
@@ -328,6 +416,14 @@ def _records_of(stored: dict[str, Any]) -> Iterator[tuple[str, Any]]:
         if name != "meta":
             for doc in (stored.get(name) or {}).values():
                 yield name, doc
+
+
+_PART_FILE = re.compile(r"[^/\\]+\.parts/[A-Za-z0-9_.-]+\.json")
+
+
+def _part_stem(group: str) -> str:
+    """A part group as a file name stem (``remote:xero`` -> ``remote-xero``)."""
+    return re.sub(r"[^A-Za-z0-9_]", "-", group)
 
 
 class _ReadOnlyDict(dict[str, str]):

@@ -25,6 +25,7 @@ record too.  A file in any other layout (an older loftterm, TinyDB, a hand edit)
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -247,6 +248,35 @@ def write_book_file(path: Path, data: Mapping[str, Table]) -> None:
         if tmp.exists():
             tmp.unlink()
     fsync_directory(path.parent)
+
+
+def part_digest(chunks: Iterable[bytes]) -> str:
+    """The content digest of an encoded part (its file name carries it)."""
+    hasher = hashlib.blake2b(digest_size=10)
+    for chunk in chunks:
+        hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def encode_part(table: str, docs: Iterable[Any]) -> Iterator[bytes]:
+    """One table's documents as a TinyDB file of its own, one document per line."""
+    return _encode_tables({table: NumberedTable(docs)})
+
+
+def write_part_file(path: Path, chunks: Iterable[bytes]) -> None:
+    """Write a part of the book: temp file, fsync, rename (the main file commits it later)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb", buffering=1 << 20) as handle:
+            with gc_paused():
+                handle.writelines(chunks)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
 class AtomicJSONStorage(Storage):

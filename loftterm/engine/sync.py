@@ -160,8 +160,8 @@ def run_connector(
 def run_phases(rs: RunState, options: SyncOptions) -> None:
     """The pipeline, in order."""
     pull_phase(rs)
-    if not rs.dry_run:
-        rs.book.save()  # the pulled mirror is a checkpoint of its own
+    if not rs.dry_run and rs.counts["pulled"]:
+        rs.book.save()  # the pulled mirror is a checkpoint of its own (nothing to keep if empty)
     for role in rs.info.roles:
         ambiguous = link_phase(rs, role)
         import_phase(rs, role, ambiguous)
