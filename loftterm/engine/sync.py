@@ -33,6 +33,9 @@ from loftterm.plugins import ConnectorHooks
 from loftterm.views import OutcomeRow
 
 MAX_OUTCOMES_KEPT = 2000
+# An incremental pull of fewer records is not saved on its own (the run's end saves it): pulling
+# them again after a crash costs a few calls, a save of a big book ~1 s (issue 15, bench/README.md).
+CHECKPOINT_PULLED = 5000
 
 
 @dataclass
@@ -159,9 +162,11 @@ def run_connector(
 
 def run_phases(rs: RunState, options: SyncOptions) -> None:
     """The pipeline, in order."""
+    last_full = rs.book.connector_meta(rs.name).get("last_full_pull")
     pull_phase(rs)
-    if not rs.dry_run and rs.counts["pulled"]:
-        rs.book.save()  # the pulled mirror is a checkpoint of its own (nothing to keep if empty)
+    was_full = rs.book.connector_meta(rs.name).get("last_full_pull") != last_full
+    if not rs.dry_run and (was_full or rs.counts["pulled"] >= CHECKPOINT_PULLED):
+        rs.book.save()  # a full or big pull is a checkpoint of its own; a small one is cheap to redo
     for role in rs.info.roles:
         ambiguous = link_phase(rs, role)
         import_phase(rs, role, ambiguous)
