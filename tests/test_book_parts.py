@@ -116,15 +116,44 @@ def test_a_missing_or_damaged_part_is_a_corrupt_book(
     path = tmp_path / "book.json"
     build(path)
     Book.open(path).save()  # a backup exists
-    part = next((tmp_path / "book.json.parts").glob("links.*"))
+    part = next((tmp_path / "book.json.parts").glob(
+        "links.*" if damage == "missing" else "remote-xero.*"))
     if damage == "missing":
         part.unlink()
     else:
         part.write_bytes(part.read_bytes()[:-9])
+    before = files(tmp_path)
     with pytest.raises(BookCorruptError) as caught:
-        Book.open(path)
+        Book.open(path).remote  # noqa: B018 - a missing part at open, a damaged one when read
     message = str(caught.value)
     assert part.name in message and "left untouched" in message and "book.json.bak" in message
+    if damage == "truncated":
+        book = Book.open(path)
+        assert book.profiles["P1"].name == "Person 1"  # the people parts are whole
+        with pytest.raises(BookCorruptError):
+            book.remote_record("xero", "contact", "R1")
+        with pytest.raises(BookCorruptError):
+            book.save()  # half a part read: never written back
+    assert files(tmp_path) == before
+
+
+def test_parts_are_read_when_needed_and_kept_unread(small_parts: None, tmp_path: Path) -> None:
+    path = tmp_path / "book.json"
+    build(path)
+    book = Book.open(path)
+    assert book._unloaded == {"people", "mirror", "journal"}
+    assert book.profiles["P0"].name == "Person 0"
+    assert book._unloaded == {"mirror", "journal"}  # profiles and links are read together
+    book.profiles["P0"].kind = "supplier"
+    before = files(tmp_path)
+    book.save()  # the mirror and journal are kept as they are, never read
+    after = files(tmp_path)
+    written = {name for name in after if before.get(name) != after[name] and ".parts/" in name}
+    assert len(written) == 1 and next(iter(written)).startswith("book.json.parts/profiles.")
+    again = Book.open(path)
+    assert again.remote_record("xero", "contact", "R2") is not None  # the mirror needs people
+    assert again._unloaded == {"journal"} and again.profiles["P0"].kind == "supplier"
+    assert again.journal["run1"]["run_id"] == "run1"
 
 
 def test_a_part_map_pointing_elsewhere_is_refused(small_parts: None, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import re
 import sys
+import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -73,22 +74,84 @@ class Book:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.profiles: dict[str, Profile] = {}
-        self.links: dict[LinkKey, Link] = {}
-        self.remote: dict[str, dict[str, RemoteContact]] = defaultdict(dict)
+        self._profiles: dict[str, Profile] = {}
+        self._links: dict[LinkKey, Link] = {}
+        self._remote: dict[str, dict[str, RemoteContact]] = defaultdict(dict)
         # the pull token of the last full pull that saw each mirrored record (resumable pulls)
-        self.seen: dict[str, dict[str, str]] = defaultdict(dict)
+        self._seen: dict[str, dict[str, str]] = defaultdict(dict)
+        self._journal: dict[str, dict[str, Any]] = {}  # by run id (engine/journal.py)
+        # lazy groups of a book in parts not read yet ("people", "mirror", "journal"), and the
+        # error that left one half-read (such a book is never saved)
+        self._unloaded: set[str] = set()
+        self._broken: BookCorruptError | None = None
+        self._load_lock = threading.RLock()
         self.warnings: dict[str, Warning] = {}
         self.runs: list[dict[str, Any]] = []
         self.meta: dict[str, Any] = {}
         self.proposals: dict[str, dict[str, Any]] = {}
         self.items: dict[str, dict[str, Any]] = {}
         self.decisions: dict[str, dict[str, Any]] = {}
-        self.journal: dict[str, dict[str, Any]] = {}  # by run id (engine/journal.py)
         self._by_remote: dict[tuple[str, str, str], LinkKey] = {}
         self._by_email: dict[str, set[str]] = defaultdict(set)
         self._parts: dict[str, str] = {}  # part group -> file (relative to the book's folder)
         self.saves = 0
+
+    # ----------------------------------------------------------------- lazily read tables
+    @property
+    def profiles(self) -> dict[str, Profile]:
+        """Profiles by id."""
+        if self._unloaded:
+            self._need("people")
+        return self._profiles
+
+    @property
+    def links(self) -> dict[LinkKey, Link]:
+        """Links by (profile id, connector, role)."""
+        if self._unloaded:
+            self._need("people")
+        return self._links
+
+    @property
+    def remote(self) -> dict[str, dict[str, RemoteContact]]:
+        """The mirror: each connector's pulled records by key (``role:remote_id``)."""
+        if self._unloaded:
+            self._need("mirror")
+        return self._remote
+
+    @property
+    def seen(self) -> dict[str, dict[str, str]]:
+        """The token of the last full pull that saw each mirrored record, per connector."""
+        if self._unloaded:
+            self._need("mirror")
+        return self._seen
+
+    @property
+    def journal(self) -> dict[str, dict[str, Any]]:
+        """The undo journal by run id (engine/journal.py)."""
+        if self._unloaded:
+            self._need("journal")
+        return self._journal
+
+    def _need(self, group: str) -> None:
+        """Read a lazy group's part files now (the mirror after the people it shares values with).
+
+        A damaged part found here leaves the book unsaveable (see :meth:`save`): what was read of
+        it is incomplete.
+        """
+        if group not in self._unloaded:
+            return
+        with self._load_lock:
+            if group not in self._unloaded:
+                return
+            if group == "mirror":
+                self._need("people")
+            self._unloaded.discard(group)
+            try:
+                with gc_paused():
+                    self._consume(self._part_records(group))
+            except BookCorruptError as exc:
+                self._broken = exc
+                raise
 
     # ----------------------------------------------------------------- loading and saving
     @classmethod
@@ -115,16 +178,24 @@ class Book:
 
         Raises :class:`LayoutMismatch` when it is not (the caller reads the file whole).
         """
-        loaders = self._loaders()
         stream = iter(records)
         first = next(stream, None)
         if first is None or first[0] != "meta":
             raise LayoutMismatch("the meta document must come first")
+        # the meta document too: a document that is not a mapping or a non-numeric schema
+        # version is damage (issue 7 fuzzing)
+        self._consume(stream, meta=first[1])
+
+    def _consume(self, records: Iterable[tuple[str, Any]], meta: Any = None) -> None:
+        """Decode ``(table, document)`` pairs (after the meta document, if given) into the book.
+
+        Damage is a one-line error that says how to restore the backup.
+        """
+        loaders = self._loaders()
         try:
-            # the meta document too, and AttributeError: a document that is not a mapping
-            # (``"1": "P001"``) or a non-numeric schema version is damage (issue 7 fuzzing)
-            self._load_meta(first[1])
-            for table, doc in itertools.chain(self._part_records(), stream):
+            if meta is not None:
+                self._load_meta(meta)
+            for table, doc in records:
                 load = loaders.get(table)
                 if load is not None:
                     load(doc)
@@ -139,7 +210,7 @@ class Book:
         agreed copy, the mirror the remote one); equal values are shared with the profile instead
         of kept twice (about a third of the memory of a 100k book).  Profiles are read first.
         """
-        remote, seen, profiles, by_remote = self.remote, self.seen, self.profiles, self._by_remote
+        remote, seen, profiles, by_remote = self._remote, self._seen, self._profiles, self._by_remote
 
         def profile(doc: Any) -> None:
             self._index_profile(Profile.from_dict(doc))
@@ -158,7 +229,7 @@ class Book:
             record = RemoteContact.from_dict(doc["record"])
             holder = by_remote.get((connector, record.role, record.remote_id))
             if holder is not None:
-                record.remote_id = self.links[holder].remote_id
+                record.remote_id = self._links[holder].remote_id
                 owner = profiles.get(holder[0])
                 if owner is not None and owner.fields == record.fields:
                     record.fields = owner.fields  # immutable and equal: one copy
@@ -191,7 +262,7 @@ class Book:
             "proposals": keyed(self.proposals, "id"),
             "items": keyed(self.items, "key"),
             "decisions": keyed(self.decisions, "key"),
-            "journal": keyed(self.journal, "run_id"),
+            "journal": keyed(self._journal, "run_id"),
         }
 
     def _load_meta(self, meta: Any) -> None:
@@ -208,13 +279,18 @@ class Book:
         ):
             raise ValueError(f"{PARTS_KEY} must map part groups to part files")
         self._parts = {str(group): name for group, name in parts.items()}
+        for name in self._parts.values():
+            if not (self.path.parent / name).is_file():
+                raise BookCorruptError(corrupt_message(self.path, f"its part {name} is missing"))
+        self._unloaded = {_lazy_group(group) for group in self._parts}
         self.meta.setdefault("book_id", uuid.uuid4().hex[:12])
         self.meta["schema_version"] = SCHEMA_VERSION
 
-    def _part_records(self) -> Iterator[tuple[str, Any]]:
-        """The documents of the book's part files, profiles first (see :meth:`save`)."""
+    def _part_records(self, lazy: str) -> Iterator[tuple[str, Any]]:
+        """The documents of one lazy group's part files, profiles before links."""
         order = {group: position for position, group in enumerate(_PART_ORDER)}
-        for group in sorted(self._parts, key=lambda g: (order.get(g.split(":")[0], 9), g)):
+        chosen = [group for group in self._parts if _lazy_group(group) == lazy]
+        for group in sorted(chosen, key=lambda g: (order.get(g.split(":")[0], 9), g)):
             name = self._parts[group]
             try:
                 yield from iter_book_records(self.path.parent / name)
@@ -230,43 +306,46 @@ class Book:
             for key, record in self.remote[connector].items()
         )
 
-    def _documents(self) -> dict[str, Iterable[dict[str, Any]]]:
-        """Every table's documents, meta first; built while the file is written, not before."""
+    def _documents(self) -> dict[str, Callable[[], Iterable[dict[str, Any]]]]:
+        """Every table's documents, meta first, each made only when asked for (while written)."""
         return {
-            "meta": [self.meta],
-            "profiles": (p.to_dict() for p in self.profiles.values()),
-            "links": (link.to_dict() for link in self.links.values()),
-            "remote": itertools.chain.from_iterable(
+            "meta": lambda: [self.meta],
+            "profiles": lambda: (p.to_dict() for p in self.profiles.values()),
+            "links": lambda: (link.to_dict() for link in self.links.values()),
+            "remote": lambda: itertools.chain.from_iterable(
                 self._remote_documents(connector) for connector in list(self.remote)
             ),
-            "warnings": (w.to_dict() for w in self.warnings.values()),
-            "runs": self.runs[-MAX_RUNS:],
-            "proposals": list(self.proposals.values()),
-            "items": list(self.items.values()),
-            "decisions": list(self.decisions.values()),
-            "journal": list(self.journal.values()),
+            "warnings": lambda: (w.to_dict() for w in self.warnings.values()),
+            "runs": lambda: self.runs[-MAX_RUNS:],
+            "proposals": lambda: list(self.proposals.values()),
+            "items": lambda: list(self.items.values()),
+            "decisions": lambda: list(self.decisions.values()),
+            "journal": lambda: list(self.journal.values()),
         }
 
     def _part_groups(self) -> dict[str, tuple[str, Callable[[], Iterable[dict[str, Any]]]]]:
         """The parts of a big book: group -> (table, a maker of its documents).
 
         Empty for a small book, which stays one file (the layout the previous versions wrote).
+        A lazy group not read yet keeps its parts as they are (the book stays in parts).
         """
-        mirrored = sum(len(records) for records in self.remote.values())
-        if len(self.profiles) + len(self.links) + mirrored < PART_MIN_DOCS:
-            return {}
-        groups: dict[str, tuple[str, Callable[[], Iterable[dict[str, Any]]]]] = {
-            "profiles": ("profiles", lambda: (p.to_dict() for p in self.profiles.values())),
-            "links": ("links", lambda: (link.to_dict() for link in self.links.values())),
-            "journal": ("journal", lambda: list(self.journal.values())),
-        }
-        for connector in list(self.remote):
-            if self.remote[connector]:
-                groups[f"remote:{connector}"] = (
-                    "remote", lambda c=connector: self._remote_documents(c)  # type: ignore[misc]
-                )
-        return {group: made for group, made in groups.items() if group != "journal"
-                or self.journal}
+        if not self._unloaded:
+            mirrored = sum(len(records) for records in self._remote.values())
+            if len(self._profiles) + len(self._links) + mirrored < PART_MIN_DOCS:
+                return {}
+        groups: dict[str, tuple[str, Callable[[], Iterable[dict[str, Any]]]]] = {}
+        if "people" not in self._unloaded:
+            groups["profiles"] = ("profiles", lambda: (p.to_dict() for p in self._profiles.values()))
+            groups["links"] = ("links", lambda: (link.to_dict() for link in self._links.values()))
+        if "journal" not in self._unloaded and self._journal:
+            groups["journal"] = ("journal", lambda: list(self._journal.values()))
+        if "mirror" not in self._unloaded:
+            for connector in list(self._remote):
+                if self._remote[connector]:
+                    groups[f"remote:{connector}"] = (
+                        "remote", lambda c=connector: self._remote_documents(c)  # type: ignore[misc]
+                    )
+        return groups
 
     def save(self) -> None:
         """Write the book atomically through TinyDB; a big book only where it changed.
@@ -275,12 +354,17 @@ class Book:
         each connector's mirror and the undo journal in part files named by their content digest
         (``<book>.parts/links.<digest>.json``), beside a main file that holds meta, the part map,
         the run history and the small tables.  A part whose content did not change is not
-        written; a changed one is written under its new name first, and the main file, written
-        last (temp file, fsync, ``.bak``, rename), commits them all at once.  Parts that neither
-        the main file nor its backup name are removed afterwards.
+        written (one not even read is not encoded either); a changed one is written under its
+        new name first, and the main file, written last (temp file, fsync, ``.bak``, rename),
+        commits them all at once.  Parts that neither the main file nor its backup names are
+        removed afterwards.
         """
+        if self._broken is not None:
+            raise self._broken  # part of the book could not be read: saving would lose the rest
         groups = self._part_groups()
-        parts: dict[str, str] = {}
+        kept = {group: name for group, name in self._parts.items()
+                if _lazy_group(group) in self._unloaded}
+        parts: dict[str, str] = dict(kept)
         folder = f"{self.path.name}.parts"
         with gc_paused():
             for group, (table, make) in groups.items():
@@ -289,15 +373,16 @@ class Book:
                 if self._parts.get(group) != name or not (self.path.parent / name).exists():
                     write_part_file(self.path.parent / name, encode_part(table, make()))
                 parts[group] = name
-        if parts:
+        if parts.keys() - kept.keys():
             fsync_directory(self.path.parent / folder)
-        documents = self._documents()
-        held = {table for table, _ in groups.values()}
+        held = {table for table, _ in groups.values()} | {
+            _PART_TABLE[_lazy_group(group)] for group in kept} if parts else set()
+        held = {table for tables in held for table in tables.split(",")}
         meta = {**self.meta, "schema_version": SCHEMA_VERSION if parts else 1}
         if parts:
             meta[PARTS_KEY] = parts
-        tables = {name: NumberedTable([meta] if name == "meta" else docs)
-                  for name, docs in documents.items() if name not in held}
+        tables = {name: NumberedTable([meta] if name == "meta" else make())
+                  for name, make in self._documents().items() if name not in held}
         db = TinyDB(str(self.path), storage=CachingMiddleware(AtomicJSONStorage))  # type: ignore[no-untyped-call]
         cast(AtomicJSONStorage, db.storage).write(tables)  # cached by the middleware...
         db.close()  # ...and flushed here in one atomic write
@@ -337,6 +422,7 @@ class Book:
 
     def profiles_with_email(self, email: str) -> set[str]:
         """Return the ids of profiles with this email (normalised)."""
+        self._need("people")
         return set(self._by_email.get(email.strip().lower(), ()))
 
     def new_profile_id(self, prefix: str = "P") -> str:
@@ -369,6 +455,7 @@ class Book:
 
     def linked_profile(self, connector: str, role: str, remote_id: str) -> str:
         """Return the profile id linked to a remote record, or ''."""
+        self._need("people")
         key = self._by_remote.get((connector, role, remote_id))
         return key[0] if key else ""
 
@@ -419,6 +506,16 @@ def _records_of(stored: dict[str, Any]) -> Iterator[tuple[str, Any]]:
 
 
 _PART_FILE = re.compile(r"[^/\\]+\.parts/[A-Za-z0-9_.-]+\.json")
+
+
+_PART_TABLE = {"people": "profiles,links", "mirror": "remote", "journal": "journal"}
+
+
+def _lazy_group(part: str) -> str:
+    """The lazily read group a part belongs to: people (profiles, links), mirror or journal."""
+    if part in ("profiles", "links"):
+        return "people"
+    return "mirror" if part.startswith("remote:") else "journal"
 
 
 def _part_stem(group: str) -> str:
