@@ -14,6 +14,7 @@ file nor the encoded one is ever held whole beside the records.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import sys
 import threading
@@ -43,7 +44,9 @@ from loftterm.errors import BookCorruptError, UsageError
 from loftterm.models import ContactFields, Link, Profile, RemoteContact, Warning
 
 SCHEMA_VERSION = 2  # what this reads; a book in one file is still written as 1 (see save)
-PART_MIN_DOCS = 5000  # a book with more profiles, links and mirrored records keeps them in parts
+# A book with more profiles, links and mirrored records keeps them in parts (see save); the
+# environment can lower it so that trials on small books exercise parts (bench/chaos.py --parts).
+PART_MIN_DOCS = int(os.environ.get("LOFTTERM_PART_MIN_DOCS") or 5000)
 PARTS_KEY = "_parts"  # in the written meta document: part group -> file, beside the book
 _PART_ORDER = ("profiles", "links", "remote", "journal")  # load order: profiles are shared
 MAX_RUNS = 200
