@@ -46,7 +46,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# after PYTHONPATH: with --compare, a child's loftterm is the exported ref's, not this tree's
+sys.path.append(str(Path(__file__).resolve().parent.parent))
 from _common import (
     export_tree,
     load_note,
@@ -275,12 +276,14 @@ def add_local_profiles(console: Any, count: int) -> int:
 
 def case(name: str, n: int, profile: bool) -> dict[str, Any]:
     """Start the sandbox, seed the book and run the syncs in one console; one child process."""
+    import loftterm
     from loftterm.config import config_from_mapping
     from loftterm.console import BookConsole
     from loftterm.plugins import make_plugin_manager
 
     proc, pipe, settings = start_sandbox(name, n if name == "xero" else n // 2)
-    out: dict[str, Any] = {"connector": name, "n": n, "runs": []}
+    out: dict[str, Any] = {"connector": name, "n": n, "runs": [],
+                           "code": str(Path(loftterm.__file__).resolve().parent)}
     changed = min(1000, max(n // 10, 1))
     try:
         with tempfile.TemporaryDirectory(prefix="loftterm-syncbench-") as tmp:
@@ -493,6 +496,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         ["--child", name, str(n), args.profile_run if args.profile else "-"],
                         code_root=root, timeout=3600)
                     found["impl"] = label
+                    if root is not None and not found["code"].startswith(str(root.resolve())):
+                        raise RuntimeError(f"{label} ran the loftterm in {found['code']}")
                     results["cases"].append(found)
     results["load_after"] = load_note()
     print(report(results))
