@@ -392,9 +392,6 @@ class Book:
         previous, self._parts = self._parts, parts
         self._drop_parts(set(parts.values()) | set(previous.values()))
         self.saves += 1
-        if "journal" in parts:  # read back when next needed (undo): a run's entries are big
-            self._journal = {}
-            self._unloaded.add("journal")
 
     def _drop_parts(self, keep: set[str]) -> None:
         """Remove part files that neither the book nor its backup names (and leftover temps)."""
