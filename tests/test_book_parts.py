@@ -188,3 +188,31 @@ def test_the_console_keeps_one_book_and_rereads_it_when_the_file_changed(tmp_pat
         failing.profiles["P3"].kind = "supplier"  # half a change, never saved...
         raise RuntimeError("stop")
     assert console.book().profiles["P3"].kind == "agent"  # ...and not kept in memory either
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    (None, [b"ab", b"cd"]),            # no previous part
+    ([b"ab", b"cd"], [b"ab", b"cd"]),  # the same: nothing written
+    ([b"ab", b"cd"], [b"ab", b"xd"]),  # differs after an agreed prefix
+    ([b"ab", b"cd"], [b"ab"]),         # shorter
+    ([b"ab"], [b"ab", b"cd"]),         # longer
+    ([b"ab", b"cd"], [b"zz", b"cd"]),  # differs at once
+])
+def test_a_part_is_written_only_when_it_differs(
+    tmp_path: Path, old: list[bytes] | None, new: list[bytes],
+) -> None:
+    import hashlib
+
+    from loftterm.book.storage import write_part
+
+    previous = None
+    if old is not None:
+        previous = write_part(tmp_path, "links", None, old)
+    stamp = previous.stat().st_mtime_ns if previous else 0
+    made = write_part(tmp_path, "links", previous, new)
+    content = b"".join(new)
+    assert made.read_bytes() == content
+    assert made.name == f"links.{hashlib.blake2b(content, digest_size=10).hexdigest()}.json"
+    if old == new:
+        assert made == previous and made.stat().st_mtime_ns == stamp
+    assert not list(tmp_path.glob(".*.tmp"))

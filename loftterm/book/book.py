@@ -36,8 +36,7 @@ from loftterm.book.storage import (
     encode_part,
     gc_paused,
     iter_book_records,
-    part_digest,
-    write_part_file,
+    write_part,
 )
 from loftterm.durable import fsync_directory
 from loftterm.errors import BookCorruptError, UsageError
@@ -369,14 +368,16 @@ class Book:
                 if _lazy_group(group) in self._unloaded}
         parts: dict[str, str] = dict(kept)
         folder = f"{self.path.name}.parts"
+        written = False
         with gc_paused():
             for group, (table, make) in groups.items():
-                digest = part_digest(encode_part(table, make()))
-                name = f"{folder}/{_part_stem(group)}.{digest}.json"
-                if self._parts.get(group) != name or not (self.path.parent / name).exists():
-                    write_part_file(self.path.parent / name, encode_part(table, make()))
-                parts[group] = name
-        if parts.keys() - kept.keys():
+                known = self._parts.get(group)
+                before = self.path.parent / known if known else None
+                made = write_part(self.path.parent / folder, _part_stem(group), before,
+                                  encode_part(table, make()))
+                parts[group] = f"{folder}/{made.name}"
+                written = written or made != before
+        if written:
             fsync_directory(self.path.parent / folder)
         held = {table for table, _ in groups.values()} | {
             _PART_TABLE[_lazy_group(group)] for group in kept} if parts else set()
