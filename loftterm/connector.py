@@ -33,6 +33,7 @@ class Setting:
     :param choices: allowed values, when the setting is an enumeration.
     :param secret: never printed, logged or shown.
     :param help: one line for ``config.example.yaml`` and error messages.
+    :param validate: returns why a (typed) value is refused, or empty; run when the config loads.
     """
 
     key: str
@@ -42,6 +43,7 @@ class Setting:
     choices: tuple[Any, ...] = ()
     secret: bool = False
     help: str = ""
+    validate: Callable[[Any], str] | None = None
 
 
 def setting_at(settings: Mapping[str, Any], key: str, default: Any = None) -> Any:
@@ -276,6 +278,9 @@ class DocumentLine:
     :param amount: the line total (quantity x unit price), as the batch file gives it; a
         connector whose API wants a unit price divides by ``quantity``.
     :param quantity: how many units the total covers (1 for a commission or a fee).
+    :param account_code: the ledger account as the batch file gives it (a number or a name).
+    :param item_code: the item as the batch file gives it (a code, SKU or name).
+    :param line: the line of the batch file it came from (0: not from a file), for messages.
     """
 
     description: str
@@ -283,6 +288,7 @@ class DocumentLine:
     quantity: Decimal = Decimal("1")
     account_code: str = ""
     item_code: str = ""
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -310,12 +316,17 @@ class DocumentRequest:
 
 @dataclass
 class DocumentOutcome:
-    """What happened to one posted document."""
+    """What happened to one posted document (``planned``: checked in a dry run, not posted).
+
+    :param references: one line per account or item reference the connector resolved, e.g.
+        ``account 310 -> Id 41 (Agent Commissions)``.
+    """
 
     idempotency_key: str
-    status: Literal["posted", "exists", "failed"]
+    status: Literal["posted", "exists", "failed", "planned"]
     remote_id: str = ""
     reason: str = ""
+    references: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

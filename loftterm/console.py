@@ -19,9 +19,9 @@ from loftterm.book.lock import BookLock
 from loftterm.config import Config, ConnectorConfig
 from loftterm.connector import ConnectorInfo, SyncEvent, Tenant
 from loftterm.engine import decisions as remembered
+from loftterm.engine import holds, review
 from loftterm.engine import merge as merging
 from loftterm.engine import merged as merged_contacts
-from loftterm.engine import review
 from loftterm.engine.actions import (
     manual_link,
     profile_rules,
@@ -52,6 +52,7 @@ from loftterm.models import LinkState
 from loftterm.models import Warning as BookWarning
 from loftterm.plugins import ConnectorHooks
 from loftterm.views import (
+    BulkReview,
     Candidate,
     ConnectorStatus,
     LinkRow,
@@ -125,6 +126,14 @@ class Console:
         self, proposal_id: str, accept: bool, take: dict[str, str] | None = None
     ) -> Proposal:
         """Accept (link and update both sides with the chosen values) or reject (remember) a review."""
+        raise NotImplementedError
+
+    def override_hold(self, proposal_id: str, kind: str) -> Proposal:
+        """Create (``kind="create"``) or import (``"import"``) a held record anyway, now."""
+        raise NotImplementedError
+
+    def bulk_review(self, rule: BulkReview, apply: bool = False) -> list[Proposal]:
+        """The held reviews a bulk action takes; with ``apply``, decide them all, then sync once."""
         raise NotImplementedError
 
     def sync(
@@ -361,12 +370,15 @@ class BookConsole(Console):
         return [run_summary(r) for r in reversed(self.book().runs[-limit:])]
 
     def proposals(self, include_closed: bool = False) -> list[Proposal]:
-        """Return the link-to-existing-contact reviews."""
-        return [
+        """Return the review queue: link proposals first, then held pairs, strongest first."""
+        found = [
             proposal_from_dict(p)
             for p in self.book().proposals.values()
             if include_closed or p.get("status", "open") == "open"
         ]
+        links = [p for p in found if not p.holds]
+        held = sorted((p for p in found if p.holds), key=lambda p: p.strength, reverse=True)
+        return links + held
 
     # ----------------------------------------------------------------- actions
     def link(self, profile_id: str, connector: str, remote_id: str, role: str = "") -> LinkRow:
@@ -540,11 +552,62 @@ class BookConsole(Console):
             )
         return proposal
 
-    def push_profile(self, profile_id: str, connector: str) -> LinkRow:
+    def override_hold(self, proposal_id: str, kind: str) -> Proposal:
+        """Create (``kind="create"``) or import (``"import"``) a held record anyway, now.
+
+        The decision is remembered in the book, then the review's connector syncs under the same
+        lock so the record is written at once; when that sync fails the decision is kept and the
+        next sync carries it out.
+        """
+        with self.writing("review") as book:
+            proposal = holds.open_hold(book, proposal_id)
+            holds.override(book, proposal_id, kind)
+            name = str(proposal["connector"])
+            report = self._sync_in(book, [name], SyncOptions(sleep=self.sleep))
+            decided = proposal_from_dict(book.proposals[proposal_id])
+        self._raise_unless_ok(report, f"decided to {kind} it anyway")
+        return decided
+
+    def bulk_review(self, rule: BulkReview, apply: bool = False) -> list[Proposal]:
+        """The held reviews a bulk action takes; with ``apply``, decide them all, then sync once.
+
+        ``link`` links each pair by hand; ``create`` and ``import`` remember "anyway" for each
+        held profile or record.  One sync of each affected connector then writes them.
+        """
+        if not apply:
+            return [proposal_from_dict(p) for p in holds.bulk_select(self.book(), rule)]
+        with self.writing("review") as book:
+            chosen = holds.bulk_select(book, rule)
+            names: list[str] = []
+            for proposal in chosen:
+                connector = str(proposal["connector"])
+                if rule.action == "link":
+                    info = self.hooks(self._connector(connector).name).info
+                    review.accept_proposal(book, info, self._ledger_infos(), proposal["id"], {})
+                else:
+                    holds.override(book, str(proposal["id"]), rule.action)
+                if connector not in names:
+                    names.append(connector)
+            order = [n for n in self._sync_order() if n in names]
+            report = self._sync_in(book, order, SyncOptions(sleep=self.sleep, ledgers=self._ledgers()))
+            decided = [proposal_from_dict(book.proposals[str(p["id"])]) for p in chosen]
+        self._raise_unless_ok(report, f"decided {len(decided)} reviews")
+        return decided
+
+    @staticmethod
+    def _raise_unless_ok(report: SyncReport, done: str) -> None:
+        if not report.ok:
+            errors = "; ".join(f"{n}: {e}" for n, e in report.errors.items())
+            raise RemoteError(f"{done} and kept it, but the sync failed ({errors}); the next sync "
+                              "carries it out")
+
+    def push_profile(self, profile_id: str, connector: str, anyway: bool = False) -> LinkRow:
         """Create a profile's contact in a ledger now (SortScape's "Create contact in Xero").
 
         Contacts that came from (or are only linked to) a field-service app are never created in
         a ledger by a sync; this runs the ledger's sync with the profile added to the creates.
+        A create the ledger may already hold is held for review like any other, unless
+        ``anyway`` (remembered as "create anyway").
         """
         conn = self._connector(connector)
         info = self.hooks(connector).info
@@ -569,6 +632,10 @@ class BookConsole(Console):
                     f"{profile_id} is already linked to {info.title} {held[0]} "
                     f"{link.remote_id if link else ''}"
                 )
+            if anyway:
+                for each in info.roles:
+                    key = holds.create_anyway_key(connector, each, profile_id)
+                    remembered.remember(book, key, role=each)
             result = run_connector(
                 book,
                 self.pm,

@@ -2,7 +2,7 @@
 
 Exit codes (documented in README.md): 0 done (warnings allowed), 2 usage or config error,
 3 a remote or network failure stopped the run, 4 the book is locked by another process,
-5 the book file is unreadable (corrupt, or from a newer loftterm).
+5 the book file is unreadable (corrupt, or from a newer loftterm), 6 ``fleet``: a book failed.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ EXIT_USAGE = 2
 EXIT_REMOTE = 3
 EXIT_LOCKED = 4
 EXIT_BOOK = 5
+EXIT_FLEET = 6
 
 
 class LofttermError(Exception):

@@ -172,6 +172,23 @@ def loftterm_connector_post_documents(
 
 
 @hookspec(firstresult=True)
+def loftterm_connector_check_documents(
+    ctx: ConnectorContext, documents: Sequence[DocumentRequest]
+) -> list[DocumentOutcome]:
+    """Check documents as a post would, reading only: resolve their account and item codes.
+
+    Called by a batch's dry run for the documents it would post.  ``planned`` outcomes carry the
+    resolved ``references``; ``failed`` ones the reason the post would fail.  Optional: without
+    it a dry run plans every document.  Stops at the first non-None result.
+
+    :param ctx: the run's connector context.
+    :param documents: the documents (``remote_id`` is empty for a contact the sync creates).
+    :returns: one outcome per document.
+    """
+    raise NotImplementedError
+
+
+@hookspec(firstresult=True)
 def loftterm_connector_tenants(ctx: ConnectorContext) -> list[Tenant]:
     """List the organisations the stored credentials can reach.
 

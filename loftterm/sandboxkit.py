@@ -86,7 +86,8 @@ class Fault:
     :param kind: ``status`` (answer ``status`` with ``body`` and ``headers``), ``slow`` (sleep
         ``delay`` then answer normally), ``malformed`` (answer 200 with broken JSON),
         ``truncated`` (cut the real answer in half), ``expire_token`` (treat the bearer token as
-        expired), ``drop`` (close the connection without answering).
+        expired), ``drop`` (close the connection without answering), ``lose_answer`` (process
+        the request, then close the connection without answering: done remotely, never heard of).
     :param path: a regular expression the request path must match (search, not full match).
     :param method: the HTTP method to match, empty for any.
     :param times: how many requests it affects.
@@ -155,13 +156,21 @@ class TokenIssuer:
     """An OAuth2 token endpoint: client credentials, authorization codes, rotating refresh tokens.
 
     Like Xero and Intuit, a used refresh token is replaced by a new one; the old one is refused
-    (``invalid_grant``) once the grace period is over (0 here, the strictest case).
+    (``invalid_grant``) once ``grace_s`` has passed since it was first used.  Xero keeps it for
+    30 minutes; 0 (the default) is strict: a rotated token is dead at once.
+
+    :param grace_s: how long a used refresh token stays usable (Xero: 1800).
+    :param clock: the time source of the grace period.
     """
 
-    def __init__(self, client_id: str, client_secret: str, access_ttl: float = 1800.0) -> None:
+    def __init__(self, client_id: str, client_secret: str, access_ttl: float = 1800.0,
+                 grace_s: float = 0.0, clock: Callable[[], float] = time.time) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
         self.access_ttl = access_ttl
+        self.grace_s = grace_s
+        self.clock = clock
+        self.retired: dict[str, float] = {}  # used refresh token -> when it was first used
         self.access: dict[str, float] = {}
         self.refresh: set[str] = set()
         self.codes: dict[str, str] = {}
@@ -220,10 +229,18 @@ class TokenIssuer:
                 return json_response(self._issue(with_refresh=False))
             if grant == "authorization_code" and self.codes.pop(form.get("code", ""), ""):
                 return json_response(self._issue(with_refresh=True))
-            if grant == "refresh_token" and form.get("refresh_token", "") in self.refresh:
-                self.refresh.discard(form["refresh_token"])
+            if grant == "refresh_token" and self._refreshable(form.get("refresh_token", "")):
                 return json_response(self._issue(with_refresh=True))
         return json_response({"error": "invalid_grant"}, 400)
+
+    def _refreshable(self, token: str) -> bool:
+        """Retire a live refresh token (it stays usable for the grace period), or refuse it."""
+        if token in self.refresh:
+            self.refresh.discard(token)
+            self.retired[token] = self.clock()
+            return True
+        used = self.retired.get(token)
+        return used is not None and self.clock() - used < self.grace_s
 
     def valid(self, request: SandboxRequest) -> bool:
         """Return True when the request carries a live bearer token."""
@@ -298,6 +315,21 @@ class SandboxServer:
             self._httpd.server_close()
             self._httpd = None
 
+    def refuse_connections(self) -> None:
+        """Stop listening but keep the port: connects are refused until :meth:`accept_connections`.
+
+        The remote is down before the request leaves the client (what a restarting server or a
+        full accept queue looks like): a client may retry any request, a write too.
+        """
+        if self._httpd is not None:
+            self._port = int(self._httpd.server_address[1])
+            self.stop()
+
+    def accept_connections(self) -> None:
+        """Listen again on the port :meth:`refuse_connections` kept."""
+        if self._httpd is None:
+            self.start()
+
     def calls(self, method: str = "", path: str = "") -> list[SandboxRequest]:
         """Return logged requests filtered by method and a path regular expression."""
         with self.lock:
@@ -346,6 +378,9 @@ class SandboxServer:
             if fault is not None and fault.kind == "expire_token":
                 self.expired_tokens_pending += 1
             response = self._route(request)
+            if fault is not None and fault.kind == "lose_answer":
+                handler.close_connection = True
+                return
             if fault is not None and fault.kind == "truncated":
                 data = response.encode()
                 response = SandboxResponse(

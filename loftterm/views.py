@@ -51,6 +51,9 @@ class PendingCounter:
     to_update: int = 0
     to_archive: int = 0
     reasons: list[str] = field(default_factory=list)
+    #: Creates and imports held for a person's review (possible duplicates): not in ``total``,
+    #: because the next sync writes nothing for them.
+    held: int = 0
     #: No full pull has run yet: every remote record is pulled, and the creates are an upper
     #: bound (each blank profile is matched against the pulled records before one is created).
     first_pull: bool = False
@@ -170,7 +173,12 @@ class ProposalField:
 
 @dataclass
 class Proposal:
-    """A 'link to existing contact' review (SortScape's duplicate check)."""
+    """One review in the queue: a (profile, remote record) pair a person decides.
+
+    SortScape's "link to existing contact" proposals have no ``holds``; a held create or
+    import names the side that waits (``create``: the profile is not created remotely until
+    decided; ``import``: the remote record is not imported), with the evidence strongest first.
+    """
 
     id: str
     connector: str
@@ -179,10 +187,46 @@ class Proposal:
     reason: str
     fields: list[ProposalField]
     status: str = "open"
+    role: str = ""
+    holds: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+    score: float = 0.0
+    note: str = ""
+
+    @property
+    def strength(self) -> tuple[bool, bool, bool, float]:
+        """Sort key, strongest evidence first when reversed: email, phone, folded name, score."""
+        return (
+            "same email" in self.evidence,
+            "same phone" in self.evidence,
+            "equal name after folding" in self.evidence,
+            self.score,
+        )
 
     def to_json(self) -> dict[str, Any]:
         """Return the proposal for ``--json`` output."""
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class BulkReview:
+    """Which held reviews a bulk action decides, and how.
+
+    :param action: ``create`` (create every held profile whose best candidate scores below
+        ``below``), ``import`` (import every held record likewise) or ``link`` (link every
+        unambiguous pair scoring at least ``above`` that shares every evidence in ``same``).
+    :param connector: only this connector's reviews ('' for all).
+    :param below: create and import: the best candidate's folded name score must be below this,
+        and no candidate may share the email or phone (those always wait for a person).
+    :param above: link: the pair's folded name score must be at least this.
+    :param same: link: ``email``, ``phone`` and/or ``name`` (equal after folding).
+    """
+
+    action: str
+    connector: str = ""
+    below: float = 0.0
+    above: float = 1.0
+    same: tuple[str, ...] = ()
 
 
 @dataclass

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -27,3 +29,24 @@ def xero_config(folder: Path, sandbox: XeroSandbox, *, demo_book: bool = False) 
     path.write_text(yaml.safe_dump({"book": "book.json", "connectors": {"xero": section}}),
                     encoding="utf-8")
     return path
+
+
+ROOT = Path(__file__).resolve().parents[1]
+DEPLOY = ROOT / "deploy"
+
+
+def container_command() -> list[str]:
+    """The command the container runs: its ENTRYPOINT then its CMD (exec form, JSON arrays)."""
+    words: dict[str, list[str]] = {}
+    for line in (DEPLOY / "Containerfile").read_text(encoding="utf-8").splitlines():
+        instruction, _, rest = line.partition(" ")
+        if instruction in ("ENTRYPOINT", "CMD"):
+            words[instruction] = json.loads(rest)
+    return words["ENTRYPOINT"] + words["CMD"]
+
+
+def cronjob() -> dict[str, Any]:
+    """The Kubernetes CronJob manifest."""
+    data = yaml.safe_load((DEPLOY / "kubernetes" / "cronjob.yaml").read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data

@@ -44,6 +44,7 @@ def test_sync_json_reports_every_count(config: Path) -> None:
         "created_remote",
         "updated_remote",
         "linked",
+        "held",
         "archived",
         "failed",
         "warnings",

@@ -144,7 +144,7 @@ def test_happy_path_fills_defaults_and_expands_env(write: Any, pm: pluggy.Plugin
     assert ledger.enabled is True
     assert dict(ledger.settings) == {
         "enabled": True,
-        "match": {"name_threshold": 1.0, "name_rule": "overlap"},
+        "match": {"name_threshold": 1.0, "name_rule": "overlap", "review_band": 0.15},
         "balance_rule": "principal",
         "import": "all",
         "sync_every_minutes": 0,
@@ -280,11 +280,11 @@ ERRORS = [
      "retry_after_cap, scopes, sync_every_minutes, verbose (did you mean 'page_size'?)"),
     ("unknown nested key", "connectors:\n" + LEDGER_OK + "    match: {threshold: 0.5}\n",
      "config.yaml:5: connectors.ledger.match.threshold: unknown key; expected one of: "
-     "name_rule, name_threshold (did you mean 'name_threshold'?)"),
+     "name_rule, name_threshold, review_band (did you mean 'name_threshold'?)"),
     ("unknown key, hookless connector common group", "connectors:\n  field:\n    match:\n"
                                                      "      rule: x\n",
      "config.yaml:4: connectors.field.match.rule: unknown key; expected one of: name_rule, "
-     "name_threshold (did you mean 'name_rule'?)"),
+     "name_threshold, review_band (did you mean 'name_rule'?)"),
     ("wrong type int", "connectors:\n" + LEDGER_OK + "    page_size: ten\n",
      "config.yaml:5: connectors.ledger.page_size: expected an integer, found string 'ten'"),
     ("float for int", "connectors:\n" + LEDGER_OK + "    page_size: 2.5\n",

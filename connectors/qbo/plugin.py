@@ -139,7 +139,17 @@ def loftterm_connector_post_documents(
     """Post bills to vendors, credit notes as vendor credits, invoices to ``*`` customers."""
     if not documents:
         return []
-    return posting.post_documents(client_for(ctx), documents)
+    return posting.post_documents(ctx, documents)
+
+
+@hookimpl
+def loftterm_connector_check_documents(
+    ctx: ConnectorContext, documents: Sequence[DocumentRequest]
+) -> list[DocumentOutcome]:
+    """Resolve account and item codes to Ids without writing (``loftterm batch --dry-run``)."""
+    if not documents:
+        return []
+    return posting.check_documents(ctx, documents)
 
 
 @hookimpl

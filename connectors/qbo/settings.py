@@ -11,6 +11,21 @@ MIN_MINOR_VERSION = 75
 MAX_PAGE = 1000
 MAX_BATCH = 30
 
+ACCOUNT_NAME_MAX = 100
+
+
+def check_account_code(value: object) -> str:
+    """Return why a value cannot be an account number or name, or empty when it can."""
+    text = str(value)
+    if not text.strip():
+        return ""
+    if len(text) > ACCOUNT_NAME_MAX:
+        return f"an account number or name has at most {ACCOUNT_NAME_MAX} characters"
+    if any(ch in text for ch in '":') or any(ord(ch) < 32 for ch in text):
+        return 'an account number or name has no colon, double quote or control character'
+    return ""
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("api_url", str, "https://quickbooks.api.intuit.com",
             help="QBO API root (sandbox companies: https://sandbox-quickbooks.api.intuit.com)"),
@@ -33,6 +48,9 @@ SETTINGS: tuple[Setting, ...] = (
             help="API minor version sent on every call; below 75 is treated as 75"),
     Setting("page_size", int, MAX_PAGE, help="records per query page (1-1000)"),
     Setting("batch_size", int, MAX_BATCH, help="writes per batch request (1-30)"),
+    Setting("default_expense_account", str, "", validate=check_account_code,
+            help="account number or name for bill and credit-note lines that give no account "
+                 "(empty: such a line fails its document)"),
     Setting("retry_after_cap", float, 60.0,
             help="longest wait in seconds after a throttle (QBO asks for 60)"),
 )
@@ -55,6 +73,7 @@ class QboSettings:
     page_size: int
     batch_size: int
     retry_after_cap: float
+    default_expense_account: str = ""
 
     @classmethod
     def from_context(cls, ctx: ConnectorContext) -> QboSettings:
@@ -83,4 +102,5 @@ class QboSettings:
             page_size=min(MAX_PAGE, max(1, int(get("page_size")))),
             batch_size=min(MAX_BATCH, max(1, int(get("batch_size")))),
             retry_after_cap=max(0.0, float(get("retry_after_cap"))),
+            default_expense_account=str(get("default_expense_account") or "").strip(),
         )

@@ -34,6 +34,8 @@ DEFAULT_AUTHORIZE_URL = "https://login.xero.com/identity/connect/authorize"
 DEFAULT_SCOPES = "accounting.contacts accounting.settings accounting.transactions"
 MAX_PAGE_SIZE = 1000
 MAX_IDEMPOTENCY_KEY = 128
+# Xero keeps a rotated refresh token usable for 30 minutes (API notes 1.9)
+REFRESH_GRACE_S = 1800.0
 STATE_KEY = "xero_client"
 
 
@@ -74,6 +76,7 @@ def oauth_settings(ctx: ConnectorContext) -> OAuthSettings:
         grant=grant,
         scopes=scopes if grant == "client_credentials" else "",
         seed_refresh_token=str(ctx.setting("refresh_token") or ""),
+        refresh_grace_s=REFRESH_GRACE_S,
     )
 
 

@@ -49,6 +49,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run loftterm; return the exit code (documented in README.md and ``--help``)."""
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "fleet":
+            from loftterm.cli.fleet import cmd_fleet
+
+            return cmd_fleet(args)
         if args.web and not args.command:
             from loftterm.cli.web import serve_web
 

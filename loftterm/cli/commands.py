@@ -18,6 +18,7 @@ from loftterm.errors import EXIT_OK, EXIT_REMOTE, UsageError
 from loftterm.http.consent import RedirectCatcher, consent_request, exchange_code, parse_redirect
 from loftterm.http.oauth import OAuthSettings
 from loftterm.models import Profile
+from loftterm.views import BulkReview, Proposal
 
 
 @dataclass
@@ -52,6 +53,7 @@ def cmd_sync(session: Session, args: argparse.Namespace) -> int:
         "linked",
         "new local",
         "new remote",
+        "held",
         "updated",
         "archived",
         "failed",
@@ -65,6 +67,7 @@ def cmd_sync(session: Session, args: argparse.Namespace) -> int:
             c["linked"],
             c["created_local"],
             c["created_remote"],
+            c.get("held", 0),
             c["updated_remote"],
             c["archived"],
             c["failed"],
@@ -74,6 +77,9 @@ def cmd_sync(session: Session, args: argparse.Namespace) -> int:
         for name, c in report.connectors.items()
     ]
     print_table(rows, headers)
+    held = sum(c.get("held", 0) for c in report.connectors.values())
+    if held:
+        print(f"\n{held} held for review instead of writing a possible duplicate: loftterm review")
     if report.dry_run:
         print("\ndry run: nothing was written. The sync would:")
         for line in report.plan or ["(nothing to do)"]:
@@ -112,6 +118,7 @@ def cmd_status(session: Session, args: argparse.Namespace) -> int:
             f"{pending.to_create_remote}, link {pending.to_link}, new local "
             f"{pending.to_create_local}, update {pending.to_update}, archive "
             f"{pending.to_archive}; pull {pull})"
+            + (f"; {pending.held} held for review (`loftterm review`)" if pending.held else "")
         )
         for reason in pending.reasons:
             print(f"    - {reason}")
@@ -457,58 +464,120 @@ def _takes(pairs: list[str]) -> dict[str, str]:
     return take
 
 
-def cmd_review(session: Session, args: argparse.Namespace) -> int:
-    """``review``: list the link-to-existing-contact reviews, or accept or reject one.
+VERDICTS = {
+    "accepted": "; {profile} linked to {remote} and both sides updated",
+    "rejected": "; these are kept apart from now on",
+}
 
-    Columns: the ledger side (the profile and its ledger contact) on the left, the SortScape
-    contact on the right, the proposed value in the middle.
+
+def cmd_review(session: Session, args: argparse.Namespace) -> int:
+    """``review``: list the review queue, decide one review, or decide many with ``bulk``.
+
+    Columns: the book (or the ledger contact) on the left, the remote record on the right, the
+    proposed value in the middle.  Held pairs are listed strongest evidence first.
     """
     console = session.console
+    if args.action == "bulk":
+        return _review_bulk(session, args)
     if args.action:
         if not args.proposal_id:
             raise UsageError(f"review {args.action} needs the review's ID (`loftterm review`)")
         if args.take and args.action != "accept":
             raise UsageError("--take goes with review accept")
-        proposal = console.decide_proposal(
-            args.proposal_id, args.action == "accept", take=_takes(args.take)
-        )
+        if args.action in ("create", "import"):
+            proposal = console.override_hold(args.proposal_id, args.action)
+            verdict = f"; {args.action}d anyway in {proposal.connector}"
+        else:
+            proposal = console.decide_proposal(
+                args.proposal_id, args.action == "accept", take=_takes(args.take)
+            )
+            verdict = VERDICTS.get(proposal.status, "").format(
+                profile=proposal.profile_id, remote=proposal.remote_id
+            )
         if session.json:
             print_json(proposal.to_json())
         else:
-            print(
-                f"{proposal.id}: {proposal.status}"
-                + (
-                    f"; {proposal.profile_id} linked to {proposal.remote_id} and both sides updated"
-                    if proposal.status == "accepted"
-                    else "; these are kept apart from now on"
-                )
-            )
+            print(f"{proposal.id}: {proposal.status}{verdict}")
         return EXIT_OK
-    proposals = console.proposals(include_closed=args.all)
+    proposals = [
+        p
+        for p in console.proposals(include_closed=args.all)
+        if (not args.connector or p.connector == args.connector)
+        and (not args.kind or (args.kind in p.holds if args.kind != "link" else not p.holds))
+    ]
     if session.json:
         print_json([p.to_json() for p in proposals])
         return EXIT_OK
     if not proposals:
         print("nothing to review")
     for proposal in proposals:
-        print(f"{proposal.id} [{proposal.status}]: {proposal.reason}")
+        print(review_heading(proposal))
+        if args.brief:
+            continue
+        right = f"{proposal.connector} (right)"
+        left = "book (left)" if proposal.holds else "ledger (left)"
         print_table(
             [
                 [f.field, f.left, f.proposed, f.right, "<>" if f.differs else ""]
                 for f in proposal.fields
             ],
-            ["field", "ledger (left)", "proposed", f"{proposal.connector} (right)", ""],
+            ["field", left, "proposed", right, ""],
             max_width=40,
         )
         print()
     if proposals and not args.all:
-        print("loftterm review accept ID [--take FIELD=left|right ...] | loftterm review reject ID")
+        print(
+            "loftterm review accept ID [--take FIELD=left|right ...] (link) | reject ID (not the\n"
+            "  same) | create ID | import ID (anyway) | bulk create|import|link ... [--yes]"
+        )
+    return EXIT_OK
+
+
+def review_heading(proposal: Proposal) -> str:
+    """One line: the review's id, what waits, the pair and the evidence."""
+    if not proposal.holds:
+        return f"{proposal.id} [{proposal.status}]: {proposal.reason}"
+    names = {f.field: f for f in proposal.fields}
+    name = names.get("name")
+    pair = (
+        f"{proposal.profile_id} {name.left!r} / {proposal.connector} {name.right!r}"
+        if name
+        else f"{proposal.profile_id} / {proposal.connector} {proposal.remote_id}"
+    )
+    note = f"; {proposal.note}" if proposal.note else ""
+    return (
+        f"{proposal.id} [{proposal.status}, {' and '.join(proposal.holds)} held]: {pair}: "
+        f"{proposal.reason}, name {proposal.score:.0%}{note}"
+    )
+
+
+def _review_bulk(session: Session, args: argparse.Namespace) -> int:
+    if args.proposal_id not in ("create", "import", "link"):
+        raise UsageError("review bulk needs what to do: create, import or link")
+    if args.proposal_id in ("create", "import") and not 0 < args.below <= 1:
+        raise UsageError(f"review bulk {args.proposal_id} needs --below SCORE (0..1), e.g. 0.5")
+    if args.proposal_id == "link" and not (args.same or args.above < 1):
+        raise UsageError("review bulk link needs --above SCORE and/or --same email|phone|name")
+    rule = BulkReview(
+        args.proposal_id, args.connector, args.below, args.above, tuple(args.same)
+    )
+    chosen = session.console.bulk_review(rule, apply=args.yes)
+    if session.json:
+        print_json({"applied": args.yes, "count": len(chosen), "reviews": [p.to_json() for p in chosen]})
+        return EXIT_OK
+    verb = {"create": "create anyway", "import": "import anyway", "link": "link"}[rule.action]
+    for proposal in chosen:
+        print(review_heading(proposal))
+    if args.yes:
+        print(f"decided {len(chosen)}: {verb}")
+    else:
+        print(f"{len(chosen)} would be decided: {verb}. Run again with --yes to do it.")
     return EXIT_OK
 
 
 def cmd_push(session: Session, args: argparse.Namespace) -> int:
     """``push``: create a profile's ledger contact now."""
-    row = session.console.push_profile(args.profile_id, args.connector)
+    row = session.console.push_profile(args.profile_id, args.connector, anyway=args.anyway)
     return _print_row(
         session,
         row.to_json(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from loftterm import __version__
+from loftterm.cli.fleet import add_fleet_parser
 
 DESCRIPTION = """\
 loftterm keeps a local book of contacts (agents, organizations, customers, suppliers) linked to
@@ -19,17 +20,21 @@ Xero, QuickBooks Online and SortScape, and shows exactly why a link is stuck.
   loftterm unlink P005 --connector xero
   loftterm search --connector xero "elena garcia"
   loftterm link P005 --connector xero --remote <contact id>
-  loftterm review               possible SortScape duplicates; review accept|reject ID
+  loftterm review               the review queue: possible duplicates held instead of written
   loftterm push P012 --connector xero   create a profile's contact in a ledger now
   loftterm not-same P007 --connector xero --remote <id>   never link this pair again
   loftterm merge P002 P015      merge two profiles (loftterm unmerge P015 reverses it)
   loftterm --sync --dry-run --plan-out plan.json   then: loftterm apply plan.json
   loftterm undo RUN_ID --dry-run   what undoing a run would do, and what it cannot
+  loftterm fleet books/ --jobs 4   sync every book config in a folder, one row per book
+  loftterm --web                the console in a browser, for the holder of the URL it prints;
+                                from your machine: ssh -L 8000:127.0.0.1:8000 HOST, open that URL
 """
 
 EPILOG = """\
 exit codes: 0 done (warnings allowed), 2 usage or config error, 3 a remote or network failure
-stopped the run, 4 the book is locked by another loftterm, 5 the book file is unreadable.
+stopped the run, 4 the book is locked by another loftterm, 5 the book file is unreadable,
+6 `loftterm fleet`: at least one book failed (each book's own code is in its row).
 The config is --config FILE, else ./loftterm.yaml, else ~/.config/loftterm/config.yaml
 (see config.example.yaml). Every command takes --json for scripts.
 """
@@ -91,8 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="TUI: automatic sync every MIN minutes (overrides sync.every_minutes)",
     )
-    parser.add_argument("--web", action="store_true",
-                        help="serve the console in a browser on 127.0.0.1 (needs loftterm[web])")
+    parser.add_argument(
+        "--web", action="store_true",
+        help="serve the console in a browser on 127.0.0.1 (needs loftterm[web]); only the URL it "
+        "prints (with this launch's secret key) gets in; see ssh -L above",
+    )
     parser.add_argument("--port", type=int, default=8000, help="--web: the local port (default 8000)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -154,26 +162,79 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("doctor", "check the config, the book, the tokens and each connector's reachability")
     p = add(
         "review",
-        "SortScape's 'link customers to existing contacts': list the possible duplicates, or "
-        "accept (link, and push the chosen values to both sides) or reject one",
+        "the review queue: SortScape's 'link customers to existing contacts' and every create or "
+        "import held because the other side may already hold the person; list, or decide one "
+        "(accept links the pair, reject says not the same, create/import writes it anyway), or "
+        "decide many with bulk",
     )
-    p.add_argument("action", nargs="?", choices=("accept", "reject"), help="decide one review")
-    p.add_argument("proposal_id", nargs="?", metavar="ID", help="the review's id (from the list)")
+    p.add_argument(
+        "action",
+        nargs="?",
+        choices=("accept", "reject", "create", "import", "bulk"),
+        help="decide one review (ID), or 'bulk create|import|link' with the filters below",
+    )
+    p.add_argument(
+        "proposal_id",
+        nargs="?",
+        metavar="ID",
+        help="the review's id (from the list); after bulk: create, import or link",
+    )
     p.add_argument(
         "--take",
         action="append",
         default=[],
         metavar="FIELD=left|right",
-        help="accept: take the ledger (left) or SortScape (right) value of a field instead of "
-        "the proposed one; repeatable",
+        help="accept: take the left (book or ledger) or right (remote) value of a field instead "
+        "of the proposed one; repeatable",
     )
     p.add_argument("--all", action="store_true", help="list decided and withdrawn reviews too")
+    p.add_argument("--connector", metavar="NAME", default="", help="only this connector's reviews")
+    p.add_argument(
+        "--kind",
+        choices=("link", "create", "import"),
+        default="",
+        help="list only link proposals, held creates or held imports",
+    )
+    p.add_argument("--brief", action="store_true", help="one line per review, no columns")
+    p.add_argument(
+        "--below",
+        type=float,
+        default=0.0,
+        metavar="SCORE",
+        help="bulk create|import: only when the best candidate's name score is below SCORE "
+        "(0..1) and no candidate shares the email or phone",
+    )
+    p.add_argument(
+        "--above",
+        type=float,
+        default=1.0,
+        metavar="SCORE",
+        help="bulk link: only pairs whose name score is at least SCORE (0..1)",
+    )
+    p.add_argument(
+        "--same",
+        action="append",
+        default=[],
+        choices=("email", "phone", "name"),
+        help="bulk link: only pairs sharing this (repeatable; name = equal after folding)",
+    )
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="bulk: carry it out (without it, bulk only counts and lists what it would decide)",
+    )
     p = add(
         "push",
         "create a profile's contact in a ledger now (SortScape's 'Create contact in Xero')",
     )
     p.add_argument("profile_id")
     p.add_argument("--connector", required=True, help="the ledger connector, e.g. xero")
+    p.add_argument(
+        "--anyway",
+        action="store_true",
+        help="create it even if the ledger (or another profile) may already hold this person; "
+        "remembered",
+    )
     p = add(
         "batch",
         "sync a ledger, then post a batch file's bills, credit notes and invoices (each once)",
@@ -233,4 +294,5 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--dry-run", action="store_true", help="list the compensating actions; change nothing"
     )
+    add_fleet_parser(sub)
     return parser

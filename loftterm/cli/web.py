@@ -2,6 +2,7 @@
 
 textual-serve starts one ``loftterm`` process per browser tab and streams its screen; nothing
 leaves the machine unless the user forwards the port (e.g. ``ssh -L 8000:127.0.0.1:8000``).
+Only the holder of the URL printed at launch gets in (see :mod:`loftterm.cli.web_gate`).
 """
 
 from __future__ import annotations
@@ -25,9 +26,17 @@ def console_command(config: str | None, demo: bool) -> str:
 def serve_web(config: str | None, demo: bool, port: int) -> int:
     """Serve the console over HTTP on 127.0.0.1 until Ctrl-C."""
     try:
-        from textual_serve.server import Server
+        from loftterm.cli.web_gate import GatedServer, new_key
     except ImportError:
         raise UsageError("--web needs textual-serve: pip install 'loftterm[web]'") from None
-    print(f"loftterm: serving the console on http://127.0.0.1:{port} (Ctrl-C stops)", file=sys.stderr)
-    Server(console_command(config, demo), host="127.0.0.1", port=port, title="loftterm").serve()
+    key = new_key()
+    print(
+        f"loftterm: serving the console on http://127.0.0.1:{port}/?key={key}\n"
+        "loftterm: open that URL (it is this launch's key; anything else gets 403); from another "
+        f"machine: ssh -L {port}:127.0.0.1:{port} THIS_HOST, then the same URL (Ctrl-C stops)",
+        file=sys.stderr,
+        flush=True,
+    )
+    GatedServer(console_command(config, demo), key=key, host="127.0.0.1", port=port,
+                title="loftterm").serve()
     return EXIT_OK

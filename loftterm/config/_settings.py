@@ -38,6 +38,9 @@ COMMON_SETTINGS: tuple[Setting, ...] = (
             help="lowest name score (0..1, inclusive) that links a profile to a remote contact"),
     Setting("match.name_rule", str, "jaccard", choices=NAME_RULES,
             help="trigram name score: jaccard | overlap | containment (default: the connector's)"),
+    Setting("match.review_band", float, 0.15,
+            help="a create or import is held for review when a record on the other side scores "
+                 "within this much below the threshold (folded names; 0..1)"),
     Setting("balance_rule", str, "principal", choices=BALANCE_RULES,
             help="whose balance an agent paid to an organization shows: principal | "
                  "organization_first"),
@@ -52,6 +55,7 @@ COMMON_SETTINGS: tuple[Setting, ...] = (
 
 _BOUNDS: dict[str, tuple[float, float | None]] = {
     "match.name_threshold": (0.0, 1.0),
+    "match.review_band": (0.0, 1.0),
     "sync_every_minutes": (0, None),
     "sync.every_minutes": (0, None),
 }

@@ -205,6 +205,10 @@ def _check_value(entry: _Entry, spec: Setting, path: str, ctx: _Ctx) -> Any:
     if spec.choices and value not in spec.choices:
         shown = "" if spec.secret else f"; found {value!r}"
         ctx.fail(line, path, f"must be one of {', '.join(map(str, spec.choices))}{shown}")
+    problem = spec.validate(value) if spec.validate is not None else ""
+    if problem:
+        shown = "" if spec.secret else f"; found {value!r}"
+        ctx.fail(line, path, f"{problem}{shown}")
     bounds = _BOUNDS.get(spec.key)
     if bounds is not None and isinstance(value, int | float):
         low, high = bounds

@@ -178,4 +178,9 @@ def proposal_from_dict(data: Mapping[str, Any]) -> Proposal:
         str(data.get("reason", "")),
         fields,
         str(data.get("status", "open")),
+        str(data.get("role", "")),
+        [str(k) for k in data.get("holds", [])],
+        [str(e) for e in data.get("evidence", [])],
+        float(data.get("score", 0.0)),
+        str(data.get("note", "")),
     )

@@ -259,6 +259,7 @@ class DocumentResult:
     status: str = "pending"  # posted | exists | failed | planned | skipped
     remote_id: str = ""
     reason: str = ""
+    references: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """Return the document for ``--json`` output."""
@@ -372,7 +373,13 @@ def _row(batch: BatchFile, doc: BatchDocument, book: Book) -> DocumentResult:
 
 def _request(doc: BatchDocument, payee: Payee, key: str) -> DocumentRequest:
     lines = tuple(
-        DocumentLine(line.description, line.amount, account_code=line.account, item_code=line.item)
+        DocumentLine(
+            line.description,
+            line.amount,
+            account_code=line.account,
+            item_code=line.item,
+            line=line.line or doc.line,
+        )
         for line in doc.lines
     )
     return DocumentRequest(
@@ -451,7 +458,7 @@ def run_batch(
     failed_creates = {
         o.profile_id: o.reason
         for o in sync.outcomes
-        if o.action == "create" and o.status == "failed"
+        if o.action == "create" and o.status in ("failed", "held")
     }
     planned_creates = {
         o.profile_id for o in sync.outcomes if o.action == "create" and o.status == "planned"
@@ -469,14 +476,20 @@ def run_batch(
             row.reason = payee.problem + (f" ({cause})" if cause else "")
         elif options.dry_run:
             row.status = "planned"
-            where = f"{payee.target.name} ({payee.remote_id or 'created by the sync first'})"
-            result.plan.append(
-                f"{name}: would post {doc.kind} {doc.deal} ({doc.total} {doc.currency}".rstrip()
-                + f") for {payee.profile.name} to {where}"
-            )
+            todo.append((row, _request(doc, payee, row.key)))
         else:
             todo.append((row, _request(doc, payee, row.key)))
     if options.dry_run:
+        _check(hooks, settings, tokens, book, todo, options)
+        for row, _ in todo:
+            if row.status != "planned":
+                continue
+            where = f"{row.payee} ({row.contact_id or 'created by the sync first'})"
+            refs = f"; {', '.join(row.references)}" if row.references else ""
+            result.plan.append(
+                f"{name}: would post {row.kind} {row.deal} ({row.amount} {row.currency}".rstrip()
+                + f") for {row.profile} to {where}{refs}"
+            )
         for row in result.documents:
             if row.status == "failed":
                 result.plan.append(f"{name}: cannot post {row.kind} {row.deal}: {row.reason}")
@@ -485,6 +498,38 @@ def run_batch(
     _post(book, hooks, settings, tokens, result, todo, options, observe)
     result.exit_code = result.exit_code or (EXIT_OK if result.ok else EXIT_REMOTE)
     return result
+
+
+def _check(
+    hooks: ConnectorHooks,
+    settings: Mapping[str, Any],
+    tokens: TokenStoreProtocol,
+    book: Book,
+    todo: list[tuple[DocumentResult, DocumentRequest]],
+    options: BatchOptions,
+) -> None:
+    """In a dry run, let the connector resolve what the planned documents reference (reads only)."""
+    if not todo or not hooks.implements("loftterm_connector_check_documents"):
+        return
+    ctx, _stats = build_context(
+        hooks.name,
+        settings,
+        tokens,
+        pinned_tenant=str(book.connector_meta(hooks.name).get("tenant_id") or ""),
+        sleep=options.sleep,
+    )
+    try:
+        answer = hooks.call(
+            "loftterm_connector_check_documents", ctx=ctx, documents=[r for _, r in todo]
+        )
+    except LofttermError as exc:
+        for row, _ in todo:
+            row.reason = f"references not checked: {exc}"
+        return
+    finally:
+        close_context(ctx)
+    if answer is not None:
+        _apply(todo, list(answer))
 
 
 def _post(
@@ -580,5 +625,6 @@ def _apply(
             continue
         row.status = outcome.status
         row.remote_id = outcome.remote_id
+        row.references = list(outcome.references)
         if outcome.reason:
             row.reason = outcome.reason if not row.reason else f"{outcome.reason}; {row.reason}"

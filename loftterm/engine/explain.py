@@ -1,9 +1,11 @@
 """Why two records were (or would be) linked: the evidence, in words and numbers.
 
 The evidence is recomputed from the book on demand (the mirror holds both sides), so it always
-matches what the link phase would decide today.  The common-name penalty lives here too: a name
-that several different people share is weak evidence, so a name match between two records whose
-emails are both known and different is never made automatically.
+matches what the link phase would decide today.  A name is weak evidence, so a name match
+between two records whose emails are both known and different is never made automatically.  The
+seed's own score (trimmed, lower-cased) decides links and is shown as it is; the folded score
+(accents, punctuation, legal forms: ``loftterm/matching/_fold.py``) is shown beside it, because
+it decides whether a create or import is held for review (``engine/plausible``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 from loftterm.book import Book
 from loftterm.connector import ConnectorInfo
-from loftterm.engine import planner
+from loftterm.engine import planner, plausible
 from loftterm.engine.planner import COMMON_NAME_MIN, name_counts, penalised
 from loftterm.matching import name_score, normalise, passes
 from loftterm.models import Profile, RemoteContact
@@ -43,6 +45,8 @@ class Evidence:
     verdict: str
     linked_by: str = ""
     notes: list[str] = field(default_factory=list)
+    folded_score: float = 0.0
+    plausible: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """Return the evidence for ``--json`` output."""
@@ -57,6 +61,13 @@ class Evidence:
             f"  name score ({self.name_rule}): {self.name_score:.0%} vs threshold {self.threshold:.0%}"
             f" -> {'passes' if self.name_passes else 'below'}",
             f"  phone equal: {yes[self.phone_equal]} · address equal: {yes[self.address_equal]}",
+            f"  folded name score: {self.folded_score:.0%}"
+            + (
+                f" -> plausible duplicate ({', '.join(self.plausible)}): held for review, never "
+                "created or imported beside it"
+                if self.plausible
+                else ""
+            ),
             f"  common name: {yes[self.common_name]}"
             + (" (penalised: both emails known and different)" if self.penalised else ""),
             *[f"  {note}" for note in self.notes],
@@ -83,7 +94,7 @@ def evidence(
     counts = counts if counts is not None else name_counts(book, info.name)
     common = counts[normalise(profile.name)] > COMMON_NAME_MIN
     email_equal = bool(profile.email) and normalise(profile.email) == normalise(remote.email)
-    punished = not email_equal and penalised(profile.email, remote.email, common)
+    punished = not email_equal and penalised(profile.email, remote.email)
     passes_name = passes(score, limit)
     org = planner.paid_through_organization(book, profile)
     link = book.link_of(profile.id, info.name, remote.role)
@@ -93,9 +104,10 @@ def evidence(
     elif passes_name and not punished:
         verdict = "name at or above the threshold: links"
     elif passes_name:
-        verdict = "name matches but the name is common and the emails differ: not linked"
+        verdict = "name matches but the emails differ: not linked (a `suggested` warning)"
     else:
         verdict = "not enough evidence: not linked"
+    folded = plausible.pair_candidate(settings, info, profile, remote)
     notes = []
     if remote.status != "active":
         notes.append(f"the {info.title} record is {remote.status}: never linked automatically")
@@ -120,4 +132,6 @@ def evidence(
         verdict,
         linked_by,
         notes,
+        float(folded.score) if folded else 0.0,
+        list(folded.reasons) if folded else [],
     )

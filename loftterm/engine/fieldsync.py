@@ -9,8 +9,9 @@ the hub between the ledgers and the field-service app:
   billing address (the ledger record's addresses; the profile's when the ledger record has none).
   Properties are a one-time import: the connector's mapping never sends them again.
 * **Duplicate check first.** When an unlinked active field-service contact has the same name
-  (normalised), phone (digits only) or email (normalised) as the profile or its ledger contact,
-  nothing is created: a *proposal* ("link customers to existing contacts") is stored in
+  (folded: accents, punctuation and legal forms, ``matching/_fold``), phone (digits only) or
+  email (normalised) as the profile or its ledger contact, nothing is created: a *proposal*
+  ("link customers to existing contacts") is stored in
   ``book.proposals`` instead, one per pair, id ``f"{connector}:{profile_id}:{remote_id}"``.
   The generic link phase does not auto-link field-service contacts (``planner.plan_links``),
   so a same-name or same-email contact is always reviewed, never linked silently.
@@ -44,15 +45,12 @@ from loftterm.engine import planner
 from loftterm.engine.linking import make_link
 from loftterm.engine.materials import LedgerAccess, materials_step
 from loftterm.engine.pushing import call_push, intent_key, record_failure
+from loftterm.engine.reviewqueue import PROPOSAL_FIELDS, proposal_id
 from loftterm.engine.runstate import RunState
-from loftterm.matching import normalise
+from loftterm.matching import fold, normalise, phone_key
 from loftterm.models import ContactFields, Link, LinkMethod, Profile, RemoteContact, comparable
 from loftterm.words import counted
 
-#: The contact fields a proposal shows (and SortScape keeps in sync once linked).
-PROPOSAL_FIELDS = ("name", "first_name", "last_name", "email", "phone", "company")
-#: Phones shorter than this (in digits) are never compared: too likely to collide.
-MIN_PHONE_DIGITS = 6
 #: The duplicate keys, in the order a proposal's reason names them.
 KEY_ORDER = ("name", "phone", "email")
 #: Book meta key under the field connector's section: the ledger connectors of its last run.
@@ -92,17 +90,6 @@ class FieldPlan:
 
 
 # -- pure planning ------------------------------------------------------------------------
-
-
-def phone_key(phone: str) -> str:
-    """Return a phone's digits, or '' when too short to compare."""
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    return digits if len(digits) >= MIN_PHONE_DIGITS else ""
-
-
-def proposal_id(connector: str, profile_id: str, remote_id: str) -> str:
-    """The stable id of the proposal for one pair."""
-    return f"{connector}:{profile_id}:{remote_id}"
 
 
 def reject_key(connector: str, remote_id: str, profile_id: str) -> str:
@@ -147,7 +134,7 @@ class DuplicateIndex:
     def keys_of(fields: ContactFields) -> set[tuple[str, str]]:
         """The comparable keys of a contact."""
         out = {
-            ("name", normalise(fields.name)),
+            ("name", fold(fields.name)),  # accents, punctuation, legal forms: matching/_fold
             ("phone", phone_key(fields.phone)),
             ("email", normalise(fields.email)),
         }

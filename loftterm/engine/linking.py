@@ -9,8 +9,9 @@ warnings naming the candidates.
 from __future__ import annotations
 
 from loftterm.book.book import now_iso
-from loftterm.engine import journal, merged, planner
+from loftterm.engine import holds, journal, merged, planner, plausible
 from loftterm.engine.runstate import RunState
+from loftterm.matching import Match, Tie
 from loftterm.models import Link, LinkMethod, Profile, RemoteContact, comparable
 
 
@@ -76,8 +77,8 @@ def heal_merges(rs: RunState, role: str) -> None:
         )
 
 
-def link_phase(rs: RunState, role: str) -> set[str]:
-    """Link blank profiles of one role; return the remote ids left ambiguous (not to import)."""
+def link_phase(rs: RunState, role: str) -> None:
+    """Link blank profiles of one role; ties become warnings naming every party."""
     book = rs.book
     heal_merges(rs, role)
     merged.warn_renamed_merges(rs, role)  # QBO: no merge pointer; propose the relink
@@ -89,24 +90,38 @@ def link_phase(rs: RunState, role: str) -> set[str]:
         )
     result = planner.plan_links(book, rs.info, rs.settings, role)
     for match in planner.penalised_matches(book, rs.info, result):
-        held = book.remote_record(rs.name, role, match.remote_key)
-        rs.warn(
-            "suggested",
-            match.local_key,
-            f"looks like {rs.title()} {held.name if held else match.remote_key} by name "
-            f"({float(match.score):.0%}) but the name is common and the emails differ: not linked; "
-            "link by hand if it is the same person",
-            [match.remote_key],
-        )
-    total = len(result.matches)
-    for done, match in enumerate(result.matches, start=1):
+        warn_suggested(rs, role, match)
+    total = link_matches(rs, role, result.matches)
+    for tie in result.ties:
+        warn_tie(rs, role, tie)
+    rs.emit("link", total, total, f"linked {total} profiles")
+
+
+def warn_suggested(rs: RunState, role: str, match: Match) -> None:
+    """A name match the differing emails forbid: a person decides."""
+    held = rs.book.remote_record(rs.name, role, match.remote_key)
+    rs.warn(
+        "suggested",
+        match.local_key,
+        f"looks like {rs.title()} {held.name if held else match.remote_key} by name "
+        f"({float(match.score):.0%}) but the emails differ ({rs.book.profiles[match.local_key].email}"
+        f" here, {held.email if held else '?'} there): not linked; link by hand if it is the "
+        "same person",
+        [match.remote_key],
+    )
+
+
+def link_matches(rs: RunState, role: str, matches: list[Match]) -> int:
+    """Link each match; return how many were linked."""
+    book, total, linked = rs.book, len(matches), 0
+    for done, match in enumerate(matches, start=1):
         profile = book.profiles[match.local_key]
-        matched = book.remote_record(rs.name, role, match.remote_key)
-        if matched is None:
+        record = book.remote_record(rs.name, role, match.remote_key)
+        if record is None:
             continue
-        record = matched
         make_link(rs, profile, record, match.method, float(match.score))
         rs.counts["linked"] += 1
+        linked += 1
         rs.outcome(
             profile.id,
             "link",
@@ -117,42 +132,82 @@ def link_phase(rs: RunState, role: str) -> set[str]:
         )
         if done % 500 == 0:
             rs.emit("link", done, total, f"linked {done} of {total}")
-    ambiguous: set[str] = set()
-    for tie in result.ties:
-        names = [_remote_label(rs, role, rid) for rid in tie.remote_keys]
-        ambiguous.update(tie.remote_keys)
-        rs.warn(
-            "duplicate",
-            tie.local_key,
-            f"{len(names)} {rs.title()} contacts match equally ({', '.join(names)}); "
-            "not linked: merge the duplicates remotely or relink by hand",
-            list(tie.remote_keys),
+    return linked
+
+
+def warn_tie(rs: RunState, role: str, tie: Tie) -> None:
+    """A ``duplicate`` warning that says which side is ambiguous and names every party."""
+    profile = rs.book.profiles[tie.local_key]
+    score = "by email" if tie.method == "email" else f"at name {float(tie.score):.0%}"
+    records = ", ".join(_remote_label(rs, role, rid) for rid in tie.remote_keys)
+    if tie.rivals:
+        people = [f"{tie.local_key} {profile.name}"] + [
+            f"{pid} {rs.book.profiles[pid].name}" for pid in tie.rivals if pid in rs.book.profiles
+        ]
+        message = (
+            f"{len(people)} profiles in the book ({', '.join(people)}) match {rs.title()} "
+            f"{records} equally {score}: the duplicate is in the book; not linked: merge the "
+            f"profiles (loftterm merge {tie.local_key} {tie.rivals[0]}) or link one by hand"
         )
-    rs.emit("link", total, total, f"linked {total} profiles")
-    return ambiguous
+    else:
+        message = (
+            f"{len(tie.remote_keys)} {rs.title()} contacts match {tie.local_key} {profile.name} "
+            f"equally {score} ({records}): the duplicates are in {rs.title()}; not linked: "
+            "merge them there, or link one by hand"
+        )
+    rs.warn("duplicate", tie.local_key, message, list(tie.remote_keys))
 
 
 def _remote_label(rs: RunState, role: str, remote_id: str) -> str:
     record = rs.book.remote_record(rs.name, role, remote_id)
     if record is None:
         return remote_id
-    return record.name + (f" [{record.status}]" if record.status != "active" else "")
+    status = f", {record.status}" if record.status != "active" else ""
+    return f"{record.name} [{record.remote_id}{status}]"
 
 
-def import_phase(rs: RunState, role: str, skip: set[str]) -> None:
-    """Create local profiles for unlinked remote records, as the import policy says."""
-    records = planner.plan_imports(rs.book, rs.info, rs.settings, role, skip)
+def import_phase(rs: RunState, role: str) -> None:
+    """Create local profiles for unlinked remote records, as the import policy says.
+
+    A record with a plausible local candidate (``engine/plausible``) is held for review instead,
+    unless a person said to import it anyway.
+    """
+    book = rs.book
+    records = planner.plan_imports(book, rs.info, rs.settings, role)
+    checked = [r for r in records if not holds.import_overridden(book, rs.name, r.remote_id)]
+    candidates = holds.standing(book, rs.name, holds.IMPORT, role, (r.remote_id for r in checked))
+    fresh = [r for r in checked if r.remote_id not in candidates]
+    candidates.update(plausible.local_candidates(book, rs.info, rs.settings, fresh))
+    checked_ids = {r.remote_id for r in checked}
+    twins = plausible.alike_records(
+        book, rs.info, rs.settings, [r for r in checked if r.remote_id not in candidates]
+    )
+    imported: dict[str, Profile] = {}
     for record in records:
+        found = candidates.get(record.remote_id)
+        if not found:  # alike to a record imported just before: that profile is its candidate
+            found = [
+                plausible.Candidate(twin.id, twin.name, c.score, c.reasons, "imported in this run")
+                for c in twins.get(record.remote_id, ())
+                if (twin := imported.get(c.key)) is not None
+            ]
+        if found:
+            holds.hold_import(rs, record, found)
+            continue
+        if record.remote_id in checked_ids and record.email and book.profiles_with_email(record.email):
+            continue  # its email is a profile's, which a person said it is not: a ledger duplicate
         profile = Profile(
-            id=rs.book.new_profile_id(),
+            id=book.new_profile_id(),
             kind=planner.kind_for(record),
             fields=record.fields,
             origin=rs.name,
             updated_at=now_iso(),
         )
-        rs.book.put_profile(profile)
+        book.put_profile(profile)
         make_link(rs, profile, record, LinkMethod.IMPORTED, 1.0, baseline=True)
         rs.counts["created_local"] += 1
+        imported[record.remote_id] = profile
         rs.outcome(profile.id, "import", "created", record.remote_id, f"new from {rs.title()}")
-    if records:
-        rs.emit("import", len(records), len(records), f"imported {len(records)} new profiles")
+    if imported:
+        done = len(imported)
+        rs.emit("import", done, done, f"imported {done} new profiles")

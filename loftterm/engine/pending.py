@@ -24,6 +24,21 @@ def _names(profiles: list[str], limit: int = 3) -> str:
     return shown + (f" and {len(profiles) - limit} more" if len(profiles) > limit else "")
 
 
+def held_subjects(book: Book, connector: str) -> tuple[set[tuple[str, str]], set[str]]:
+    """The ``(profile id, role)`` creates and the remote ids whose import wait in review."""
+    creates: set[tuple[str, str]] = set()
+    imports: set[str] = set()
+    for proposal in book.proposals.values():
+        if proposal.get("connector") != connector or proposal.get("status", "open") != "open":
+            continue
+        kinds = proposal.get("holds") or ()
+        if "create" in kinds:
+            creates.add((str(proposal["profile_id"]), str(proposal.get("role", ""))))
+        if "import" in kinds:
+            imports.add(str(proposal["remote_id"]))
+    return creates, imports
+
+
 def pending_counter(book: Book, info: ConnectorInfo, settings: Mapping[str, Any]) -> PendingCounter:
     """Count what the next sync of one connector will pull, create, link, import, update, archive."""
     counter = PendingCounter()
@@ -41,7 +56,8 @@ def pending_counter(book: Book, info: ConnectorInfo, settings: Mapping[str, Any]
         counter.reasons.append(
             f"only {title} contacts changed since {meta.get('watermark')} are pulled"
         )
-    creates = planner.plan_creates(book, info)
+    held_creates, held_imports = held_subjects(book, info.name)
+    creates = [(p, r) for p, r in planner.plan_creates(book, info) if (p.id, r) not in held_creates]
     counter.to_create_remote = len(creates)
     if creates:
         people = list({p.id: p.name for p, _ in creates}.values())
@@ -60,14 +76,13 @@ def pending_counter(book: Book, info: ConnectorInfo, settings: Mapping[str, Any]
         field_creates, field_reasons = pending_field(book, info)
         counter.to_create_remote += field_creates
         counter.reasons.extend(field_reasons)
-    ambiguous: set[str] = set()
     for role in info.roles:
         result = planner.plan_links(book, info, settings, role)
         planner.penalised_matches(book, info, result)
         counter.to_link += len(result.matches) + len(list(planner.recoverable(book, info, role)))
-        for tie in result.ties:
-            ambiguous.update(tie.remote_keys)
-        counter.to_create_local += len(planner.plan_imports(book, info, settings, role, ambiguous))
+        counter.to_create_local += sum(
+            r.remote_id not in held_imports for r in planner.plan_imports(book, info, settings, role)
+        )
     if counter.to_link:
         counter.reasons.append(
             f"{counted(counter.to_link, 'blank profile')} to link: each matches an unlinked {title} "
@@ -77,6 +92,13 @@ def pending_counter(book: Book, info: ConnectorInfo, settings: Mapping[str, Any]
         counter.reasons.append(
             f"{counted(counter.to_create_local, f'unlinked {title} contact')} to import as new "
             "profiles"
+        )
+    counter.held = len(held_creates) + len(held_imports)
+    if counter.held:
+        counter.reasons.append(
+            f"{counted(counter.held, 'possible duplicate')} held for review: nothing is created or "
+            f"imported for {'it' if counter.held == 1 else 'them'} until a person decides "
+            "(`loftterm review`)"
         )
     updates = [
         p.name for p, _l, _r, diff in planner.plan_updates(book, info) if diff.push or diff.pull

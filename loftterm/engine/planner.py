@@ -111,19 +111,19 @@ def name_counts(book: Book, connector: str) -> Counter[str]:
     return counts
 
 
-def penalised(profile_email: str, remote_email: str, common: bool) -> bool:
-    """A common name with two known, different emails: not the same person by name alone."""
+def penalised(profile_email: str, remote_email: str) -> bool:
+    """Two known, different emails: not the same person by the name alone."""
     a, b = normalise(profile_email), normalise(remote_email)
-    return common and bool(a) and bool(b) and a != b
+    return bool(a) and bool(b) and a != b
 
 
 def penalised_matches(book: Book, info: ConnectorInfo, result: MatchResult) -> list[Match]:
-    """Remove name matches the common-name penalty forbids from ``result``; return them.
+    """Remove name matches whose two emails are known and differ from ``result``; return them.
 
-    Two records sharing a common name (held by several people in the book or the remote) whose
-    emails are both known and different are not the same person on the name alone.
+    A name is weak evidence (two David Smiths), a known email strong: a record whose email
+    differs from the profile's known email is never linked on the name alone (a ``suggested``
+    warning asks a person instead).
     """
-    counts = None
     kept: list[Match] = []
     dropped: list[Match] = []
     for match in result.matches:
@@ -142,9 +142,7 @@ def penalised_matches(book: Book, info: ConnectorInfo, result: MatchResult) -> l
         if remote is None or not (profile.email and remote.email):
             kept.append(match)
             continue
-        counts = counts if counts is not None else name_counts(book, info.name)
-        common = counts[normalise(profile.name)] > COMMON_NAME_MIN
-        (dropped if penalised(profile.email, remote.email, common) else kept).append(match)
+        (dropped if penalised(profile.email, remote.email) else kept).append(match)
     result.matches = kept
     return dropped
 
@@ -196,9 +194,13 @@ def plan_creates(
 
 
 def plan_imports(
-    book: Book, info: ConnectorInfo, settings: Mapping[str, Any], role: str, skip: set[str]
+    book: Book, info: ConnectorInfo, settings: Mapping[str, Any], role: str
 ) -> list[RemoteContact]:
-    """Unlinked active remote records that become new local profiles, by the import policy."""
+    """Unlinked active remote records the import policy wants as new local profiles.
+
+    The import phase still holds each one that has a plausible local candidate (the same email,
+    a tie, a near name: ``engine/plausible``) for review instead of importing it.
+    """
     policy = str(settings.get("import") or info.imports_remote)
     if policy == "none":
         return []
@@ -207,7 +209,7 @@ def plan_imports(
     held |= decisions.unlinked_remote_ids(book, info.name)  # unlinked by hand: not a new person
     agents = paid_agents_by_key(book)
     for record in unlinked_remotes(book, info.name, role):
-        if record.status != "active" or record.remote_id in skip or record.merged_to:
+        if record.status != "active" or record.merged_to:
             continue
         if record.remote_id in held:
             continue
@@ -215,8 +217,6 @@ def plan_imports(
             continue
         if policy == "customers" and record.is_supplier and not record.is_customer:
             continue
-        if record.email and book.profiles_with_email(record.email):
-            continue  # a second record holding a profile's email is a duplicate, not a new person
         if paid_agent_of(record, agents) is not None:
             continue  # the own contact of an agent paid to an organization: kept unlinked
         chosen.append(record)

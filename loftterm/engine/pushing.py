@@ -2,16 +2,19 @@
 
 Before a create the engine predicts a name clash from the mirror (Xero: unique among active
 contacts; QBO: one namespace across customers, vendors and employees) instead of letting the API
-fail: a holder with the same email is linked, any other holder stops that record with a reason.
+fail: a holder with the same email is linked.  Then any plausible candidate on the remote side
+(``engine/plausible``: same email or phone, equal folded name, a near name, a tie) holds the
+create for a person's review (``engine/holds``); only a profile with no candidate, or one a
+person said to create anyway, is sent.  A clash left after that stops the record with a reason.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from loftterm.connector import PushRequest, RecordOutcome
-from loftterm.engine import decisions, journal, planner
+from loftterm.engine import decisions, holds, journal, planner, plausible
 from loftterm.engine.linking import make_link
 from loftterm.engine.runstate import RunState
 from loftterm.models import LinkMethod, Profile, RemoteContact, comparable
@@ -50,11 +53,24 @@ def push_new_phase(rs: RunState, extra_ids: frozenset[str] = frozenset()) -> Non
     if not wanted:
         return
     holders = name_holders(rs)
+    candidates = creates_with_candidates(rs, wanted)
+    alike = twins_among_creates(rs, wanted, candidates)
     requests: list[PushRequest] = []
     for profile, role in wanted:
         display = remote_name(rs, role, profile.name)
         clash = holders.get(planner.display_key(display), [])
-        if clash and settle_clash(rs, profile, role, display, clash):
+        if clash and link_same_email_holder(rs, profile, role, display, clash):
+            continue
+        found = candidates.get((profile.id, role))
+        if found:
+            holds.hold_create(rs, profile, role, found)
+            continue
+        twins = alike.get((profile.id, role))
+        if twins:
+            hold_twins(rs, profile, role, twins)
+            continue
+        if clash:
+            refuse_clash(rs, profile, display, clash)
             continue
         requests.append(
             PushRequest(
@@ -90,10 +106,69 @@ def push_new_phase(rs: RunState, extra_ids: frozenset[str] = frozenset()) -> Non
     rs.emit("push-new", len(outcomes), len(requests), f"created {rs.counts['created_remote']}")
 
 
-def settle_clash(
+def creates_with_candidates(
+    rs: RunState, wanted: Sequence[tuple[Profile, str]]
+) -> dict[tuple[str, str], list[plausible.Candidate]]:
+    """``(profile id, role)`` -> the remote records that could already be that profile.
+
+    Profiles a person said to create anyway are not checked.
+    """
+    out: dict[tuple[str, str], list[plausible.Candidate]] = {}
+    for role in rs.info.roles:
+        profiles = [
+            p
+            for p, r in wanted
+            if r == role and not holds.create_overridden(rs.book, rs.name, role, p.id)
+        ]
+        found = holds.standing(rs.book, rs.name, holds.CREATE, role, (p.id for p in profiles))
+        fresh = [p for p in profiles if p.id not in found]
+        found.update(plausible.remote_candidates(rs.book, rs.info, rs.settings, role, fresh))
+        out.update({(pid, role): cands for pid, cands in found.items()})
+    return out
+
+
+def twins_among_creates(
+    rs: RunState,
+    wanted: Sequence[tuple[Profile, str]],
+    held: Mapping[tuple[str, str], object],
+) -> dict[tuple[str, str], list[plausible.Candidate]]:
+    """Creates of this run that share an email, phone or folded name with another create.
+
+    Sending both would make the duplicate in the ledger in one run, so neither is sent.
+    """
+    out: dict[tuple[str, str], list[plausible.Candidate]] = {}
+    for role in rs.info.roles:
+        alike = [p for p, r in wanted if r == role]  # held ones too: they may be sent later
+        checked = [
+            p
+            for p in alike
+            if (p.id, role) not in held
+            and not holds.create_overridden(rs.book, rs.name, role, p.id)
+        ]
+        found = plausible.alike_among(rs.book, rs.info, rs.settings, alike, checked)
+        out.update({(pid, role): twins for pid, twins in found.items()})
+    return out
+
+
+def hold_twins(
+    rs: RunState, profile: Profile, role: str, twins: Sequence[plausible.Candidate]
+) -> None:
+    """Create none of several profiles that look like one person; say how to settle it."""
+    others = ", ".join(f"{c.key} {c.name} ({', '.join(c.reasons)})" for c in twins)
+    reason = (
+        f"{profile.id} {profile.name} and {others} in the book may be one person: none is "
+        f"created in {rs.title()}; merge them (loftterm merge {profile.id} {twins[0].key}), or "
+        f"create this one anyway (loftterm push {profile.id} --connector {rs.name} --anyway)"
+    )
+    rs.warn("duplicate", profile.id, reason, [])
+    rs.counts["held_twins"] += 1
+    rs.outcome(profile.id, "create", "held", "", reason)
+
+
+def link_same_email_holder(
     rs: RunState, profile: Profile, role: str, display: str, holders: Sequence[RemoteContact]
 ) -> bool:
-    """Handle a predicted name clash; return True when the create must not be sent."""
+    """A predicted name clash whose one holder has the profile's email is that profile: link it."""
     same_person = [
         r
         for r in holders
@@ -103,27 +178,36 @@ def settle_clash(
         and not rs.book.linked_profile(rs.name, r.role, r.remote_id)
         and not decisions.pair_excluded(rs.book, rs.name, profile.id, r.remote_id)  # not-same/unlink
     ]
-    if len(same_person) == 1:
-        make_link(rs, profile, same_person[0], LinkMethod.EMAIL, 1.0)
-        rs.counts["linked"] += 1
-        rs.outcome(
-            profile.id,
-            "link",
-            "linked",
-            same_person[0].remote_id,
-            f"name {display!r} already held by the same email",
-        )
-        return True
+    if len(same_person) != 1:
+        return False
+    make_link(rs, profile, same_person[0], LinkMethod.EMAIL, 1.0)
+    rs.counts["linked"] += 1
+    rs.counts["relink"] += 1  # the email tie it settled may have kept others from linking
+    rs.outcome(
+        profile.id,
+        "link",
+        "linked",
+        same_person[0].remote_id,
+        f"name {display!r} already held by the same email",
+    )
+    return True
+
+
+def refuse_clash(
+    rs: RunState, profile: Profile, display: str, holders: Sequence[RemoteContact]
+) -> None:
+    """A create the remote would refuse (its name is taken): reported, never sent."""
     holder = holders[0]
     status = "" if holder.status == "active" else f", {holder.status}"
+    owner = rs.book.linked_profile(rs.name, holder.role, holder.remote_id)
+    linked = f", linked to {owner} {rs.book.profiles[owner].name}" if owner in rs.book.profiles else ""
     reason = (
         f"name {display!r} is already used by {rs.title()} {holder.role} {holder.remote_id}"
-        f"{status}; rename one of them or link by hand"
+        f"{status}{linked}; rename one of them or link by hand"
     )
     rs.warn("name-clash", profile.id, reason, [holder.remote_id])
     rs.counts["failed"] += 1
     rs.outcome(profile.id, "create", "failed", "", reason)
-    return True
 
 
 def call_push(rs: RunState, requests: Sequence[PushRequest]) -> list[RecordOutcome]:

@@ -1,4 +1,7 @@
-"""Deciding a 'link to existing contact' proposal (SortScape's duplicate review).
+"""Deciding a review: link the pair, or keep them apart.
+
+The same for SortScape's 'link to existing contact' proposals and for held ledger creates and
+imports (``engine/holds``), whose reviews carry the record's role (QBO: vendor or customer).
 
 Accepting links the profile to the field-service contact (method ``manual``: the user decided),
 sets the chosen values on the profile, and arranges the link baselines so that the next sync of
@@ -26,7 +29,8 @@ from typing import Any
 from loftterm.book import Book
 from loftterm.book.book import now_iso
 from loftterm.connector import ConnectorInfo
-from loftterm.engine.fieldsync import PROPOSAL_FIELDS, reject_key
+from loftterm.engine.fieldsync import reject_key
+from loftterm.engine.reviewqueue import PROPOSAL_FIELDS
 from loftterm.errors import UsageError
 from loftterm.models import Link, LinkMethod, comparable
 
@@ -77,7 +81,7 @@ def accept_proposal(
     """
     proposal = open_proposal(book, proposal_id)
     profile = book.profile(str(proposal["profile_id"]))
-    remote_id, role = str(proposal["remote_id"]), info.roles[0]
+    remote_id, role = str(proposal["remote_id"]), str(proposal.get("role") or info.roles[0])
     record = book.remote_record(info.name, role, remote_id)
     if record is None:
         raise UsageError(
@@ -134,6 +138,7 @@ def accept_proposal(
         if (
             other is not proposal
             and other.get("connector") == info.name
+            and str(other.get("role") or role) == role
             and other.get("status", "open") == "open"
             and same_pair_side
         ):

@@ -22,6 +22,7 @@ COUNT_KEYS = (
     "updated_remote",
     "updated_local",
     "linked",
+    "held",
     "archived",
     "failed",
     "warnings",
@@ -53,6 +54,7 @@ class RunState:
     plan: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     run_id: str = ""  # the undo journal files this run's writes under it (engine/journal.py)
+    held: dict[str, set[str]] = field(default_factory=dict)  # review id -> held kinds (holds.py)
 
     @property
     def name(self) -> str:

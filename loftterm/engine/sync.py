@@ -1,7 +1,8 @@
 """One connector's sync run: the pipeline of phases over the book, and its record in history.
 
 Pipeline: pull -> (per role) recover, link, import -> push new -> push changes -> archive ->
-balances -> diagnose.  Linking comes before pushing new records (the design sketch had them the
+balances -> diagnose.  Imports and creates with a plausible candidate on the other side are held
+for review instead (``engine/holds``).  Linking comes before pushing new records (the design sketch had them the
 other way round): pushing first would create a remote duplicate of every blank profile that
 already exists remotely.
 """
@@ -19,7 +20,7 @@ import pluggy
 from loftterm.book import Book
 from loftterm.book.book import now_iso
 from loftterm.connector import SyncEvent, TokenStoreProtocol
-from loftterm.engine import archiving, fieldsync
+from loftterm.engine import archiving, fieldsync, holds
 from loftterm.engine.balances import apply_balances
 from loftterm.engine.context import build_context, close_context
 from loftterm.engine.diagnose import diagnose_phase
@@ -168,11 +169,15 @@ def run_phases(rs: RunState, options: SyncOptions) -> None:
     if not rs.dry_run and (was_full or rs.counts["pulled"] >= CHECKPOINT_PULLED):
         rs.book.save()  # a full or big pull is a checkpoint of its own; a small one is cheap to redo
     for role in rs.info.roles:
-        ambiguous = link_phase(rs, role)
-        import_phase(rs, role, ambiguous)
+        link_phase(rs, role)
+        import_phase(rs, role)
     if rs.info.kind == "field":
         fieldsync.field_phase(rs, options.ledgers, options.sleep)
     push_new_phase(rs, options.extra_create_ids)
+    if rs.counts.pop("relink", 0):  # records an email tie held are free now: link them this run
+        for role in rs.info.roles:
+            link_phase(rs, role)
+    holds.withdraw_stale(rs)  # reviews this run did not hold again no longer apply
     push_changes_phase(rs)
     archiving.archive_phase(rs)
     rule = str(rs.settings.get("balance_rule") or "principal")

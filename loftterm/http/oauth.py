@@ -18,6 +18,7 @@ import httpx
 
 from loftterm.connector import TokenStoreProtocol
 from loftterm.errors import AuthError, ProtocolError
+from loftterm.http.transport import RETRY_SAFE
 
 EXPIRY_MARGIN_S = 60
 
@@ -33,6 +34,9 @@ class OAuthSettings:
     :param grant: ``client_credentials`` or ``authorization_code``.
     :param scopes: scopes asked for with client credentials.
     :param seed_refresh_token: a refresh token from config that seeds an empty token file once.
+    :param refresh_grace_s: how long the remote keeps a used refresh token usable after it
+        rotated it (Xero: 30 minutes; 0 when the remote promises nothing).  Within it, a refresh
+        whose answer was lost is sent again with the same token instead of asking to reconnect.
     """
 
     connector: str
@@ -42,6 +46,7 @@ class OAuthSettings:
     grant: str = "client_credentials"
     scopes: str = ""
     seed_refresh_token: str = ""
+    refresh_grace_s: float = 0.0
 
 
 def basic_credentials(client_id: str, client_secret: str) -> str:
@@ -142,7 +147,11 @@ class OAuth2Auth(httpx.Auth):
             ),
             "Accept": "application/json",
         }
-        return httpx.Request("POST", self.settings.token_url, data=data, headers=headers)
+        # client credentials never rotate; a refresh token the remote keeps for a grace period
+        # may be sent twice: either way a lost answer is retried like a read
+        safe = self.settings.grant == "client_credentials" or self.settings.refresh_grace_s > 0
+        return httpx.Request("POST", self.settings.token_url, data=data, headers=headers,
+                             extensions={RETRY_SAFE: True} if safe else {})
 
     def _refresh_flow(self) -> Generator[httpx.Request, httpx.Response, dict[str, Any]]:
         response = yield self._token_request()

@@ -1,7 +1,9 @@
 """Retries and rate limits as an httpx transport wrapping the real one.
 
 Safe methods, and writes that carry an idempotency key, are retried on 5xx, timeouts and refused
-connections with capped exponential backoff and jitter.  A 429 is classified by the connector:
+connections with capped exponential backoff and jitter.  Any request, a write without a key too
+(a token refresh, a POST), is retried when the connection could not be made at all: nothing was
+sent, so nothing can have happened remotely.  A 429 is classified by the connector:
 ``wait`` honours ``Retry-After`` (capped), ``stop`` ends the run with a clear message.  The clock
 and the sleeper are injected so tests never patch ``time.sleep``.
 """
@@ -22,6 +24,10 @@ from loftterm.errors import RateLimitError, RemoteError
 RETRIABLE_STATUS = frozenset({500, 502, 503, 504})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 RateLimitVerdict = Literal["wait", "stop"]
+# request extension: the sender vouches that sending the request twice does no harm
+RETRY_SAFE = "loftterm.retry_safe"
+# the connection was never made: the request did not leave, whatever its method
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
 
 
 def default_classifier(response: httpx.Response) -> RateLimitVerdict:
@@ -92,7 +98,7 @@ class RetryTransport(httpx.BaseTransport):
         self._next_slot = 0.0
 
     def _may_retry(self, request: httpx.Request) -> bool:
-        if request.method in SAFE_METHODS:
+        if request.method in SAFE_METHODS or request.extensions.get(RETRY_SAFE):
             return True
         if any(request.headers.get(h) for h in self.policy.idempotency_headers):
             return True
@@ -133,7 +139,8 @@ class RetryTransport(httpx.BaseTransport):
             try:
                 response = self.wrapped.handle_request(request)
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-                if attempt >= self.policy.max_retries or not self._may_retry(request):
+                unsent = isinstance(exc, NOT_SENT)
+                if attempt >= self.policy.max_retries or not (unsent or self._may_retry(request)):
                     kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "unreachable"
                     raise RemoteError(
                         f"{self._where(request)}: {kind} ({exc.__class__.__name__})"

@@ -17,6 +17,7 @@ size, prefix and position filters finds the few candidates, which are then score
 ``loftterm/matching/_index.py``).  The results equal an all-pairs reference (tested).
 """
 
+from ._fold import MIN_PHONE_DIGITS, fold, fold_core, phone_key
 from ._index import NameIndex
 from ._match import match_records
 from ._records import ArchivedHolder, Match, MatchMethod, MatchRecord, MatchResult, Outbid, Tie
@@ -33,6 +34,7 @@ from ._text import (
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "MIN_PHONE_DIGITS",
     "NAME_RULES",
     "ArchivedHolder",
     "Match",
@@ -43,10 +45,13 @@ __all__ = [
     "NameRule",
     "Outbid",
     "Tie",
+    "fold",
+    "fold_core",
     "match_records",
     "name_score",
     "normalise",
     "parse_threshold",
     "passes",
+    "phone_key",
     "trigrams",
 ]

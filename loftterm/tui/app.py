@@ -8,21 +8,29 @@ become notifications; the app keeps running.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from textual import work
-from textual.app import App
+from textual import events, work
+from textual.app import App, ScreenStackError
 from textual.binding import Binding, BindingType
+from textual.timer import Timer
 
 from loftterm.connector import SyncEvent
 from loftterm.console import Console
 from loftterm.errors import LofttermError
 from loftterm.tui.commands import LofttermCommands
-from loftterm.tui.messages import ActionDone, SyncFinished, SyncProgress, SyncStarted
+from loftterm.tui.messages import (
+    ActionDone,
+    KeyHandled,
+    SyncFinished,
+    SyncProgress,
+    SyncStarted,
+)
 from loftterm.tui.screens.base import LofttermScreen
 from loftterm.tui.screens.dashboard import DashboardScreen
 from loftterm.tui.screens.help import HelpScreen, known_binding_ids
@@ -36,6 +44,11 @@ from loftterm.tui.screens.warnings import WarningsScreen
 from loftterm.tui.syncing import AutoSync, ConnectorProgress
 from loftterm.tui.widgets.states import counts_text
 from loftterm.views import ConnectorStatus, LinkRow, Proposal
+
+TYPEAHEAD_POLL_S = 0.005
+"""How often keys typed ahead of a mounting screen check whether it is there."""
+KEY_HANDLED_TIMEOUT_S = 1.0
+"""Hand on the next key anyway when a key's :class:`KeyHandled` is lost (its widget went away)."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,9 @@ class LofttermApp(App[None]):
         self.auto = AutoSync({}, clock)
         self._cancel = threading.Event()
         self._auto_configured = False
+        self._typeahead: list[events.Key] = []
+        self._key_busy = False
+        self._key_timer: Timer | None = None
         self.dashboard = DashboardScreen()
         self.links = LinksScreen()
         self.add_mode("dashboard", lambda: self.dashboard)
@@ -258,6 +274,58 @@ class LofttermApp(App[None]):
                 everything = set(due) >= set(self.auto.intervals) and len(due) > 1
                 self.action_sync("" if everything else due[0])
         self.dashboard.show_countdowns()
+
+    # -- type-ahead ---------------------------------------------------------------------------
+    # Over a slow link a whole burst (``2ttt``) arrives in one read.  Textual hands every key to
+    # the focused widget at once, so the ``t`` keys went to the dashboard before ``2`` had
+    # switched to Links (which then still had to mount).  Keys are handed on one at a time
+    # instead: the next once the previous one is handled and the screen it led to is mounted.
+
+    async def on_event(self, event: events.Event) -> None:
+        """Queue typed keys; hand them on one at a time (see :meth:`_next_key`)."""
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            self._typeahead.append(event)
+            if not self._key_busy:
+                await self._next_key()
+            return
+        await super().on_event(event)
+
+    def _screen_ready(self) -> bool:
+        try:
+            return self.screen.is_mounted
+        except ScreenStackError:  # before the first screen
+            return False
+
+    async def _next_key(self) -> None:
+        """Hand the next queued key to the app's usual key handling, then wait for it."""
+        if self._key_busy or not self._typeahead:
+            return
+        self._key_busy = True
+        if not self._screen_ready():
+            self.run_worker(self._when_mounted(), group="typeahead", exit_on_error=False)
+            return
+        event = self._typeahead.pop(0)
+        await super().on_event(event)
+        target = self.focused or self.screen
+        self._key_timer = self.set_timer(KEY_HANDLED_TIMEOUT_S, self._key_released)
+        target.post_message(KeyHandled())
+
+    async def _when_mounted(self) -> None:
+        while not self._screen_ready():
+            await asyncio.sleep(TYPEAHEAD_POLL_S)
+        self._key_released()
+
+    def on_key_handled(self, message: KeyHandled) -> None:
+        """The previous key is handled: hand on the next (after what its binding queued)."""
+        message.stop()
+        if self._key_timer is not None:
+            self._key_timer.stop()
+        self._key_released()
+
+    def _key_released(self) -> None:
+        self._key_timer = None
+        self._key_busy = False
+        self.call_later(self._next_key)
 
     # -- navigation ---------------------------------------------------------------------------
 

@@ -57,3 +57,11 @@ class ActionDone(Message):
 
 class DataChanged(Message):
     """The book changed (after a sync or an action): visible screens reload."""
+
+
+class KeyHandled(Message):
+    """Follows a typed key to the widget it was handed to and bubbles back to the app.
+
+    Messages keep their order at every hop, so when this one reaches the app the key before it
+    has been handled: consumed by a widget, or bubbled up and its binding run.
+    """

@@ -14,8 +14,9 @@ BATCH = """\
 batch: qbo-may
 currency: CAD
 documents:
-  - {deal: D-1, date: 2025-05-01, kind: bill, profile: P001, amount: 1500.00}
-  - {deal: D-1, date: 2025-05-01, kind: credit_note, profile: P001, amount: 100.00}
+  - {deal: D-1, date: 2025-05-01, kind: bill, profile: P001, amount: 1500.00, account: "310"}
+  - {deal: D-1, date: 2025-05-01, kind: credit_note, profile: P001, amount: 100.00,
+     account: Agent Commissions}
   - {deal: D-1, date: 2025-05-01, kind: invoice, profile: P001, amount: 250.00}
 """
 ENTITIES = ("Bill", "VendorCredit", "Invoice")

@@ -130,5 +130,5 @@ def test_the_agents_own_remote_contact_is_not_imported_as_a_twin(maker: BookMake
     maker.profile("P001", "agent", "Siobhan O'Leary", "s@harbour.example", payable_to="P010")
     maker.remote("own", "Siobhan O'Leary", email="siobhan@elsewhere.example")
     maker.remote("new", "Bluewater Cafe")
-    imports = planner.plan_imports(maker.book, XERO, {}, "contact", set())
+    imports = planner.plan_imports(maker.book, XERO, {}, "contact")
     assert [r.remote_id for r in imports] == ["new"]

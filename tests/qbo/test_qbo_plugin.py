@@ -37,7 +37,7 @@ def test_settings_are_qbo_specific_with_secrets_marked() -> None:
     assert set(settings) == {"api_url", "token_url", "authorize_url", "grant", "client_id",
                              "client_secret", "scopes", "realm_id", "refresh_token",
                              "customer_prefix", "minorversion", "page_size", "batch_size",
-                             "retry_after_cap"}
+                             "retry_after_cap", "default_expense_account"}
     assert {k for k, s in settings.items() if s.secret} == {"client_secret", "refresh_token"}
     assert {k for k, s in settings.items() if s.required} == {"client_id", "client_secret",
                                                                 "realm_id"}

@@ -111,3 +111,71 @@ def test_cdc_window_and_auth(api: httpx.Client, sandbox: QboSandbox) -> None:
                                 params={"query": "SELECT * FROM Vendor"})
     assert unauthenticated.status_code == 401
     assert unauthenticated.json()["Fault"]["type"] == "AuthenticationFault"
+
+
+def bill_body(account: dict[str, Any] | None, number: str = "") -> dict[str, Any]:
+    detail = {"AccountRef": account} if account is not None else {}
+    body: dict[str, Any] = {"VendorRef": {"value": "3"}, "Line": [
+        {"Amount": 10, "DetailType": "AccountBasedExpenseLineDetail",
+         "AccountBasedExpenseLineDetail": detail}]}
+    if number:
+        body["DocNumber"] = number
+    return body
+
+
+def test_references_must_name_existing_active_records(api: httpx.Client,
+                                                      sandbox: QboSandbox) -> None:
+    missing = api.post("/bill", json=bill_body({"value": "310"}))  # a number, not an Id
+    assert missing.status_code == 400 and fault_code(missing) == "2500"
+    error = missing.json()["Fault"]["Error"][0]
+    assert error["Message"] == "Invalid Reference Id"
+    assert "AccountRef" in error["element"]
+    assert fault_code(api.post("/bill", json=bill_body(None))) == "2020"
+    assert fault_code(api.post("/bill", json=bill_body({"value": "62"}))) == "610"  # inactive
+    item_line = {"Amount": 5, "DetailType": "ItemBasedExpenseLineDetail",
+                 "ItemBasedExpenseLineDetail": {"ItemRef": {"value": "99"}}}
+    assert fault_code(api.post("/bill", json={"VendorRef": {"value": "3"},
+                                              "Line": [item_line]})) == "2500"
+    assert fault_code(api.post("/bill", json={**bill_body({"value": "41"}),
+                                              "VendorRef": {"value": "999"}})) == "2500"
+    assert api.post("/bill", json=bill_body({"value": "41"})).status_code == 200
+    assert sandbox.count("Bill") == 1
+
+
+def test_duplicate_doc_numbers_refused_only_when_switched_on(api: httpx.Client,
+                                                             sandbox: QboSandbox) -> None:
+    assert api.post("/bill", json=bill_body({"value": "41"}, "D-1")).status_code == 200
+    assert api.post("/bill", json=bill_body({"value": "41"}, "D-1")).status_code == 200
+    sandbox.refuse_duplicate_doc_numbers()
+    assert fault_code(api.post("/bill", json=bill_body({"value": "41"}, "D-1"))) == "6140"
+    allowed = api.post("/bill", params={"include": "allowduplicatedocnum"},
+                       json=bill_body({"value": "41"}, "D-1"))
+    assert allowed.status_code == 200
+    assert api.post("/bill", json=bill_body({"value": "41"}, "D-2")).status_code == 200
+
+
+def test_accounts_and_item_skus(api: httpx.Client) -> None:
+    items = query(api, "SELECT *, Sku FROM Item WHERE Active IN (true, false)")["Item"]
+    assert {i["Name"]: i["Sku"] for i in items}["Desk Fee"] == "DESK"
+    assert query(api, "SELECT * FROM Item")["Item"][0]["Sku"]  # SELECT * answers Sku too
+    accounts = query(api, "SELECT * FROM Account WHERE AcctNum = '310'")["Account"]
+    assert [(a["Id"], a["Name"], a["AccountType"]) for a in accounts] == [
+        ("41", "Agent Commissions", "Cost of Goods Sold")]
+    assert query(api, "SELECT COUNT(*) FROM Account WHERE Active = false") == {"totalCount": 1}
+    bad = api.get("/query", params={"query": "SELECT *, 'x' FROM Item"})
+    assert fault_code(bad) == "4000"
+
+
+def test_making_a_name_inactive_renames_it_deleted(api: httpx.Client,
+                                                   sandbox: QboSandbox) -> None:
+    def deactivate(rid: str) -> dict[str, Any]:
+        token = sandbox.record("Vendor", rid)["SyncToken"]  # type: ignore[index]
+        answer = api.post("/vendor", json={"Id": rid, "SyncToken": token, "sparse": True,
+                                           "Active": False})
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json()["Vendor"])
+
+    assert deactivate("8")["DisplayName"] == "Jordan Lee (deleted-1)"  # (deleted) is 9's
+    assert deactivate("23")["DisplayName"] == "Chloe Martin (deleted)"
+    again = api.post("/vendor", json={"DisplayName": "Chloe Martin"})  # the name is free again
+    assert again.status_code == 200, again.text

@@ -21,13 +21,11 @@ from typing import Any
 import pytest
 
 from connectors.qbo.sandbox import QboSandbox
-from connectors.qbo.sandbox.server import CLIENT_ID, CLIENT_SECRET
 from loftterm.demo import seed_demo_book
 from loftterm.http.tokens import TokenFile
 from tests.reliability.conftest import CliResult, book_state, one_line_errors, sections
 from tests.reliability.harness import (
     AnswerTrap,
-    GraceIssuer,
     kill_when,
     start_cli,
     write_config,
@@ -67,9 +65,9 @@ os.replace = _replace_then_maybe_die
 
 @pytest.fixture
 def qbo_grace() -> Iterator[QboSandbox]:
-    """QBO whose issuer remembers rotated refresh tokens; strict (grace 0) until told."""
+    """QBO, whose rotated refresh tokens are strict (grace 0) until a test grants a grace."""
     sandbox = QboSandbox()
-    sandbox.issuer = GraceIssuer(CLIENT_ID, CLIENT_SECRET, grace_s=0.0)
+    assert sandbox.issuer.grace_s == 0.0
     sandbox.start()
     yield sandbox
     sandbox.stop()

@@ -92,6 +92,26 @@ def test_a_write_without_an_idempotency_key_is_never_retried(fault: Exception | 
     assert len(seen) == 1 and waits == []
 
 
+@pytest.mark.parametrize("method", ["POST", "PUT"])
+@pytest.mark.parametrize("fault", [httpx.ConnectError("[Errno 111] Connection refused"),
+                                   httpx.ConnectTimeout("connect timed out")])
+def test_a_write_the_connection_refused_is_retried_like_a_read(method: str,
+                                                                fault: Exception) -> None:
+    handler, seen = failing(fault, fault)
+    waits: list[float] = []
+    response = client(handler, waits).request(method, "/contacts", json={"name": "Ann"})
+    assert response.status_code == 200 and len(seen) == 3 and len(waits) == 2
+    assert all(r.method == method and r.content == seen[0].content for r in seen)
+
+
+def test_a_write_refused_every_time_gives_up_as_unreachable() -> None:
+    handler, seen = failing(*[httpx.ConnectError("refused")] * 10)
+    waits: list[float] = []
+    with pytest.raises(RemoteError, match=r"test POST /contacts: unreachable \(ConnectError\)"):
+        client(handler, waits).post("/contacts", json={"name": "Ann"})
+    assert len(seen) == 5 and len(waits) == 4
+
+
 @pytest.mark.parametrize("how", ["header", "param"])
 def test_a_write_with_an_idempotency_key_is_retried_under_the_same_key(how: str) -> None:
     handler, seen = failing(TIMEOUT, 503, RESET)

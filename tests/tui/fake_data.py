@@ -365,6 +365,26 @@ def proposal() -> Proposal:
     )
 
 
+def held_proposal() -> Proposal:
+    """A create held because Xero may already hold the profile (the duplicate-proof queue)."""
+    return Proposal(
+        "xero:P-003:X-33",
+        "xero",
+        "P-003",
+        "X-33",
+        "equal name after folding",
+        [
+            ProposalField("name", "Jose Alvarez Realty", "Jose Alvarez Realty",
+                          "José Álvarez Realty"),
+            ProposalField("email", "", "jose@alvarez.example", "jose@alvarez.example"),
+        ],
+        role="contact",
+        holds=["create"],
+        evidence=["equal name after folding"],
+        score=1.0,
+    )
+
+
 def plan() -> Plan:
     """A Xero plan touching five profiles: every kind of item the plan screen shows."""
     items: list[dict[str, Any]] = [

@@ -22,6 +22,7 @@ from loftterm.errors import LofttermError, UsageError
 from loftterm.models import LinkState, Profile
 from loftterm.models import Warning as BookWarning
 from loftterm.views import (
+    BulkReview,
     Candidate,
     ConnectorStatus,
     LinkRow,
@@ -243,6 +244,20 @@ class FakeConsole(Console):
         if accept:
             self.link(prop.profile_id, prop.connector, prop.remote_id)
         return prop
+
+    def override_hold(self, proposal_id: str, kind: str) -> Proposal:
+        self.calls.append(("override_hold", proposal_id, kind))
+        prop = next(p for p in self._proposals if p.id == proposal_id)
+        prop.status = f"{kind}d anyway"
+        return prop
+
+    def bulk_review(self, rule: BulkReview, apply: bool = False) -> list[Proposal]:
+        self.calls.append(("bulk_review", rule, apply))
+        chosen = [p for p in self._proposals if p.status == "open" and rule.action in p.holds
+                  and p.score < rule.below]
+        for prop in chosen if apply else []:
+            prop.status = f"{rule.action}d anyway"
+        return chosen
 
     def sync(
         self,

@@ -196,7 +196,9 @@ def test_seed_names_are_unique_among_active_contacts() -> None:
 def test_module_serves_and_prints_the_config_section() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "connectors.xero.sandbox", "--port", "0", "--contacts", "10"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # a test run started in the background ignores SIGINT, and a child inherits that
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         assert process.stdout is not None
         lines = [process.stdout.readline() for _ in range(12)]

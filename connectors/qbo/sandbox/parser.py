@@ -1,9 +1,11 @@
 """Parses and evaluates the subset of the QBO query language the sandbox answers.
 
-``SELECT * | COUNT(*) FROM Entity [WHERE cond [AND cond]...] [ORDERBY field [ASC|DESC]]
+``SELECT * [, Field]... | COUNT(*) FROM Entity [WHERE cond [AND cond]...] [ORDERBY field [ASC|DESC]]
 [STARTPOSITION n] [MAXRESULTS n]`` where a condition is ``field op literal`` (``= != < > <= >=``),
 ``field IN (literal, ...)`` or ``field LIKE 'pattern%'``.  Strings are single-quoted with
-backslash escapes; an unescaped apostrophe is a parse error, as in QBO (code 4000).
+backslash escapes; an unescaped apostrophe is a parse error, as in QBO (code 4000).  Fields
+named after ``*`` (python-quickbooks asks ``SELECT *, Sku FROM Item``) add nothing: every field
+is answered anyway, as QBO does from minor version 4 on (every request is served as 75 or later).
 """
 
 from __future__ import annotations
@@ -177,6 +179,11 @@ class _Parser:
             count = True
         else:
             self.expect("*")
+            while self.at(","):
+                self.take()
+                named = self.take()
+                if named.kind != "word":
+                    raise _parse_error(f"Encountered \"{named.text}\"; expected a field name")
         self.expect("FROM")
         entity = self.take()
         if entity.kind != "word":

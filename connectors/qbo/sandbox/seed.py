@@ -1,8 +1,9 @@
 """Deterministic demo data: "Harbour Demo Brokerage", a Sydney real-estate brokerage's QBO company.
 
 Ids are fixed so the demo book can reference them (see ``SEED_IDS``).  Name-list records share
-one Id sequence (1-34 here), items have their own (1-7).  Generated benchmark contacts are
-vendor + ``*`` customer pairs with Ids from 1000 (vendor even, customer odd).
+one Id sequence (1-34 here), items have their own (1-7), accounts theirs (33-92).  Generated
+benchmark contacts are vendor + ``*`` customer pairs with Ids from 1000 (vendor even, customer
+odd).
 """
 
 from __future__ import annotations
@@ -63,7 +64,10 @@ _HOLLIS = _addr("PO Box 77", "Sydney", "NSW", "2000")
 _QUINPOOL = _addr("12 Darling St", "Balmain", "NSW", "2041")
 _LIAM = "liam.chen@harbourrealty.example"
 
-# (id, entity, DisplayName, fields)
+# (id, entity, DisplayName, fields).  QBO renames a record made inactive "Name (deleted)" (the
+# sandbox does too), like Jordan Lee's old vendor (9).  Greenleaf (13), Ben Okafor (31) and Emma
+# Tremblay (34) are inactive under their plain names, as after a user renamed them back: such a
+# record still holds its name in the one namespace (Fault 6240 for a new record that wants it).
 _NAMES: list[tuple[int, str, str, dict[str, Any]]] = [
     (1, "Vendor", "Harbour Realty Ltd",
      _org("Harbour Realty Ltd", _HARBOUR, "+61 2 9555 0100", BillAddr=_HOLLIS)),
@@ -123,15 +127,36 @@ _NAMES: list[tuple[int, str, str, dict[str, Any]]] = [
     (34, "Customer", "*Emma Tremblay", _person("Emma", "Tremblay", Active=False)),
 ]
 
-_ITEMS: list[tuple[int, str, str, str, Decimal, bool]] = [
-    (1, "Commission", "Service", "Agent commission on a closed deal", Decimal("0"), True),
-    (2, "Desk Fee", "Service", "Monthly desk fee", Decimal("450.00"), True),
-    (3, "Marketing Package", "Service", "Listing photos, signage and ads", Decimal("275.00"), True),
-    (4, "Transaction Fee", "Service", "Brokerage fee per deal", Decimal("125.00"), True),
-    (5, "Referral Fee", "Service", "Fee paid to another brokerage", Decimal("0"), True),
-    (6, "Sign Installation", "NonInventory", "Post and sign installed", Decimal("85.00"), True),
-    (7, "Lockbox Rental", "Service", "Retired lockbox rental", Decimal("15.00"), False),
+_ITEMS: list[tuple[int, str, str, str, str, Decimal, bool]] = [
+    (1, "Commission", "COMM", "Service", "Agent commission on a closed deal", Decimal("0"), True),
+    (2, "Desk Fee", "DESK", "Service", "Monthly desk fee", Decimal("450.00"), True),
+    (3, "Marketing Package", "MKT-PKG", "Service", "Listing photos, signage and ads",
+     Decimal("275.00"), True),
+    (4, "Transaction Fee", "TXN-FEE", "Service", "Brokerage fee per deal", Decimal("125.00"), True),
+    (5, "Referral Fee", "REF-FEE", "Service", "Fee paid to another brokerage", Decimal("0"), True),
+    (6, "Sign Installation", "SIGN", "NonInventory", "Post and sign installed", Decimal("85.00"),
+     True),
+    (7, "Lockbox Rental", "LOCKBOX", "Service", "Retired lockbox rental",
+     Decimal("15.00"), False),
 ]
+
+# (Id, AcctNum, Name, AccountType, AccountSubType, active).  Ids are deliberately unlike the
+# account numbers: a document that sends a number where an Id belongs is refused (2500).
+_ACCOUNTS: list[tuple[int, str, str, str, str, bool]] = [
+    (33, "200", "Sales", "Income", "SalesOfProductIncome", True),
+    (79, "260", "Services", "Income", "ServiceFeeIncome", True),
+    (41, "310", "Agent Commissions", "Cost of Goods Sold", "CostOfLaborCos", True),
+    (58, "400", "Advertising", "Expense", "AdvertisingPromotional", True),
+    (59, "429", "General Expenses", "Expense", "OtherMiscellaneousServiceCost", True),
+    (60, "453", "Office Expenses", "Expense", "OfficeGeneralAdministrativeExpenses", True),
+    (61, "489", "Telephone & Internet", "Expense", "Utilities", True),
+    (62, "420", "Entertainment", "Expense", "EntertainmentMeals", False),
+    (63, "", "Uncategorised Expense", "Expense", "OtherMiscellaneousServiceCost", True),
+    (91, "610", "Accounts Receivable (A/R)", "Accounts Receivable", "AccountsReceivable", True),
+    (92, "800", "Accounts Payable (A/P)", "Accounts Payable", "AccountsPayable", True),
+]
+ACCOUNT_IDS = {number: str(rid) for rid, number, *_ in _ACCOUNTS if number}
+"""Seeded account number -> Account Id (tests and the demo batch)."""
 
 SEED_IDS = {
     "vendor:Harbour Realty Ltd": "1", "customer:Harbour Realty Ltd": "2",
@@ -160,13 +185,31 @@ def name_record(rid: int, entity: str, display: str, extra: dict[str, Any], when
     return record
 
 
-def item_record(rid: int, name: str, kind: str, description: str, price: Decimal,
+def item_record(rid: int, name: str, sku: str, kind: str, description: str, price: Decimal,
                 active: bool) -> Record:
     """Return an Item record."""
-    return {"Id": str(rid), "SyncToken": "0", "Name": name, "FullyQualifiedName": name,
-            "Type": kind, "Description": description, "UnitPrice": price, "Active": active,
-            "Taxable": False, "IncomeAccountRef": {"value": "79", "name": "Services"},
+    return {"Id": str(rid), "SyncToken": "0", "Name": name, "Sku": sku,
+            "FullyQualifiedName": name, "Type": kind, "Description": description,
+            "UnitPrice": price, "Active": active, "Taxable": False,
+            "IncomeAccountRef": {"value": "79", "name": "Services"},
             "MetaData": {"CreateTime": SEED_TIME, "LastUpdatedTime": SEED_TIME}}
+
+
+def account_record(rid: int, number: str, name: str, kind: str, sub_type: str,
+                   active: bool) -> Record:
+    """Return an Account record (a chart-of-accounts entry)."""
+    record: Record = {
+        "Id": str(rid), "SyncToken": "0", "Name": name, "FullyQualifiedName": name,
+        "AccountType": kind, "AccountSubType": sub_type, "Classification":
+            "Revenue" if kind == "Income" else "Liability" if kind == "Accounts Payable"
+            else "Asset" if kind == "Accounts Receivable" else "Expense",
+        "Active": active, "SubAccount": False, "CurrentBalance": Decimal("0"),
+        "CurrencyRef": dict(CURRENCY),
+        "MetaData": {"CreateTime": SEED_TIME, "LastUpdatedTime": SEED_TIME},
+    }
+    if number:
+        record["AcctNum"] = number
+    return record
 
 
 def load_seed(store: Store) -> None:
@@ -176,10 +219,13 @@ def load_seed(store: Store) -> None:
         store.tables[entity].seed(record)
         store.index_name(entity, record)
         store.next_name_id = max(store.next_name_id, rid + 1)
-    for rid, name, kind, description, price, active in _ITEMS:
-        store.tables["Item"].seed(item_record(rid, name, kind, description, price, active))
+    for rid, name, sku, kind, description, price, active in _ITEMS:
+        store.tables["Item"].seed(item_record(rid, name, sku, kind, description, price, active))
         store.item_names[name.casefold()] = str(rid)
         store.next_item_id = max(store.next_item_id, rid + 1)
+    for rid, number, name, kind, sub_type, active in sorted(_ACCOUNTS):
+        store.tables["Account"].seed(account_record(rid, number, name, kind, sub_type, active))
+        store.next_account_id = max(store.next_account_id, rid + 1)
     store.next_txn_id = max(store.next_txn_id, 101)
 
 

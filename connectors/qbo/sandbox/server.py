@@ -3,13 +3,15 @@
 It answers what the connector uses, with QBO's rules: DisplayName unique across Customers,
 Vendors and Employees (inactive included, Fault 6240), SyncToken checked and bumped on every
 write (Fault 5010 when stale), sparse vs full updates, no Vendor ShipAddr, a customer with a
-balance cannot be made inactive, ``requestid`` replays the first answer, at most 1000 rows per
+balance cannot be made inactive (one made inactive is renamed ``Name (deleted)``, as QBO
+does), ``requestid`` replays the first answer, at most 1000 rows per
 query and per CDC answer, at most 30 batch items.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -28,7 +30,7 @@ from loftterm.api import (
 
 from .parser import ParsedQuery, QueryError, parse, predicate, sort_key
 from .seed import COMPANY_INFO, REALM_ID, load_generated, load_seed, name_record
-from .store import ENTITIES, NAME_LISTS, Record, Store, name_key, now, stamp
+from .store import ENTITIES, LISTS, NAME_LISTS, Record, Store, name_key, now, stamp
 
 CLIENT_ID = "demo-client"
 CLIENT_SECRET = "demo-secret"
@@ -42,6 +44,15 @@ READ_ONLY = frozenset({"Id", "SyncToken", "MetaData", "Balance", "BalanceWithJob
                        "FullyQualifiedName", "sparse", "domain", "status", "TotalAmt"})
 TXN_TARGET = {"Bill": ("VendorRef", "Vendor", 1), "VendorCredit": ("VendorRef", "Vendor", -1),
               "Invoice": ("CustomerRef", "Customer", 1)}
+REF_ENTITIES = {"AccountRef": "Account", "APAccountRef": "Account", "ARAccountRef": "Account",
+                "DepositToAccountRef": "Account", "ItemRef": "Item", "VendorRef": "Vendor",
+                "CustomerRef": "Customer", "EmployeeRef": "Employee"}
+"""The references a document may carry and the entity each one names by Id."""
+REQUIRED_DETAIL_REFS = {"AccountBasedExpenseLineDetail": "AccountRef",
+                        "ItemBasedExpenseLineDetail": "ItemRef"}
+"""Expense line details and the reference each one must carry."""
+DELETED = re.compile(r"\(deleted(?:-\d+)?\)$")
+"""The suffix QBO gives the DisplayName of a Customer, Vendor or Employee made inactive."""
 INACTIVE_DETAIL = ("Object Not Found : Something you're trying to use has been made inactive. "
                    "Check the fields with accounts, customers, items, vendors or employees.")
 
@@ -123,7 +134,11 @@ def _parse_body(request: SandboxRequest) -> Any:
 
 
 class QboSandbox(DemoSandbox):
-    """The QBO sandbox; ``start()`` serves it on loopback (port 0: any free port)."""
+    """The QBO sandbox; ``start()`` serves it on loopback (port 0: any free port).
+
+    Its refresh tokens are strict: a rotated one is refused at once.  Intuit documents no grace
+    period, only that the newest refresh token must always be stored (API notes 2.7).
+    """
 
     def __init__(self, seed: bool = True, contacts: int = 0, realm_id: str = REALM_ID,
                  host: str = "127.0.0.1", port: int = 0, prefix: str = "*") -> None:
@@ -136,6 +151,7 @@ class QboSandbox(DemoSandbox):
         self.replays: dict[str, SandboxResponse] = {}
         self._stale_pending = 0
         self._fail_after_write = 0
+        self.unique_doc_numbers = False
         self._query_cache: dict[str, tuple[tuple[Any, ...], list[Record]]] = {}
         self._load()
         self._routes()
@@ -156,6 +172,7 @@ class QboSandbox(DemoSandbox):
             self.replays.clear()
             self._query_cache.clear()
             self._stale_pending = self._fail_after_write = 0
+            self.unique_doc_numbers = False
             self.server.faults.clear()
             self.server.log.clear()
             self.server.expired_tokens_pending = 0
@@ -231,6 +248,15 @@ class QboSandbox(DemoSandbox):
         with self.server.lock:
             self._fail_after_write += times
 
+    def refuse_duplicate_doc_numbers(self, refuse: bool = True) -> None:
+        """Refuse a document whose DocNumber another of its kind holds (the company setting).
+
+        QBO companies may warn about or block duplicate document numbers; a request with
+        ``include=allowduplicatedocnum`` is let through either way.
+        """
+        with self.server.lock:
+            self.unique_doc_numbers = refuse
+
     # -- inspection (tests and demo) -------------------------------------------------------
 
     def record(self, entity: str, rid: str) -> Record | None:
@@ -279,6 +305,7 @@ class QboSandbox(DemoSandbox):
     def _routes(self) -> None:
         base = r"/v3/company/(?P<realm>[^/]+)"
         route = self.server.route
+        route("GET", r"/\.well-known/openid_configuration/?", self._discovery)
         route("POST", r"/oauth2/v1/tokens/bearer", self._token)
         route("GET", r"/connect/oauth2", self._authorize)
         route("GET", base + r"/query", self._api(self._query))
@@ -342,6 +369,15 @@ class QboSandbox(DemoSandbox):
             response.body["x_refresh_token_expires_in"] = REFRESH_TTL
         return response
 
+    def _discovery(self, request: SandboxRequest) -> SandboxResponse:
+        """Intuit's OpenID discovery document, pointing at this sandbox (intuit-oauth reads it)."""
+        url = self.server.url
+        return reply({"issuer": url, "authorization_endpoint": url + "/connect/oauth2",
+                      "token_endpoint": url + "/oauth2/v1/tokens/bearer",
+                      "revocation_endpoint": url + "/oauth2/v1/tokens/revoke",
+                      "userinfo_endpoint": url + "/v1/openid_connect/userinfo",
+                      "jwks_uri": url + "/oauth2/v1/keys"})
+
     def _authorize(self, request: SandboxRequest) -> SandboxResponse:
         redirect = request.arg("redirect_uri")
         if request.arg("client_id") != self.issuer.client_id or not redirect:
@@ -363,7 +399,7 @@ class QboSandbox(DemoSandbox):
         query = parse(text)
         entity = canonical(query.entity)
         table = self.store.table(entity)
-        default_active = entity in (*NAME_LISTS, "Item")
+        default_active = entity in LISTS
         everything = query.order is None and all(
             c.field.lower() == "active" and c.op == "IN" and set(c.values) == {True, False}
             for c in query.conditions) and (bool(query.conditions) or not default_active)
@@ -446,7 +482,8 @@ class QboSandbox(DemoSandbox):
             raise ApiFault("500", "Unsupported Operation",
                            f"Operation {request.arg('operation')} is not supported on {entity}")
         body = _parse_body(request)
-        return reply({entity: self.save(entity, body)})
+        allow = "allowduplicatedocnum" in request.arg("include").lower()
+        return reply({entity: self.save(entity, body, allow_duplicate=allow)})
 
     def _batch(self, request: SandboxRequest) -> SandboxResponse:
         body = _parse_body(request)
@@ -490,7 +527,7 @@ class QboSandbox(DemoSandbox):
                            f"Operation {operation} is not supported")
         return {entity: self.save(entity, body)}
 
-    def save(self, entity: str, body: Any) -> Record:
+    def save(self, entity: str, body: Any, *, allow_duplicate: bool = False) -> Record:
         """Create (no Id) or update (Id) one record under QBO's rules; return it."""
         if not isinstance(body, dict):
             raise ApiFault("2010", "Request has invalid or unsupported property",
@@ -498,7 +535,10 @@ class QboSandbox(DemoSandbox):
         if entity in TXN_TARGET:
             if body.get("Id"):
                 raise ApiFault("500", "Unsupported Operation", "the sandbox only creates documents")
-            return self._create_document(entity, body)
+            return self._create_document(entity, body, allow_duplicate)
+        if entity == "Account":
+            raise ApiFault("500", "Unsupported Operation",
+                           "the sandbox's chart of accounts is read-only")
         if entity == "Item":
             return self._save_item(body)
         if body.get("Id"):
@@ -528,6 +568,15 @@ class QboSandbox(DemoSandbox):
             raise ApiFault("6240", "Duplicate Name Exists Error",
                            "The name supplied already exists. : Another customer, vendor or "
                            "employee is already using this name. Please use a different name.")
+
+    def _deleted_name(self, display: str, entity: str, rid: str) -> str:
+        """Return QBO's name for a record made inactive: ``Name (deleted)``, then ``(deleted-1)``..."""
+        for n in range(100):
+            candidate = f"{display} (deleted{'' if n == 0 else f'-{n}'})"
+            holder = self.store.name_holder(candidate)
+            if holder is None or holder == (entity, rid):
+                return candidate
+        return display
 
     def _create_name(self, entity: str, body: dict[str, Any]) -> Record:
         fields = self._writable(entity, body)
@@ -571,10 +620,12 @@ class QboSandbox(DemoSandbox):
             record.setdefault("Active", True)
             record.setdefault("DisplayName", current["DisplayName"])
         display = " ".join(str(record.get("DisplayName") or "").split())
+        was_active = current.get("Active", True) is not False
+        if was_active and record.get("Active") is False and not DELETED.search(display):
+            display = self._deleted_name(display, entity, rid)
         record["DisplayName"] = display
         if name_key(display) != name_key(str(current.get("DisplayName") or "")):
             self._check_name(display, entity, rid)
-        was_active = current.get("Active", True) is not False
         if was_active and record.get("Active") is False and to_decimal(current.get("Balance")):
             raise ApiFault("6000", "Delete List Has Balance Error",
                            f"The entity you are trying to delete has an open balance. : This "
@@ -617,7 +668,55 @@ class QboSandbox(DemoSandbox):
         self.store.item_names[name.casefold()] = rid
         return record
 
-    def _create_document(self, entity: str, body: dict[str, Any]) -> Record:
+    def _check_refs(self, node: Any, where: str) -> None:
+        """Refuse a reference to an entity that does not exist (2500) or is inactive (610)."""
+        if isinstance(node, list):
+            for index, child in enumerate(node):
+                self._check_refs(child, f"{where}[{index}]")
+            return
+        if not isinstance(node, dict):
+            return
+        for key, value in node.items():
+            target_entity = REF_ENTITIES.get(key)
+            if target_entity is None:
+                self._check_refs(value, f"{where}.{key}" if where else key)
+                continue
+            ref_id = str(value.get("value") or "") if isinstance(value, dict) else ""
+            found = self.store.tables[target_entity].get(ref_id) if ref_id else None
+            if found is None:
+                raise ApiFault("2500", "Invalid Reference Id",
+                               f"Invalid Reference Id : {target_entity}s element id {ref_id} "
+                               "not found", element=f"{where}.{key}" if where else key)
+            if found.get("Active") is False:
+                raise ApiFault("610", "Object Not Found", INACTIVE_DETAIL, element=key)
+
+    def _check_lines(self, lines: list[Any]) -> None:
+        for line in lines:
+            if not isinstance(line, dict):
+                raise ApiFault("2010", "Request has invalid or unsupported property",
+                               "a Line must be an object")
+            detail_type = str(line.get("DetailType") or "")
+            required = REQUIRED_DETAIL_REFS.get(detail_type)
+            detail = line.get(detail_type)
+            if required and not (isinstance(detail, dict) and isinstance(detail.get(required),
+                                                                          dict)
+                                 and detail[required].get("value")):
+                raise ApiFault("2020", "Required param missing, need to supply the required "
+                               "value for the API",
+                               f"Required parameter Line.{detail_type}.{required} is missing "
+                               "in the request", element=f"Line.{detail_type}.{required}")
+
+    def _check_doc_number(self, entity: str, body: dict[str, Any]) -> None:
+        number = str(body.get("DocNumber") or "")
+        if number and any(str(r.get("DocNumber") or "") == number
+                          for r in self.store.tables[entity]):
+            raise ApiFault("6140", "Duplicate Document Number Error",
+                           f"Duplicate Document Number Error : You must specify a different "
+                           f"number. This number has already been used. DocNumber={number} is "
+                           "assigned to an existing transaction", element="DocNumber")
+
+    def _create_document(self, entity: str, body: dict[str, Any],
+                         allow_duplicate: bool = False) -> Record:
         ref_field, target_entity, sign = TXN_TARGET[entity]
         ref = body.get(ref_field)
         ref_id = str(ref.get("value") or "") if isinstance(ref, dict) else ""
@@ -626,12 +725,20 @@ class QboSandbox(DemoSandbox):
                            f"Required parameter {ref_field} is missing in the request")
         target_table = self.store.tables[target_entity]
         target = target_table.get(ref_id)
-        if target is None or target.get("Active") is False:
+        if target is None:
+            raise ApiFault("2500", "Invalid Reference Id",
+                           f"Invalid Reference Id : {target_entity}s element id {ref_id} not "
+                           "found", element=ref_field)
+        if target.get("Active") is False:
             raise ApiFault("610", "Object Not Found", INACTIVE_DETAIL, element=ref_field)
         lines = body.get("Line")
         if not isinstance(lines, list) or not lines:
             raise ApiFault("2020", "Required param missing",
                            "Required parameter Line is missing in the request")
+        self._check_lines(lines)
+        self._check_refs(body, "")
+        if self.unique_doc_numbers and not allow_duplicate:
+            self._check_doc_number(entity, body)
         total = sum((to_decimal(line.get("Amount")) for line in lines if isinstance(line, dict)),
                     Decimal("0"))
         rid = self.store.new_id(entity)

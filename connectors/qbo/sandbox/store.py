@@ -14,7 +14,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 NAME_LISTS = ("Customer", "Vendor", "Employee")
-ENTITIES = (*NAME_LISTS, "Item", "Bill", "VendorCredit", "Invoice")
+LISTS = (*NAME_LISTS, "Item", "Account")
+"""Entities that hide inactive records unless a query asks for them."""
+ENTITIES = (*LISTS, "Bill", "VendorCredit", "Invoice")
 COMPANY_TZ = timezone(timedelta(hours=10))
 """QBO stamps times in the company's zone; the sandbox company is in Sydney (AEST)."""
 
@@ -165,6 +167,7 @@ class Store:
         self.item_names: dict[str, str] = {}
         self.next_name_id = 1
         self.next_item_id = 1
+        self.next_account_id = 1
         self.next_txn_id = 1
         self.generated_names: Callable[[str], tuple[str, str] | None] | None = None
 
@@ -181,6 +184,8 @@ class Store:
             rid, self.next_name_id = self.next_name_id, self.next_name_id + 1
         elif entity == "Item":
             rid, self.next_item_id = self.next_item_id, self.next_item_id + 1
+        elif entity == "Account":
+            rid, self.next_account_id = self.next_account_id, self.next_account_id + 1
         else:
             rid, self.next_txn_id = self.next_txn_id, self.next_txn_id + 1
         return str(rid)

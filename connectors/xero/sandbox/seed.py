@@ -102,7 +102,7 @@ SEEDS: tuple[Seed, ...] = (
     Seed(M_PATEL_MERGED_ID, "M. Patel Consulting", "Meera", "Patel",
          "accounts@patelconsulting.example", status="ARCHIVED", supplier=True,
          merged_to=MEERA_PATEL_ID, updated="2025-02-25T10:10:09"),
-    Seed(RAHMAN_REALTY_ID, "Rahman & Co Realty", email="office@rahmanrealty.example",
+    Seed(RAHMAN_REALTY_ID, "Rahman & Co Realty",  # no email: entered by hand in Xero
          customer=True, ar="540.00", pobox=("PO Box 2290", "Brisbane", "QLD", "4001"),
          updated="2025-04-10T00:31:00"),
     # Unmatched customers and suppliers that an import brings in.

@@ -4,7 +4,8 @@ Routes: ``POST /connect/token``, ``GET /identity/connect/authorize`` (consent th
 once), ``GET /connections`` and, under ``/api.xro/2.0``, Contacts, Items, Invoices and
 CreditNotes.  Xero's behaviour that matters to a sync is reproduced: the envelope and
 ``pagination``, ``summarizeErrors``, unique active names and contact numbers, Idempotency-Key
-replay, rate-limit headers, ``TokenExpired`` 401s, ``MergedToContactID``.
+replay, rate-limit headers, ``TokenExpired`` 401s, ``MergedToContactID``, ``where`` and
+``order``, JSON or XML write bodies (``PostDataInvalidException`` for one it cannot read).
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from connectors.xero.sandbox import seed as seeds
-from connectors.xero.sandbox.store import Outcome, XeroOrg, page_count
-from connectors.xero.sandbox.where import WhereError, parse_where
+from connectors.xero.sandbox.body import PostDataInvalid, body_list, post_data_invalid
+from connectors.xero.sandbox.store import DOC_IDS, Outcome, XeroOrg, page_count
+from connectors.xero.sandbox.where import WhereError, field_value, order_records, parse_where
 from loftterm.api import (
     DemoSandbox,
     Fault,
@@ -42,6 +44,7 @@ DAY_LIMIT = 5000
 MINUTE_LIMIT = 60
 APP_MINUTE_LIMIT = 10000
 DOCUMENTS_PAGE_SIZE = 100
+REFRESH_GRACE_S = 1800.0  # a rotated refresh token stays usable 30 minutes (API notes 1.9)
 Handler = Callable[[SandboxRequest], SandboxResponse]
 
 
@@ -99,6 +102,8 @@ class XeroSandbox(DemoSandbox):
     :param port: the port, 0 for a free one.
     :param clock: the time source for UpdatedDateUTC and Idempotency-Key expiry.
     :param access_ttl: lifetime of issued access tokens, in seconds.
+    :param token_grace_s: how long a rotated refresh token stays usable: Xero's 30 minutes by
+        default, 0 for the strict mode (:meth:`strict_tokens`) where it is dead at once.
     """
 
     def __init__(
@@ -109,6 +114,7 @@ class XeroSandbox(DemoSandbox):
         port: int = 0,
         clock: Callable[[], float] = time.time,
         access_ttl: float = 1800.0,
+        token_grace_s: float = REFRESH_GRACE_S,
     ) -> None:
         self.server = SandboxServer("xero", port=port)
         self.clock = clock  # tests may swap it (Idempotency-Key expiry); reset() restores it
@@ -119,7 +125,8 @@ class XeroSandbox(DemoSandbox):
         self._seed = seed
         self._generated = contacts
         self._limits_lock = threading.Lock()
-        self.issuer = TokenIssuer(CLIENT_ID, CLIENT_SECRET, access_ttl)
+        self.token_grace_s = token_grace_s
+        self.issuer = self._new_issuer()
         self.org = XeroOrg(self._now)
         self.tenants: list[dict[str, Any]] = []
         self.idempotency: dict[str, tuple[str, float, SandboxResponse]] = {}
@@ -127,6 +134,13 @@ class XeroSandbox(DemoSandbox):
         self._day: tuple[int, int] = (0, 0)
         self._load()
         self._register()
+
+    def _new_issuer(self) -> TokenIssuer:
+        return TokenIssuer(CLIENT_ID, CLIENT_SECRET, self.access_ttl, grace_s=self.token_grace_s)
+
+    def strict_tokens(self) -> None:
+        """Strict token mode: a rotated refresh token is refused at once (no grace period)."""
+        self.token_grace_s = self.issuer.grace_s = 0.0
 
     def _now(self) -> float:
         return self.clock()
@@ -156,7 +170,7 @@ class XeroSandbox(DemoSandbox):
             self.server.faults.clear()
             self.server.log.clear()
             self.server.expired_tokens_pending = 0
-            self.issuer = TokenIssuer(CLIENT_ID, CLIENT_SECRET, self.access_ttl)
+            self.issuer = self._new_issuer()
             self.idempotency.clear()
             self.enforce_minute_limit = False
             self.clock = self._start_clock
@@ -370,15 +384,20 @@ class XeroSandbox(DemoSandbox):
             if response.status < 500:
                 self.idempotency[key] = (fingerprint, now, response)
             return response
-        return self._authed(idempotent)
+
+        def readable(request: SandboxRequest) -> SandboxResponse:
+            try:
+                return idempotent(request)
+            except PostDataInvalid as exc:
+                return json_answer(post_data_invalid(str(exc)), 400)
+        return self._authed(readable)
 
     def _body_list(self, request: SandboxRequest, collection: str) -> list[Any]:
-        data = json.loads(request.body.decode("utf-8") or "null", parse_float=Decimal)
-        if isinstance(data, Mapping) and isinstance(data.get(collection), list):
-            return list(data[collection])
-        if isinstance(data, Mapping):
-            return [data]
-        raise ValueError(f"the body must be an object with a {collection} list")
+        return body_list(request.body, request.header("content-type"), collection)
+
+    def _ordered(self, request: SandboxRequest, records: list[Any]) -> list[Any]:
+        order = request.arg("order")
+        return order_records(records, order) if order else records
 
     def _write_answer(self, request: SandboxRequest, collection: str,
                       outcomes: list[Outcome]) -> SandboxResponse:
@@ -431,16 +450,17 @@ class XeroSandbox(DemoSandbox):
                 where=request.arg("where"), ids=ids,
                 since_ms=parse_since(request.header("if-modified-since")),
                 search=request.arg("searchTerm"))
+            records = [self.org.contacts[c] for c in selected]
+            if request.arg("order"):
+                records = self._ordered(request, records)
         except WhereError as exc:
             return _validation_error(str(exc))
         if not page:
-            return json_answer(self._envelope("Contacts", [self.org.contacts[c] for c in
-                                                             selected]))
-        chunk = selected[(page - 1) * size: page * size]
+            return json_answer(self._envelope("Contacts", records))
+        chunk = records[(page - 1) * size: page * size]
         paging = {"page": page, "pageSize": size, "pageCount": page_count(len(selected), size),
                   "itemCount": len(selected)}
-        return json_answer(self._envelope("Contacts", [self.org.contacts[c] for c in chunk],
-                                            paging))
+        return json_answer(self._envelope("Contacts", chunk, paging))
 
     def _get_contact(self, request: SandboxRequest) -> SandboxResponse:
         found = self.org.find_contact(request.match["id"])
@@ -461,12 +481,13 @@ class XeroSandbox(DemoSandbox):
     def _get_items(self, request: SandboxRequest) -> SandboxResponse:
         items = list(self.org.items.values())
         where = request.arg("where")
-        if where:
-            try:
+        try:
+            if where:
                 predicate = parse_where(where)
-            except WhereError as exc:
-                return _validation_error(str(exc))
-            items = [i for i in items if predicate(i)]
+                items = [i for i in items if predicate(i)]
+            items = self._ordered(request, items)
+        except WhereError as exc:
+            return _validation_error(str(exc))
         return json_answer(self._envelope("Items", items))
 
     def _save_items(self, request: SandboxRequest, mode: str) -> SandboxResponse:
@@ -476,7 +497,9 @@ class XeroSandbox(DemoSandbox):
     def _lister(self, collection: str) -> Handler:
         def handler(request: SandboxRequest) -> SandboxResponse:
             try:
-                found = self.org.query_documents(collection, request.arg("where"))
+                found = self._ordered(request, self._listed(
+                    request, collection, self.org.query_documents(collection,
+                                                                  request.arg("where"))))
             except WhereError as exc:
                 return _validation_error(str(exc))
             page_text = request.arg("page")
@@ -489,6 +512,23 @@ class XeroSandbox(DemoSandbox):
             return json_answer(self._envelope(collection,
                                                 found[(page - 1) * size: page * size], paging))
         return handler
+
+    def _listed(self, request: SandboxRequest, collection: str,
+                found: list[Any]) -> list[Any]:
+        """Apply the documents' list parameters: ``IDs``, ``ContactIDs``, ``Statuses``, numbers."""
+        id_key, number_key = DOC_IDS[collection]
+
+        def wanted(name: str) -> set[str]:
+            return {v.strip().lower().replace("-", "") for v in request.arg(name).split(",")
+                    if v.strip()}
+
+        for param, key in (("IDs", id_key), ("ContactIDs", "Contact.ContactID"),
+                           ("Statuses", "Status"), (number_key + "s", number_key)):
+            values = wanted(param)
+            if values:
+                found = [d for d in found
+                         if field_value(d, key).replace("-", "") in values]
+        return found
 
     def _getter(self, collection: str) -> Handler:
         def handler(request: SandboxRequest) -> SandboxResponse:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from connectors.xero.sandbox.where import equals_terms, parse_where
+from connectors.xero.sandbox.where import as_datetime, equals_terms, parse_where
 from loftterm.api import to_decimal
 
 Record = dict[str, Any]
@@ -145,7 +145,7 @@ class XeroOrg:
 
         :raises WhereError: when ``where`` cannot be parsed.
         """
-        wanted_ids = tuple(i.strip().lower() for i in ids if i.strip())
+        wanted_ids = tuple(i.strip().lower().replace("-", "") for i in ids if i.strip())
         if include_archived and not where and not wanted_ids and since_ms is None and not search:
             return self.order
         key = (include_archived, where, wanted_ids, since_ms, search.lower(), self.version)
@@ -165,7 +165,7 @@ class XeroOrg:
             record = self.contacts[cid]
             if not include_archived and record.get("ContactStatus") == "ARCHIVED":
                 continue
-            if wanted_ids and cid.lower() not in wanted_ids:
+            if wanted_ids and cid.lower().replace("-", "") not in wanted_ids:
                 continue
             if since_ms is not None and self.updated_ms[cid] <= since_ms:
                 continue
@@ -410,6 +410,11 @@ class XeroOrg:
         record.update({"LineItems": lines, "SubTotal": money(total), "TotalTax": 0.0,
                        "Total": money(total), "Contact": {"ContactID": contact["ContactID"],
                                                           "Name": contact.get("Name", "")}})
+        _wire_dates(record)
+        if collection == "Invoices":
+            record.update(AmountDue=money(total), AmountPaid=0.0, AmountCredited=0.0)
+        else:
+            record.update(RemainingCredit=money(total), AppliedAmount=0.0)
         record["UpdatedDateUTC"] = format_xero_date_ms(self.now_ms())
         store[record[id_key]] = record
         sign = Decimal("-1") if collection == "CreditNotes" else Decimal("1")
@@ -418,6 +423,15 @@ class XeroOrg:
                        ar=sign * total if posted and not supplier_side else Decimal("0"),
                        ap=sign * total if posted and supplier_side else Decimal("0"))
         return dict(record), []
+
+
+def _wire_dates(record: Record) -> None:
+    """Answer ``Date`` and ``DueDate`` as Xero does: ``/Date(ms+0000)/`` plus ``DateString``."""
+    for field in ("Date", "DueDate"):
+        moment = as_datetime(record.get(field)) if record.get(field) else None
+        if moment is not None:
+            record[field] = format_xero_date_ms(int(moment.timestamp() * 1000))
+            record[f"{field}String"] = moment.strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def format_xero_date_ms(millis: int) -> str:

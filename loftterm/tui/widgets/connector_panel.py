@@ -72,6 +72,8 @@ def pending_markup(pending: PendingCounter, *, why: bool = True) -> str:
         parts.append("[$text-muted]all to pull (first sync)[/]")
     else:
         parts.append(f"[$text-muted]{pending.to_pull:,} to pull[/]")
+    if pending.held:  # written by nobody until a person decides: shown apart, in warning colour
+        parts.append(f"[$warning]{pending.held:,} held for review (5)[/]")
     total = f"up to {pending.total:,}" if pending.first_pull and pending.total else f"{pending.total:,}"
     text = f"[b]pending {total}[/b]: " + " · ".join(parts)
     reason = top_reason(pending) if why else ""

@@ -1,0 +1,342 @@
+"""Plausible candidates: what could be the same person on the other side, before a write.
+
+A create (push-new, a batch's missing contact, a QBO vendor or ``*`` customer) or an import
+writes a second record for a person when the first one was missed.  Before either, the engine
+asks this module for the *plausible candidates* on the other side; any candidate holds the
+write for a person's review (``engine/holds.py``).  A record is a plausible candidate of a
+profile (or the reverse) when it has:
+
+* the **same email** (normalised), archived records included;
+* the **same phone** (digits only, at least six);
+* an **equal name after folding** (accents, punctuation, ``&``, legal forms: see
+  :mod:`loftterm.matching._fold`), or equal once trailing legal forms are dropped;
+* a **name score in the review band**: the folded names score at least ``threshold -
+  review_band`` under the connector's rule (ties at the top included: a tie is never resolved
+  by writing a third record) -- unless both emails are known and differ: a near name is weak
+  evidence, two different known emails strong evidence of two people.
+
+Pairs a person already settled ("not the same", Unlink) are never candidates again.  Everything
+here is pure: it reads the book and returns candidates, strongest first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from loftterm.book import Book
+from loftterm.connector import ConnectorInfo
+from loftterm.engine import decisions, planner
+from loftterm.matching import (
+    MatchRecord,
+    NameIndex,
+    NameRule,
+    fold_core,
+    name_score,
+    normalise,
+    phone_key,
+)
+from loftterm.matching import fold as fold_name
+from loftterm.models import ContactFields, Profile, RemoteContact
+
+DEFAULT_REVIEW_BAND = Fraction(15, 100)
+"""How far below the link threshold a folded name score still holds a write (15 points)."""
+MAX_CANDIDATES = 5
+"""At most this many candidates are kept per held record (strongest first)."""
+
+SAME_EMAIL = "same email"
+SAME_PHONE = "same phone"
+EQUAL_NAME = "equal name after folding"
+NEAR_NAME = "near name"
+
+
+def review_band(settings: Mapping[str, Any]) -> Fraction:
+    """The configured ``match.review_band`` as an exact fraction (default 0.15)."""
+    match = settings.get("match") or {}
+    value = match.get("review_band")
+    if value is None:
+        return DEFAULT_REVIEW_BAND
+    return Fraction(str(value))
+
+
+def band_floor(settings: Mapping[str, Any]) -> Fraction:
+    """The lowest folded name score that still makes a plausible candidate."""
+    floor = planner.threshold(settings) - review_band(settings)
+    return floor if floor > 0 else Fraction(1, 100)
+
+
+STRONG = (SAME_EMAIL, SAME_PHONE, EQUAL_NAME)
+"""Evidence that holds a write on its own; a near name (or a tie) holds only when the two
+emails are not both known and different."""
+
+
+def different_emails(normalised: str, other: str) -> bool:
+    """True when both emails are known and differ (``normalised`` is already normalised)."""
+    theirs = normalise(other)
+    return bool(normalised) and bool(theirs) and normalised != theirs
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One plausible candidate and the evidence for it.
+
+    :param key: the candidate's remote id (for a held profile) or profile id (for a held record).
+    :param name: its display name.
+    :param score: the folded name score under the connector's rule.
+    :param reasons: the evidence, strongest first (``same email``, ``same phone``, ...).
+    :param note: what else a person should know (``archived``, ``linked to P003 Anna Lee``).
+    """
+
+    key: str
+    name: str
+    score: Fraction
+    reasons: tuple[str, ...]
+    note: str = ""
+
+    @property
+    def strength(self) -> tuple[int, int, int, Fraction]:
+        """Sort key: email, then phone, then folded equality, then the score."""
+        return (
+            SAME_EMAIL in self.reasons,
+            SAME_PHONE in self.reasons,
+            EQUAL_NAME in self.reasons,
+            self.score,
+        )
+
+    def describe(self) -> str:
+        """E.g. ``Summit Realty Group A (name 86%)`` or ``Jo Ng (same email, name 40%; archived)``."""
+        evidence = ", ".join((*self.reasons, f"name {float(self.score):.0%}")
+                             if not any(r.startswith("name ") for r in self.reasons)
+                             else self.reasons)
+        return f"{self.name} ({evidence}{'; ' + self.note if self.note else ''})"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    key: str
+    name: str
+    email: str
+    phone: str
+    note: str
+
+
+class CandidateIndex:
+    """One side's records indexed by email, phone, folded name and folded name score."""
+
+    def __init__(self, entries: Iterable[_Entry], rule: NameRule, floor: Fraction) -> None:
+        self.rule, self.floor = rule, floor
+        self.entries: dict[str, _Entry] = {}
+        self.by_email: dict[str, list[str]] = {}
+        self.by_phone: dict[str, list[str]] = {}
+        self.by_name: dict[str, list[str]] = {}
+        records: list[MatchRecord] = []
+        for entry in entries:
+            self.entries[entry.key] = entry
+            for table, value in (
+                (self.by_email, normalise(entry.email)),
+                (self.by_phone, phone_key(entry.phone)),
+                (self.by_name, fold_name(entry.name)),
+                (self.by_name, "core:" + fold_core(entry.name)),
+            ):
+                if value and value != "core:":
+                    table.setdefault(value, []).append(entry.key)
+            folded = fold_name(entry.name)
+            if folded:
+                records.append(MatchRecord(entry.key, folded))
+        self.names = NameIndex(records, rule, floor)
+
+    def find_exact(self, key: str, name: str, email: str, phone: str) -> list[Candidate]:
+        """The *other* records sharing an email, a phone or a folded name with one indexed record.
+
+        The near-name search is left out: among records that are all indexed, each one's best
+        name is itself, and ranking every pair would cost a search per record.
+        """
+        return self.find(name, email, phone, skip=key, near=False)
+
+    def find(
+        self, name: str, email: str, phone: str, skip: str = "", near: bool = True
+    ) -> list[Candidate]:
+        """Every plausible candidate of one record, strongest first.
+
+        :param skip: a key never returned (the record itself).
+        :param near: also search names within the review band (else exact evidence only).
+        """
+        found: dict[str, list[str]] = {}
+        lookups = (
+            (SAME_EMAIL, self.by_email, normalise(email)),
+            (SAME_PHONE, self.by_phone, phone_key(phone)),
+            (EQUAL_NAME, self.by_name, fold_name(name)),
+            (EQUAL_NAME, self.by_name, "core:" + fold_core(name)),
+        )
+        for reason, table, value in lookups:
+            if not value or value == "core:":
+                continue
+            for key in table.get(value, ()):
+                reasons = found.setdefault(key, [])
+                if reason not in reasons:
+                    reasons.append(reason)
+        folded = fold_name(name)
+        if folded and near:
+            score, keys = self.names.best(folded)
+            for key in keys:
+                found.setdefault(key, [])
+            if len(keys) > 1:
+                for key in keys:
+                    found[key].append(f"tied at name {float(score):.0%}")
+        out = []
+        own_email = normalise(email)
+        for key, reasons in found.items():
+            if key == skip or key not in self.entries:
+                continue
+            entry = self.entries[key]
+            if not any(r in STRONG for r in reasons) and different_emails(own_email, entry.email):
+                continue  # a near name is weak; two known, different emails outweigh it
+            score = name_score(folded, fold_name(entry.name), self.rule) if folded else Fraction(0)
+            out.append(Candidate(key, entry.name, score, tuple(reasons or [NEAR_NAME]), entry.note))
+        out.sort(key=lambda c: c.strength, reverse=True)
+        return out
+
+
+def _remote_entry(book: Book, connector: str, record: RemoteContact) -> _Entry:
+    notes: list[str] = [] if record.status == "active" else [record.status]
+    holder = book.linked_profile(connector, record.role, record.remote_id)
+    if holder:
+        profile = book.profiles.get(holder)
+        notes.append(f"linked to {holder}" + (f" {profile.name}" if profile else ""))
+    return _Entry(
+        record.remote_id, record.name, record.email, record.fields.phone, "; ".join(notes)
+    )
+
+
+def _profile_entry(book: Book, info: ConnectorInfo, profile: Profile) -> _Entry:
+    links = [link for r in info.roles if (link := book.link_of(profile.id, info.name, r))]
+    note = ", ".join(f"linked to {info.title} {link.remote_id}" for link in links)
+    return _Entry(profile.id, profile.name, profile.email, profile.fields.phone, note)
+
+
+def _settled(book: Book, connector: str, profile_id: str, remote_id: str) -> bool:
+    return decisions.pair_excluded(book, connector, profile_id, remote_id) or planner.rejected(
+        book, connector, remote_id
+    )
+
+
+def _index(
+    info: ConnectorInfo, settings: Mapping[str, Any], entries: Iterable[_Entry]
+) -> CandidateIndex:
+    """The candidate index of one side under the connector's rule and review band."""
+    rule = planner.name_rule(settings, info)
+    return CandidateIndex(entries, rule, band_floor(settings))  # type: ignore[arg-type]
+
+
+def _search(
+    book: Book,
+    connector: str,
+    index: CandidateIndex,
+    queries: Iterable[tuple[str, str, ContactFields]],
+) -> dict[str, list[Candidate]]:
+    """``(profile id, remote id, fields)`` queries -> the candidates no decision settled.
+
+    One id of each query is blank: the side being searched for.
+    """
+    out: dict[str, list[Candidate]] = {}
+    for profile_id, remote_id, fields in queries:
+        found = [
+            c
+            for c in index.find(fields.name, fields.email, fields.phone)
+            if not _settled(book, connector, profile_id or c.key, remote_id or c.key)
+        ]
+        if found:
+            out[profile_id or remote_id] = found[:MAX_CANDIDATES]
+    return out
+
+
+def remote_candidates(
+    book: Book,
+    info: ConnectorInfo,
+    settings: Mapping[str, Any],
+    role: str,
+    profiles: Sequence[Profile],
+) -> dict[str, list[Candidate]]:
+    """Profile id -> the remote records of ``role`` that could already be that profile.
+
+    Every mirrored record of the role counts (archived, and linked to another profile, too):
+    creating a second record next to any of them would be a duplicate in the ledger.
+    """
+    if not profiles:
+        return {}
+    records = [r for r in book.remote[info.name].values() if r.role == role]
+    index = _index(info, settings, (_remote_entry(book, info.name, r) for r in records))
+    return _search(book, info.name, index, ((p.id, "", p.fields) for p in profiles))
+
+
+def local_candidates(
+    book: Book,
+    info: ConnectorInfo,
+    settings: Mapping[str, Any],
+    records: Sequence[RemoteContact],
+) -> dict[str, list[Candidate]]:
+    """Remote id -> the local profiles that could already be that remote record.
+
+    Every profile that is not archived counts (linked ones too: a second remote record of a
+    linked person is a ledger duplicate, not a new person).
+    """
+    if not records:
+        return {}
+    profiles = [p for p in book.profiles.values() if not p.archived]
+    index = _index(info, settings, (_profile_entry(book, info, p) for p in profiles))
+    return _search(book, info.name, index, (("", r.remote_id, r.fields) for r in records))
+
+
+def pair_candidate(
+    settings: Mapping[str, Any], info: ConnectorInfo, profile: Profile, record: RemoteContact
+) -> Candidate | None:
+    """The folded evidence of one pair (``explain``): its score, and reasons if plausible."""
+    entry = _Entry(record.remote_id, record.name, record.email, record.fields.phone, "")
+    found = _index(info, settings, [entry]).find(profile.name, profile.email, profile.fields.phone)
+    if found:
+        return found[0]
+    rule = planner.name_rule(settings, info)
+    score = name_score(fold_name(profile.name), fold_name(record.name), rule)  # type: ignore[arg-type]
+    return Candidate(record.remote_id, record.name, score, ())
+
+
+def alike_among(
+    book: Book,
+    info: ConnectorInfo,
+    settings: Mapping[str, Any],
+    profiles: Sequence[Profile],
+    checked: Sequence[Profile],
+) -> dict[str, list[Candidate]]:
+    """Profile id (of ``checked``) -> the other ``profiles`` sharing an email, phone or name.
+
+    Used on the profiles about to be created in one run: creating two of them would put the
+    duplicate in the ledger even though neither had a candidate there before the run.  Only
+    exact evidence counts here (see :meth:`CandidateIndex.find_exact`).
+    """
+    if len(profiles) < 2:
+        return {}
+    index = _index(info, settings, (_profile_entry(book, info, p) for p in profiles))
+    found = (
+        (p.id, index.find_exact(p.id, p.name, p.email, p.fields.phone)) for p in checked
+    )
+    return {pid: others[:MAX_CANDIDATES] for pid, others in found if others}
+
+
+def alike_records(
+    book: Book, info: ConnectorInfo, settings: Mapping[str, Any], records: Sequence[RemoteContact]
+) -> dict[str, list[Candidate]]:
+    """Remote id -> the other ``records`` sharing an email, phone or folded name with it.
+
+    Used on the records about to be imported in one run: importing two of them would put the
+    duplicate in the book.
+    """
+    if len(records) < 2:
+        return {}
+    index = _index(info, settings, (_remote_entry(book, info.name, r) for r in records))
+    found = (
+        (r.remote_id, index.find_exact(r.remote_id, r.name, r.email, r.fields.phone))
+        for r in records
+    )
+    return {rid: others for rid, others in found if others}
