@@ -217,3 +217,24 @@ def test_a_part_is_written_only_when_it_differs(
     if old == new:
         assert made == previous and made.stat().st_mtime_ns == stamp
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_threads_reading_a_part_at_once_all_see_it_whole(small_parts: None, tmp_path: Path) -> None:
+    import threading
+
+    path = tmp_path / "book.json"
+    build(path, people=300)
+    book = Book.open(path)
+    seen: list[tuple[int, int, int]] = []
+    start = threading.Barrier(6)
+
+    def read() -> None:
+        start.wait()
+        seen.append((len(book.profiles), len(book.links), len(book.remote["xero"])))
+
+    threads = [threading.Thread(target=read) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == [(300, 300, 300)] * 6

@@ -69,6 +69,7 @@ def now_iso() -> str:
 
 
 LinkKey = tuple[str, str, str]  # profile id, connector, role
+_NO_META = object()  # _consume: no meta document comes first (a part)
 
 
 class Book:
@@ -87,6 +88,7 @@ class Book:
         self._unloaded: set[str] = set()
         self._broken: BookCorruptError | None = None
         self._load_lock = threading.RLock()
+        self._loading: set[str] = set()
         self.warnings: dict[str, Warning] = {}
         self.runs: list[dict[str, Any]] = []
         self.meta: dict[str, Any] = {}
@@ -142,18 +144,21 @@ class Book:
         """
         if group not in self._unloaded:
             return
-        with self._load_lock:
-            if group not in self._unloaded:
-                return
+        with self._load_lock:  # another thread reading the same group waits for it here
+            if group not in self._unloaded or group in self._loading:
+                return  # read meanwhile, or being read by this thread (its loaders index)
             if group == "mirror":
                 self._need("people")
-            self._unloaded.discard(group)
+            self._loading.add(group)
             try:
                 with gc_paused():
                     self._consume(self._part_records(group))
             except BookCorruptError as exc:
                 self._broken = exc
                 raise
+            finally:
+                self._loading.discard(group)
+                self._unloaded.discard(group)
 
     # ----------------------------------------------------------------- loading and saving
     @classmethod
@@ -188,14 +193,14 @@ class Book:
         # version is damage (issue 7 fuzzing)
         self._consume(stream, meta=first[1])
 
-    def _consume(self, records: Iterable[tuple[str, Any]], meta: Any = None) -> None:
+    def _consume(self, records: Iterable[tuple[str, Any]], meta: Any = _NO_META) -> None:
         """Decode ``(table, document)`` pairs (after the meta document, if given) into the book.
 
         Damage is a one-line error that says how to restore the backup.
         """
         loaders = self._loaders()
         try:
-            if meta is not None:
+            if meta is not _NO_META:
                 self._load_meta(meta)
             for table, doc in records:
                 load = loaders.get(table)
@@ -379,9 +384,7 @@ class Book:
                 written = written or made != before
         if written:
             fsync_directory(self.path.parent / folder)
-        held = {table for table, _ in groups.values()} | {
-            _PART_TABLE[_lazy_group(group)] for group in kept} if parts else set()
-        held = {table for tables in held for table in tables.split(",")}
+        held = {table for group in parts for table in _PART_TABLE[_lazy_group(group)]}
         meta = {**self.meta, "schema_version": SCHEMA_VERSION if parts else 1}
         if parts:
             meta[PARTS_KEY] = parts
@@ -512,7 +515,7 @@ def _records_of(stored: dict[str, Any]) -> Iterator[tuple[str, Any]]:
 _PART_FILE = re.compile(r"[^/\\]+\.parts/[A-Za-z0-9_.-]+\.json")
 
 
-_PART_TABLE = {"people": "profiles,links", "mirror": "remote", "journal": "journal"}
+_PART_TABLE = {"people": ("profiles", "links"), "mirror": ("remote",), "journal": ("journal",)}
 
 
 def _lazy_group(part: str) -> str:
