@@ -398,7 +398,8 @@ class BookConsole(Console):
             if dropped is None:
                 raise UsageError(f"{profile_id} has no {connector} {role} link to clear")
             remembered.record_unlink(book, dropped)  # the pair is never relinked automatically
-            resolve_warnings(book, profile_id, connector, ("missing", "misplaced"))
+            # "duplicate" here says another record holds the email *besides the linked one*
+            resolve_warnings(book, profile_id, connector, ("missing", "misplaced", "duplicate"))
         return self._row(profile_id, connector, role)
 
     def set_sync_enabled(self, profile_id: str, connector: str, enabled: bool) -> LinkRow:
