@@ -31,6 +31,8 @@ def build(path: Path, people: int = 4) -> Book:
     book.put_remote("qbo", [RemoteContact("Q1", role="customer",
                                           fields=ContactFields(name="Only in QBO"))])
     book.journal["run1"] = {"run_id": "run1", "entries": [{"profile_id": "P0"}]}
+    book.proposals["H1"] = {"id": "H1", "connector": "xero", "status": "open"}
+    book.decisions["d1"] = {"key": "d1", "kind": "unlinked"}
     book.save()
     return book
 
@@ -48,12 +50,14 @@ def test_a_big_book_round_trips_through_its_parts(small_parts: None, tmp_path: P
     assert "profiles" not in stored and "links" not in stored and "remote" not in stored
     meta = stored["meta"]["1"]
     assert meta["schema_version"] == 2 and set(meta["_parts"]) == {
-        "profiles", "links", "remote:xero", "remote:qbo", "journal"}
+        "profiles", "links", "remote:xero", "remote:qbo", "journal", "proposals", "decisions"}
+    assert "proposals" not in stored and "decisions" not in stored
     book = Book.open(path)
     assert book.profile("P2").name == "Person 2"
     assert book.linked_profile("xero", "contact", "R3") == "P3"
     assert book.remote_record("qbo", "customer", "Q1") is not None
     assert book.journal["run1"]["entries"] == [{"profile_id": "P0"}]
+    assert book.proposals["H1"]["status"] == "open" and book.decisions["d1"]["kind"] == "unlinked"
     assert "_parts" not in book.meta
 
 
@@ -90,7 +94,8 @@ def test_a_change_rewrites_its_part_and_the_backup_keeps_the_old_one(
     parts = {p.name.split(".")[0] for p in (tmp_path / "book.json.parts").iterdir()}
     profiles = [p for p in (tmp_path / "book.json.parts").iterdir() if p.name.startswith("profiles.")]
     assert len(profiles) == 2  # the book's and its backup's
-    assert parts == {"profiles", "links", "remote-xero", "remote-qbo", "journal"}
+    assert parts == {"profiles", "links", "remote-xero", "remote-qbo", "journal", "proposals",
+                     "decisions"}
     assert Book.open(tmp_path / "book.json.bak").profiles["P2"].kind == "agent"
 
 
@@ -142,9 +147,9 @@ def test_parts_are_read_when_needed_and_kept_unread(small_parts: None, tmp_path:
     path = tmp_path / "book.json"
     build(path)
     book = Book.open(path)
-    assert book._unloaded == {"people", "mirror", "journal"}
+    assert book._unloaded == {"people", "mirror", "journal", "reviews"}
     assert book.profiles["P0"].name == "Person 0"
-    assert book._unloaded == {"mirror", "journal"}  # profiles and links are read together
+    assert book._unloaded == {"mirror", "journal", "reviews"}  # profiles and links: together
     book.profiles["P0"].kind = "supplier"
     before = files(tmp_path)
     book.save()  # the mirror and journal are kept as they are, never read
@@ -153,7 +158,7 @@ def test_parts_are_read_when_needed_and_kept_unread(small_parts: None, tmp_path:
     assert len(written) == 1 and next(iter(written)).startswith("book.json.parts/profiles.")
     again = Book.open(path)
     assert again.remote_record("xero", "contact", "R2") is not None  # the mirror needs people
-    assert again._unloaded == {"journal"} and again.profiles["P0"].kind == "supplier"
+    assert again._unloaded == {"journal", "reviews"} and again.profiles["P0"].kind == "supplier"
     assert again.journal["run1"]["run_id"] == "run1"
 
 

@@ -47,7 +47,8 @@ SCHEMA_VERSION = 2  # what this reads; a book in one file is still written as 1 
 # environment can lower it so that trials on small books exercise parts (bench/chaos.py --parts).
 PART_MIN_DOCS = int(os.environ.get("LOFTTERM_PART_MIN_DOCS") or 5000)
 PARTS_KEY = "_parts"  # in the written meta document: part group -> file, beside the book
-_PART_ORDER = ("profiles", "links", "remote", "journal")  # load order: profiles are shared
+# load order: profiles first (links and the mirror share their values)
+_PART_ORDER = ("profiles", "links", "remote", "journal", "proposals", "decisions")
 MAX_RUNS = 200
 TABLES = (
     "profiles",
@@ -92,9 +93,9 @@ class Book:
         self.warnings: dict[str, Warning] = {}
         self.runs: list[dict[str, Any]] = []
         self.meta: dict[str, Any] = {}
-        self.proposals: dict[str, dict[str, Any]] = {}
+        self._proposals: dict[str, dict[str, Any]] = {}
         self.items: dict[str, dict[str, Any]] = {}
-        self.decisions: dict[str, dict[str, Any]] = {}
+        self._decisions: dict[str, dict[str, Any]] = {}
         self._by_remote: dict[tuple[str, str, str], LinkKey] = {}
         self._by_email: dict[str, set[str]] = defaultdict(set)
         self._parts: dict[str, str] = {}  # part group -> file (relative to the book's folder)
@@ -128,6 +129,20 @@ class Book:
         if self._unloaded:
             self._need("mirror")
         return self._seen
+
+    @property
+    def proposals(self) -> dict[str, dict[str, Any]]:
+        """The review queue by id: link proposals and held pairs (engine/review.py, holds.py)."""
+        if self._unloaded:
+            self._need("reviews")
+        return self._proposals
+
+    @property
+    def decisions(self) -> dict[str, dict[str, Any]]:
+        """Remembered decisions by key (engine/decisions.py)."""
+        if self._unloaded:
+            self._need("reviews")
+        return self._decisions
 
     @property
     def journal(self) -> dict[str, dict[str, Any]]:
@@ -266,9 +281,9 @@ class Book:
             "remote": mirrored,
             "warnings": warning,
             "runs": run,
-            "proposals": keyed(self.proposals, "id"),
+            "proposals": keyed(self._proposals, "id"),
             "items": keyed(self.items, "key"),
-            "decisions": keyed(self.decisions, "key"),
+            "decisions": keyed(self._decisions, "key"),
             "journal": keyed(self._journal, "run_id"),
         }
 
@@ -346,6 +361,11 @@ class Book:
             groups["links"] = ("links", lambda: (link.to_dict() for link in self._links.values()))
         if "journal" not in self._unloaded and self._journal:
             groups["journal"] = ("journal", lambda: list(self._journal.values()))
+        if "reviews" not in self._unloaded:  # held pairs: ~20k reviews in a 100k book
+            if self._proposals:
+                groups["proposals"] = ("proposals", lambda: list(self._proposals.values()))
+            if self._decisions:
+                groups["decisions"] = ("decisions", lambda: list(self._decisions.values()))
         if "mirror" not in self._unloaded:
             for connector in list(self._remote):
                 if self._remote[connector]:
@@ -358,13 +378,13 @@ class Book:
         """Write the book atomically through TinyDB; a big book only where it changed.
 
         A small book is one file.  A big one (:data:`PART_MIN_DOCS`) keeps its profiles, links,
-        each connector's mirror and the undo journal in part files named by their content digest
-        (``<book>.parts/links.<digest>.json``), beside a main file that holds meta, the part map,
-        the run history and the small tables.  A part whose content did not change is not
-        written (one not even read is not encoded either); a changed one is written under its
-        new name first, and the main file, written last (temp file, fsync, ``.bak``, rename),
-        commits them all at once.  Parts that neither the main file nor its backup names are
-        removed afterwards.
+        each connector's mirror, the undo journal, the reviews and the remembered decisions in
+        part files named by their content digest (``<book>.parts/links.<digest>.json``), beside a
+        main file that holds meta, the part map, the run history and the small tables.  A part
+        whose content did not change is not written (one not even read is not encoded either); a
+        changed one is written under its new name first, and the main file, written last (temp
+        file, fsync, ``.bak``, rename), commits them all at once.  Parts that neither the main file
+        nor its backup names are removed afterwards.
         """
         if self._broken is not None:
             raise self._broken  # part of the book could not be read: saving would lose the rest
@@ -515,13 +535,16 @@ def _records_of(stored: dict[str, Any]) -> Iterator[tuple[str, Any]]:
 _PART_FILE = re.compile(r"[^/\\]+\.parts/[A-Za-z0-9_.-]+\.json")
 
 
-_PART_TABLE = {"people": ("profiles", "links"), "mirror": ("remote",), "journal": ("journal",)}
+_PART_TABLE = {"people": ("profiles", "links"), "mirror": ("remote",), "journal": ("journal",),
+               "reviews": ("proposals", "decisions")}
 
 
 def _lazy_group(part: str) -> str:
-    """The lazily read group a part belongs to: people (profiles, links), mirror or journal."""
+    """The lazily read group a part belongs to: people, mirror, journal or reviews."""
     if part in ("profiles", "links"):
         return "people"
+    if part in ("proposals", "decisions"):
+        return "reviews"
     return "mirror" if part.startswith("remote:") else "journal"
 
 
