@@ -23,7 +23,10 @@ Runs, each through ``BookConsole.sync`` (what ``loftterm sync`` does):
 
 Every HTTP request is recorded below httpx (by method and path) and classified; the floor is
 what the counts imply: ceil(records/1000) pages (QBO: per entity), ceil(creates/50) (QBO: /30
-per batch), creates and updates batched apart, one call for an unchanged incremental pull.
+per batch), creates and updates batched apart, one call for an unchanged incremental pull plus
+the balances of the linked records (which an incremental pull cannot see): Xero 50 ContactIDs a
+call (or every page when fewer), QBO 500 ids a ``SELECT Id, Balance`` query per role (or
+every page of the role when fewer).
 Auth and tenant calls are shown apart.
 """
 
@@ -182,6 +185,8 @@ def classify(name: str, method: str, path: str, query: str) -> str:
         if path.endswith("/connections"):
             return "tenant"
         if re.search(r"/Contacts$", path):
+            if method == "GET" and "IDs=" in query:
+                return "balances"
             return "pull" if method == "GET" else "write"
         return f"other {method} {path.rsplit('/', 1)[-1]}"
     from urllib.parse import unquote_plus
@@ -190,6 +195,8 @@ def classify(name: str, method: str, path: str, query: str) -> str:
     if path.endswith("/query"):
         entity = re.search(r"from\s+(\w+)", text)
         what = entity.group(1) if entity else "?"
+        if "select id, balance" in text:
+            return f"balances:{what}"
         return f"count:{what}" if "count(*)" in text else f"pull:{what}"
     if path.endswith("/cdc"):
         return "cdc"
@@ -200,13 +207,26 @@ def classify(name: str, method: str, path: str, query: str) -> str:
     return f"other {method} {path.rsplit('/', 1)[-1]}"
 
 
-def floor_calls(name: str, run: str, counts: dict[str, int], roles: Counter[str]) -> int:
+def balance_floor(name: str, wanted: Counter[str], roles: Counter[str]) -> int:
+    """Calls that read the balances after an incremental pull (``wanted``: ids per role).
+
+    Xero: 50 ContactIDs a call, or every page when that is fewer; QBO: 500 ids a query per role.
+    """
+    if name == "xero":
+        ids = sum(wanted.values())
+        return min(math.ceil(ids / 50), max(1, math.ceil(sum(roles.values()) / PAGE))) if ids else 0
+    return sum(min(math.ceil(n / 500), max(1, math.ceil(roles[role] / PAGE)))
+               for role, n in wanted.items() if n)
+
+
+def floor_calls(name: str, run: str, counts: dict[str, int], roles: Counter[str],
+                wanted: Counter[str] | None = None) -> int:
     """The fewest calls the run's work needs (see the module docstring)."""
     size = BATCH[name]  # creates and updates are separate phases, each batched
     write_calls = sum(math.ceil(counts.get(key, 0) / size)
                       for key in ("created_remote", "updated_remote"))
     if run.startswith("incremental"):
-        return 1 + write_calls
+        return 1 + write_calls + balance_floor(name, wanted or Counter(), roles)
     if name == "xero":
         pages = math.ceil(max(counts.get("pulled", 0), 1) / PAGE)
     else:
@@ -279,6 +299,7 @@ def case(name: str, n: int, profile: bool) -> dict[str, Any]:
     import loftterm
     from loftterm.config import config_from_mapping
     from loftterm.console import BookConsole
+    from loftterm.engine.balances import refresh_ids
     from loftterm.plugins import make_plugin_manager
 
     proc, pipe, settings = start_sandbox(name, n if name == "xero" else n // 2)
@@ -333,7 +354,9 @@ def case(name: str, n: int, profile: bool) -> dict[str, Any]:
                 counts = dict(report.connectors[name])
                 book = console.book()
                 roles = Counter(r.role for r in book.remote[name].values())
-                floor = floor_calls(name, run, counts, roles)
+                info = console.hooks(name).info
+                wanted = Counter({role: len(refresh_ids(book, info, role)) for role in info.roles})
+                floor = floor_calls(name, run, counts, roles, wanted)
                 essential = sum(v for k, v in kinds.items() if k not in ("auth", "tenant"))
                 phases: dict[str, float] = {}
                 marks = [*events, ("end", ended)]

@@ -6,6 +6,7 @@ Reads come from the book alone.  Every write takes the book's write lock for as 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,7 @@ from loftterm.book import Book
 from loftterm.book.lock import BookLock
 from loftterm.config import Config, ConnectorConfig
 from loftterm.connector import ConnectorInfo, SyncEvent, Tenant
+from loftterm.engine import baseline as baselines
 from loftterm.engine import decisions as remembered
 from loftterm.engine import holds, review
 from loftterm.engine import merge as merging
@@ -30,6 +32,7 @@ from loftterm.engine.actions import (
     run_summary,
     search_mirror,
 )
+from loftterm.engine.baseline import conflicted
 from loftterm.engine.context import build_context, close_context
 from loftterm.engine.explain import Evidence, evidence
 from loftterm.engine.materials import LedgerAccess
@@ -44,7 +47,7 @@ from loftterm.engine.plan import (
 )
 from loftterm.engine.planner import name_counts, paid_through_organization
 from loftterm.engine.states import link_row, link_rows, open_duplicates
-from loftterm.engine.sync import SyncOptions, run_connector
+from loftterm.engine.sync import RunResult, SyncOptions, run_connector
 from loftterm.engine.undo import UndoReport, undo_run
 from loftterm.errors import RemoteError, UsageError
 from loftterm.http.tokens import TokenFile
@@ -166,6 +169,12 @@ class Console:
         self, profile_id: str, connector: str, remote_id: str
     ) -> remembered.Decision:
         """"Not the same": a remote record is not this profile; never linked or proposed again."""
+        raise NotImplementedError
+
+    def resolve_conflict(
+        self, profile_id: str, connector: str, field: str, take: str, role: str = ""
+    ) -> str:
+        """Pick ``local`` or ``remote`` for a field changed on both sides; sync to write it."""
         raise NotImplementedError
 
     def merge_candidates(self, profile_id: str) -> list[merging.MergeCandidate]:
@@ -496,6 +505,33 @@ class BookConsole(Console):
         with self.writing("unmerge") as book:
             return merging.unmerge(book, other, self._infos(), self._balance_rules())
 
+    def resolve_conflict(
+        self, profile_id: str, connector: str, field: str, take: str, role: str = ""
+    ) -> str:
+        """Pick one side of a field changed on both sides and sync the connector to write it.
+
+        ``take`` is ``local`` (the book's value goes to the remote) or ``remote``.  When the sync
+        fails the choice is kept and the next sync writes it; the error is raised.
+        :returns: a one-line account of what was written.
+        """
+        name = self._connector(connector).name
+        info = self.hooks(name).info
+        with self.writing("resolve conflict") as book:
+            roles = [self._role(name, role)] if role else list(info.roles)
+            candidates = [r for r in roles if conflicted(book, info, profile_id, r, field)]
+            chosen = (candidates or roles)[0]
+            link = baselines.resolve_conflict(book, info, profile_id, chosen, field, take)
+            report = self._sync_in(
+                book, [name], SyncOptions(sleep=self.sleep, ledgers=self._ledgers())
+            )
+        if not report.ok:
+            raise RemoteError(
+                f"kept the {take} {field} of {profile_id}, but the sync failed "
+                f"({'; '.join(report.errors.values())}); the next sync writes it"
+            )
+        target = info.title if take == "local" else "the book"
+        return f"{profile_id} {field}: the {take} value was written to {target} ({link.remote_id})"
+
     def relink_merged(
         self, profile_id: str, connector: str, role: str = "", remote_id: str = ""
     ) -> list[LinkRow]:
@@ -723,21 +759,41 @@ class BookConsole(Console):
             return self._sync_in(book, names, options)
 
     def _sync_in(self, book: Book, names: list[str], options: SyncOptions) -> SyncReport:
+        """Run each connector in order, then follow up with the earlier ones (push only).
+
+        The follow-up runs when a later connector changed profiles, so a SortScape edit reaches
+        Xero in the same sync.
+        """
         report = SyncReport(ok=True, dry_run=options.dry_run, connectors={})
+        behind: list[str] = []  # connectors that ran before the last change to the profiles
+        done: list[str] = []
         for name in names:
-            conn = self._connector(name)
-            result = run_connector(
-                book, self.pm, name, conn.settings, self.tokens.for_connector(name), options
-            )
-            report.connectors[name] = {
-                k: v for k, v in result.counts.items() if k != "updated_local"
-            }
-            report.plan.extend(result.plan)
-            if result.error is not None:
-                report.ok = False
-                report.errors[name] = str(result.error)
-                report.exit_code = max(report.exit_code, result.error.exit_code)
+            result = self._run_one(book, name, options, report)
+            if result.counts.get("updated_local") and result.error is None:
+                behind = [n for n in done if n not in report.errors]
+            done.append(name)
+        follow = dataclasses.replace(options, follow_up=True)
+        for name in behind:
+            self._run_one(book, name, follow, report)
         return report
+
+    def _run_one(
+        self, book: Book, name: str, options: SyncOptions, report: SyncReport
+    ) -> RunResult:
+        conn = self._connector(name)
+        result = run_connector(
+            book, self.pm, name, conn.settings, self.tokens.for_connector(name), options
+        )
+        counts = report.connectors.setdefault(name, {})
+        for key, value in result.counts.items():
+            if key != "updated_local":
+                counts[key] = counts.get(key, 0) + value
+        report.plan.extend(result.plan)
+        if result.error is not None:
+            report.ok = False
+            report.errors[name] = str(result.error)
+            report.exit_code = max(report.exit_code, result.error.exit_code)
+        return result
 
     # ----------------------------------------------------------------- batches (issue 6)
     def _ledger(self, connector: str) -> str:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         SyncEvent,
         Tenant,
     )
+    from loftterm.models import Balance
 
 PROJECT = "loftterm"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -123,6 +124,28 @@ def loftterm_connector_display_name(ctx: ConnectorContext, role: str, name: str)
     :param role: the link role of the record to create.
     :param name: the profile's name.
     :returns: the remote display name.
+    """
+    raise NotImplementedError
+
+
+@hookspec(firstresult=True)
+def loftterm_connector_balances(
+    ctx: ConnectorContext, role: str, remote_ids: Sequence[str], mirrored: int
+) -> Mapping[str, Balance]:
+    """Return the current AR/AP balances of some records, however little else they changed.
+
+    Called by ledger runs after an incremental pull, for the records linked to a profile (and
+    the own contacts of agents paid to an organization): a balance change does not move a
+    record's modified time (Xero), so the incremental pull cannot see it.  Must not write
+    remotely; use as few calls as the API allows.  Stops at the first non-None result.
+    Implemented by the ledger connectors.
+
+    :param ctx: the run's connector context.
+    :param role: the role of every record asked for.
+    :param remote_ids: the records' remote ids.
+    :param mirrored: how many records of the role the mirror holds (a whole listing may cost
+        fewer calls than asking by id).
+    :returns: remote id -> balance, for the records found (a missing one keeps its balance).
     """
     raise NotImplementedError
 

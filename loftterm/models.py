@@ -250,18 +250,26 @@ def _fields_doc(fields: ContactFields) -> dict[str, Any]:
 
 
 def comparable(fields: ContactFields) -> dict[str, Any]:
-    """Return the synced fields normalised for change detection (trimmed, emails lower-cased)."""
+    """Return the synced fields normalised for change detection.
+
+    Text is trimmed, emails lower-cased, phones reduced to their digits.
+    """
     # Written out (twice per link per sync): the keys of SYNCED_FIELDS, in that order.
     return {
         "name": str(fields.name).strip(),
         "first_name": str(fields.first_name).strip(),
         "last_name": str(fields.last_name).strip(),
         "email": str(fields.email).strip().lower(),
-        "phone": str(fields.phone).strip(),
+        "phone": phone_digits(fields.phone),
         "company": str(fields.company).strip(),
         "billing": _comparable_address(fields.billing),
         "shipping": _comparable_address(fields.shipping),
     }
+
+
+def phone_digits(phone: Any) -> str:
+    """A phone number for comparison: its digits only (``+61 2 9555 0101`` = ``61 2 95550101``)."""
+    return "".join(ch for ch in str(phone) if ch.isdigit())
 
 
 _BLANK_PARTS = dict.fromkeys(_ADDRESS_NAMES, "")
@@ -552,8 +560,14 @@ class Warning:
 
     @property
     def key(self) -> str:
-        """Identity of the warning: the same problem is updated, not repeated."""
-        return f"{self.kind}|{self.connector}|{self.profile_id}|{','.join(sorted(self.remote_ids))}"
+        """Identity of the warning: the same problem is updated, not repeated.
+
+        A ``conflict`` is one per field (its message starts with the field's name).
+        """
+        key = f"{self.kind}|{self.connector}|{self.profile_id}|{','.join(sorted(self.remote_ids))}"
+        if self.kind == "conflict":
+            key += "|" + self.message.split(" ", 1)[0]
+        return key
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready mapping."""

@@ -146,6 +146,7 @@ def test_happy_path_fills_defaults_and_expands_env(write: Any, pm: pluggy.Plugin
         "enabled": True,
         "match": {"name_threshold": 1.0, "name_rule": "overlap", "review_band": 0.15},
         "balance_rule": "principal",
+        "first_link_names": "book",
         "import": "all",
         "sync_every_minutes": 0,
         "api_url": "${NOT_A_VAR}/x",
@@ -276,8 +277,9 @@ ERRORS = [
      "config.yaml:2: sync.every: unknown key; expected one of: every_minutes"),
     ("unknown connector key", "connectors:\n" + LEDGER_OK + "    page_sise: 3\n",
      "config.yaml:5: connectors.ledger.page_sise: unknown key; expected one of: api_url, "
-     "balance_rule, client_id, client_secret, enabled, grant, import, limits, match, page_size, "
-     "retry_after_cap, scopes, sync_every_minutes, verbose (did you mean 'page_size'?)"),
+     "balance_rule, client_id, client_secret, enabled, first_link_names, grant, import, limits, "
+     "match, page_size, retry_after_cap, scopes, sync_every_minutes, verbose (did you mean "
+     "'page_size'?)"),
     ("unknown nested key", "connectors:\n" + LEDGER_OK + "    match: {threshold: 0.5}\n",
      "config.yaml:5: connectors.ledger.match.threshold: unknown key; expected one of: "
      "name_rule, name_threshold, review_band (did you mean 'name_threshold'?)"),

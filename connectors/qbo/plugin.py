@@ -11,6 +11,7 @@ from typing import Any
 
 from loftterm.api import (
     ArchiveRequest,
+    Balance,
     ConnectorContext,
     ConnectorInfo,
     DemoSandbox,
@@ -35,7 +36,7 @@ from .mapping import display_name, item_from_qbo
 from .query import ANY_ACTIVE, select
 from .settings import SETTINGS
 
-SYNCED_FIELDS = ("name", "email", "billing")
+SYNCED_FIELDS = ("name", "email", "phone", "company", "billing")
 """Kept equal after linking for vendors.  Not ``shipping``: a Vendor has no ShipAddr, so a
 profile's shipping address would look deleted in QBO after every push."""
 CUSTOMER_FIELDS = (*SYNCED_FIELDS, "shipping")
@@ -95,6 +96,17 @@ def loftterm_connector_pull(ctx: ConnectorContext, request: PullRequest) -> Iter
     client = client_for(ctx)
     _note_company(ctx, client)
     return pulling.pull(client, request)
+
+
+@hookimpl
+def loftterm_connector_balances(
+    ctx: ConnectorContext, role: str, remote_ids: Sequence[str], mirrored: int
+) -> dict[str, Balance]:
+    """Read the linked records' ``Balance`` with ``SELECT Id, Balance ... WHERE Id IN (...)``.
+
+    Paging every record of the role instead when that takes fewer queries.
+    """
+    return pulling.balances(client_for(ctx), role, remote_ids, mirrored)
 
 
 @hookimpl

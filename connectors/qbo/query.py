@@ -64,6 +64,7 @@ class Query:
     order: str = ""
     start: int = 0
     max_results: int = 0
+    fields: tuple[str, ...] = ()
 
     def where(self, *conditions: str) -> Query:
         """Return the query with more conditions joined by AND."""
@@ -83,7 +84,8 @@ class Query:
 
     def render(self) -> str:
         """Return the statement text sent as the ``query`` parameter."""
-        parts = [f"SELECT {'COUNT(*)' if self.count else '*'} FROM {self.entity}"]
+        shown = "COUNT(*)" if self.count else ", ".join(self.fields) or "*"
+        parts = [f"SELECT {shown} FROM {self.entity}"]
         if self.conditions:
             parts.append("WHERE " + " AND ".join(self.conditions))
         if self.order:
@@ -98,9 +100,9 @@ class Query:
         return self.render()
 
 
-def select(entity: str) -> Query:
-    """Start a ``SELECT *`` query of one entity."""
-    return Query(entity)
+def select(entity: str, *fields: str) -> Query:
+    """Start a ``SELECT *`` query of one entity (``SELECT Id, Balance`` with ``fields``)."""
+    return Query(entity, fields=tuple(fields))
 
 
 def count(entity: str) -> Query:

@@ -10,6 +10,7 @@ from connectors.xero import mapping
 from connectors.xero.client import XeroValidationError, client_for, idempotency_key
 from loftterm.api import (
     ArchiveRequest,
+    Balance,
     ConnectorContext,
     ConnectorInfo,
     DemoSandbox,
@@ -42,6 +43,7 @@ def loftterm_connector_info() -> ConnectorInfo:
         imports_remote="all",
         archives=False,
         name_scope="active",
+        synced_fields=("name", "email", "phone", "billing", "shipping"),
     )
 
 
@@ -144,6 +146,62 @@ def _pull(ctx: ConnectorContext, request: PullRequest) -> Iterator[PullPage]:
         if done:
             return
         page += 1
+
+
+# ------------------------------------------------------------------------------ balances
+
+IDS_PER_CALL = 50
+"""ContactIDs per ``GET /Contacts?IDs=`` call: more hits URL-length limits."""
+
+
+def balance_calls(wanted: int, mirrored: int, page_size: int) -> tuple[str, int]:
+    """The cheaper way to read ``wanted`` balances: ``("ids", calls)`` or ``("pages", calls)``.
+
+    By id costs one call per 50 contacts; a whole listing one call per page of up to 1000.
+    """
+    by_ids = -(-wanted // IDS_PER_CALL)
+    by_pages = max(1, -(-mirrored // max(1, page_size)))
+    return ("pages", by_pages) if by_pages < by_ids else ("ids", by_ids)
+
+
+@hookimpl
+def loftterm_connector_balances(
+    ctx: ConnectorContext, role: str, remote_ids: Sequence[str], mirrored: int
+) -> dict[str, Balance]:
+    """Read Balances by ``GET /Contacts?IDs=`` (50 a call), or by paging every contact.
+
+    Balances come only with paged or by-id contact reads (not ``summaryOnly``); Xero has no
+    balances-only endpoint for contacts (the aged reports are one contact per call).  Whichever
+    of the two costs fewer calls is used.
+    """
+    client = client_for(ctx)
+    wanted = set(remote_ids)
+    way, _calls = balance_calls(len(wanted), mirrored, client.page_size)
+    found: dict[str, Balance] = {}
+    if way == "pages":
+        page = 1
+        while True:
+            records = client.contacts_page(page)["Contacts"]
+            _keep_balances(records, wanted, found)
+            if len(records) < client.page_size:
+                return found
+            page += 1
+    ordered = list(dict.fromkeys(remote_ids))
+    for chunk in _chunks(ordered, IDS_PER_CALL):
+        _keep_balances(client.contacts_by_ids(chunk), wanted, found)
+    return found
+
+
+def _keep_balances(records: Sequence[Any], wanted: set[str], found: dict[str, Balance]) -> None:
+    for raw in records:
+        if not isinstance(raw, Mapping):
+            continue
+        try:
+            record = mapping.contact_from_wire(raw)
+        except (KeyError, TypeError, AttributeError):
+            continue
+        if record.remote_id in wanted:
+            found[record.remote_id] = record.balance
 
 
 # ----------------------------------------------------------------------------------- push

@@ -713,6 +713,19 @@ def cmd_relink_merged(session: Session, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_resolve_conflict(session: Session, args: argparse.Namespace) -> int:
+    """``resolve-conflict``: pick the local or remote value of a conflicting field."""
+    line = session.console.resolve_conflict(
+        args.profile_id, args.connector, args.field, args.take, args.role
+    )
+    if session.json:
+        print_json({"profile_id": args.profile_id, "connector": args.connector,
+                    "field": args.field, "take": args.take, "result": line})
+    else:
+        print(line)
+    return EXIT_OK
+
+
 COMMANDS.update(
     {
         "decisions": cmd_decisions,
@@ -720,6 +733,7 @@ COMMANDS.update(
         "merge": cmd_merge,
         "unmerge": cmd_unmerge,
         "relink-merged": cmd_relink_merged,
+        "resolve-conflict": cmd_resolve_conflict,
     }
 )
 

@@ -266,6 +266,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="show what would move; write nothing")
     p = add("unmerge", "reverse `loftterm merge`: OTHER gets back what moved to the survivor")
     p.add_argument("other_id")
+    p = add("resolve-conflict", "pick one side of a field changed on both sides, and write it")
+    p.add_argument("profile_id")
+    p.add_argument("--connector", required=True)
+    p.add_argument("--field", required=True, help="name, email, phone, company, billing...")
+    p.add_argument("--take", required=True, choices=("local", "remote"),
+                   help="local: the book's value wins; remote: the connector's value wins")
+    p.add_argument("--role", default="", help="QBO: vendor or customer (default: the one that "
+                   "differs)")
     p = add("relink-merged", "relink a profile whose linked record was merged remotely")
     p.add_argument("profile_id")
     p.add_argument("--connector", required=True)

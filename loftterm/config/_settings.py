@@ -17,6 +17,7 @@ from loftterm.plugins import ConnectorHooks
 
 BALANCE_RULES = ("principal", "organization_first")
 IMPORT_POLICIES = ("all", "customers", "none")
+FIRST_LINK_NAMES = ("book", "ledger")
 
 HOST_SETTINGS: tuple[Setting, ...] = (
     Setting("book", str, "~/.local/share/loftterm/book.json",
@@ -44,6 +45,9 @@ COMMON_SETTINGS: tuple[Setting, ...] = (
     Setting("balance_rule", str, "principal", choices=BALANCE_RULES,
             help="whose balance an agent paid to an organization shows: principal | "
                  "organization_first"),
+    Setting("first_link_names", str, "book", choices=FIRST_LINK_NAMES,
+            help="when a first link finds different names on both sides: book (the book's "
+                 "name is pushed) | ledger (the remote record's name is kept)"),
     Setting("import", str, "all", choices=IMPORT_POLICIES,
             help="unlinked remote contacts that become local profiles: all | customers | none "
                  "(default: the connector's)"),

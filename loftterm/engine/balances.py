@@ -35,6 +35,7 @@ from decimal import Decimal
 from loftterm.book import Book
 from loftterm.connector import ConnectorInfo
 from loftterm.engine import planner
+from loftterm.engine.runstate import RunState
 from loftterm.models import Profile, RemoteContact
 
 ZERO = Decimal("0")
@@ -175,4 +176,44 @@ def apply_balances(book: Book, info: ConnectorInfo, rule: str) -> int:
         if profile.balances.get(info.name) != new:
             profile.balances[info.name] = new
             changed += 1
+    return changed
+
+
+def refresh_ids(book: Book, info: ConnectorInfo, role: str) -> list[str]:
+    """The records whose balances a profile shows: linked ones and agents' own unlinked ones."""
+    ids = [
+        link.remote_id
+        for link in book.links_of_connector(info.name)
+        if link.role == role and book.remote_record(info.name, role, link.remote_id) is not None
+    ]
+    for records in unlinked_own_contacts(book, info).values():
+        ids.extend(r.remote_id for r in records if r.role == role)
+    return list(dict.fromkeys(ids))
+
+
+def refresh_balances(rs: RunState) -> int:
+    """Fetch fresh AR/AP for the records profiles show (after an incremental pull).
+
+    Return how many mirrored balances changed.  A connector without the hook keeps the pulled
+    balances.
+    """
+    if rs.info.kind != "ledger" or not rs.hooks.implements("loftterm_connector_balances"):
+        return 0
+    changed = 0
+    mirror = rs.book.remote[rs.name]
+    for role in rs.info.roles:
+        ids = refresh_ids(rs.book, rs.info, role)
+        if not ids:
+            continue
+        rs.emit("balances", 0, len(ids), f"reading {len(ids)} balances from {rs.title()}")
+        mirrored = sum(1 for r in mirror.values() if r.role == role)
+        answer = rs.hooks.call(
+            "loftterm_connector_balances", ctx=rs.ctx, role=role, remote_ids=ids, mirrored=mirrored
+        )
+        for remote_id, balance in dict(answer or {}).items():
+            record = rs.book.remote_record(rs.name, role, remote_id)
+            if record is not None and record.balance != balance:
+                record.balance = balance
+                rs.book.put_remote(rs.name, [record])
+                changed += 1
     return changed

@@ -107,9 +107,35 @@ def duplicate_holder_warnings(rs: RunState) -> None:
                     [record.remote_id, link.remote_id])
 
 
+def archived_link_warnings(rs: RunState) -> None:
+    """Warn when a ledger contact a profile is linked to is archived (or inactive) remotely.
+
+    A record merged away is relinked to its survivor (or warned about) by the link phase.
+    """
+    if rs.info.kind != "ledger":
+        return
+    book = rs.book
+    for link in book.links_of_connector(rs.name):
+        record = book.remote_record(rs.name, link.role, link.remote_id)
+        profile = book.profiles.get(link.profile_id)
+        if record is None or profile is None or profile.archived:
+            continue
+        if record.status == "active" or record.merged_to:
+            continue
+        rs.warn(
+            "archived",
+            profile.id,
+            f"linked {rs.title()} {link.role} {record.name} ({record.remote_id}) is "
+            f"{record.status} in {rs.title()}: nothing more is synced to it; restore it there, "
+            "or unlink and relink to the active record",
+            [record.remote_id],
+        )
+
+
 def diagnose_phase(rs: RunState) -> None:
     """Merge this run's findings into the book's warnings for the connector."""
     misplaced_warnings(rs)
+    archived_link_warnings(rs)
     missing_warnings(rs)
     archived_holder_warnings(rs)
     duplicate_holder_warnings(rs)
@@ -126,3 +152,13 @@ def diagnose_phase(rs: RunState) -> None:
             warning.last_seen = stamp
     rs.counts["warnings"] = len(found)
     rs.emit("diagnose", len(found), len(found), f"{len(found)} warnings")
+
+
+def keep_found(rs: RunState) -> None:
+    """Add what a follow-up pass found to the book's warnings, resolving nothing."""
+    for warning in rs.found:
+        old = rs.book.warnings.get(warning.key)
+        if old is not None and not old.resolved:
+            warning.first_seen = old.first_seen
+        rs.book.warnings[warning.key] = warning
+    rs.counts["warnings"] = len(rs.found)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from loftterm.book.book import now_iso
 from loftterm.engine import holds, journal, merged, planner, plausible
+from loftterm.engine.baseline import baseline_for, report_first_link
 from loftterm.engine.runstate import RunState
 from loftterm.matching import Match, Tie
 from loftterm.models import Link, LinkMethod, Profile, RemoteContact, comparable
@@ -23,16 +24,21 @@ def make_link(
     score: float,
     baseline: bool = False,
 ) -> None:
-    """Link a profile to a remote record in the book (also in a dry run's throwaway copy)."""
+    """Link a profile to a remote record in the book (also in a dry run's throwaway copy).
+
+    The link gets its baseline now, from both sides (``engine/baseline``): a blank never erases
+    a value.  ``baseline`` (an import: both sides equal) takes the remote values as they are.
+    """
     base = (
         {k: v for k, v in comparable(record.fields).items() if k in rs.info.fields_for(record.role)}
         if baseline
-        else {}
+        else baseline_for(rs.info, rs.settings, profile, record)
     )
     journal.record_link(rs, profile.id, record, method, score)  # undo journal: the link before
-    rs.book.put_link(
-        Link(profile.id, rs.name, record.role, record.remote_id, method, score, now_iso(), base)
-    )
+    link = Link(profile.id, rs.name, record.role, record.remote_id, method, score, now_iso(), base)
+    rs.book.put_link(link)
+    if not baseline:
+        report_first_link(rs, profile, record, link)
 
 
 def heal_merges(rs: RunState, role: str) -> None:

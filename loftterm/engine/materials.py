@@ -224,6 +224,7 @@ def materials_step(
         }
         counts[step.action] += 1
         status = {"create": "created", "link": "linked", "update": "updated"}[step.action]
+        rs.counts[f"materials_{status}"] += 1  # in the run's summary (--sync --json)
         rs.outcomes.append(_row(step, status, material.remote_id, step.reason))
     if len(written) < len(plan.steps):
         rs.counts["failed"] += len(plan.steps) - len(written)

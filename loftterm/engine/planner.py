@@ -15,6 +15,7 @@ from typing import Any
 from loftterm.book import Book
 from loftterm.connector import ConnectorInfo
 from loftterm.engine import decisions, merged
+from loftterm.engine.baseline import book_is_newer, initial_baseline
 from loftterm.matching import (
     Match,
     MatchRecord,
@@ -23,7 +24,7 @@ from loftterm.matching import (
     normalise,
     parse_threshold,
 )
-from loftterm.models import ContactFields, Link, Profile, RemoteContact, comparable
+from loftterm.models import ContactFields, Link, Profile, RemoteContact, comparable, phone_digits
 
 DEFAULT_THRESHOLD = "0.60"
 
@@ -249,17 +250,21 @@ def diff_link(
 ) -> FieldDiff:
     """Three-way compare with the link's baseline: a local change pushes, a remote change pulls.
 
-    Without a baseline (a link made by matching or by hand), the profile wins: the seeds push
-    local name, email and addresses to the ledger.  The book stores baselines compacted (empty
-    values and address parts dropped), so within a baseline a missing value is an empty one.
+    A link without a baseline yet (made by hand, or before baselines) is compared with the
+    baseline it gets at its next sync (``baseline.initial_baseline``: blanks never erase).  Within
+    a baseline a missing value is an empty one.
     """
     local, there, base = comparable(profile.fields), comparable(remote.fields), link.baseline
+    if not base:
+        base = initial_baseline(
+            profile.fields, remote.fields, fields, book_newer=book_is_newer(profile, remote)
+        )
     push, pull, conflicts = set(), set(), set()
     for name in fields:
         if local[name] == there[name]:
             continue
         agreed = _baseline_value(base, name)
-        if not base or agreed == there[name]:
+        if agreed == there[name]:
             push.add(name)
         elif agreed == local[name]:
             pull.add(name)
@@ -275,6 +280,8 @@ def _baseline_value(base: Mapping[str, Any], name: str) -> Any:
     """One field's agreed value, restoring what the book's compaction dropped."""
     empty = _EMPTY[name]
     value = base.get(name, empty)
+    if name == "phone":
+        return phone_digits(value)  # baselines stored before phones compared by digits
     if isinstance(empty, dict):
         return {**empty, **(value if isinstance(value, Mapping) else {})}
     return value

@@ -32,8 +32,11 @@ def _older_than(stamp: str, age: timedelta) -> bool:
     return datetime.now(UTC) - when > age
 
 
-def pull_phase(rs: RunState) -> None:
-    """Pull remote contacts into the book's mirror (incremental when a watermark exists)."""
+def pull_phase(rs: RunState) -> bool:
+    """Pull remote contacts into the book's mirror (incremental when a watermark exists).
+
+    Return True when the pull was a complete full one (it brought every balance too).
+    """
     meta = rs.book.connector_meta(rs.name)
     full = (rs.full_pull or not meta.get("watermark") or not meta.get("last_full_pull")
             or _older_than(str(meta["last_full_pull"]), FULL_PULL_EVERY))
@@ -75,6 +78,7 @@ def pull_phase(rs: RunState) -> None:
     meta["watermark"] = last.watermark or now_iso()
     meta.pop("resume", None)
     meta.pop("resume_since", None)
+    return bool(last.full and full)
 
 
 def drop_unseen(rs: RunState, token: str) -> None:

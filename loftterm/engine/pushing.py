@@ -15,9 +15,10 @@ from collections.abc import Mapping, Sequence
 
 from loftterm.connector import PushRequest, RecordOutcome
 from loftterm.engine import decisions, holds, journal, planner, plausible
+from loftterm.engine.baseline import agreed_baseline
 from loftterm.engine.linking import make_link
 from loftterm.engine.runstate import RunState
-from loftterm.models import LinkMethod, Profile, RemoteContact, comparable
+from loftterm.models import Link, LinkMethod, Profile, RemoteContact, comparable
 
 
 def intent_key(rs: RunState, *parts: str) -> str:
@@ -200,10 +201,16 @@ def refuse_clash(
     holder = holders[0]
     status = "" if holder.status == "active" else f", {holder.status}"
     owner = rs.book.linked_profile(rs.name, holder.role, holder.remote_id)
-    linked = f", linked to {owner} {rs.book.profiles[owner].name}" if owner in rs.book.profiles else ""
+    held_by = rs.book.profiles.get(owner) if owner else None
+    linked = (
+        f", linked to {held_by.id} {held_by.name}"
+        if held_by is not None
+        else ", not linked to any profile"
+    )
     reason = (
-        f"name {display!r} is already used by {rs.title()} {holder.role} {holder.remote_id}"
-        f"{status}{linked}; rename one of them or link by hand"
+        f"name {display!r} is already used by {rs.title()} {holder.role} "
+        f"{str(holder.extra.get('display_name') or holder.name)!r} ({holder.remote_id}{status})"
+        f"{linked}; rename one of them, or link by hand if it is the same person"
     )
     rs.warn("name-clash", profile.id, reason, [holder.remote_id])
     rs.counts["failed"] += 1
@@ -242,34 +249,56 @@ def _agreed(rs: RunState, profile: Profile, role: str) -> dict[str, object]:
     return {k: values[k] for k in rs.info.fields_for(role)}
 
 
+def conflict_message(rs: RunState, profile: Profile, remote: RemoteContact, name: str) -> str:
+    """The ``conflict`` warning: both values, and how to pick one."""
+    here, there = comparable(profile.fields)[name], comparable(remote.fields)[name]
+    shown = [one_line(v) for v in (here, there)]
+    return (
+        f"{name} changed on both sides since the last sync (here {shown[0]!r}, {rs.title()} "
+        f"{shown[1]!r}); nothing is written until you pick one: `loftterm resolve-conflict "
+        f"{profile.id} --connector {rs.name} --field {name} --take local|remote`"
+    )
+
+
+def one_line(value: object) -> str:
+    """A field value for a message (an address on one line)."""
+    if isinstance(value, dict):
+        return ", ".join(str(v) for v in value.values() if v)
+    return str(value)
+
+
+def pull_changes(rs: RunState) -> None:
+    """Take remote-only changes into the profiles first (every role), so pushes see them."""
+    for profile, _link, remote, diff in list(planner.plan_updates(rs.book, rs.info)):
+        if not diff.pull:
+            continue
+        journal.record_local_update(rs, profile, remote, diff.pull)  # undo journal
+        there = remote.fields.to_dict()
+        pulled = {name: there[name] for name in diff.pull}
+        profile.fields = profile.fields.__class__.from_dict({**profile.fields.to_dict(), **pulled})
+        rs.counts["updated_local"] += 1
+        rs.outcome(
+            profile.id,
+            "update-local",
+            "updated",
+            remote.remote_id,
+            f"{', '.join(sorted(diff.pull))} changed in {rs.title()}",
+        )
+
+
 def push_changes_phase(rs: RunState) -> None:
-    """Push local changes, pull remote ones, and report fields changed on both sides."""
+    """Pull remote changes, push local ones, and report fields changed on both sides.
+
+    Pulls come first for every link, so a change one role brings in (a QBO vendor's phone)
+    reaches the other roles in the same run.  A field changed on both sides is a ``conflict``:
+    nothing is written for it.  A baseline moves only for fields both sides now agree on.
+    """
+    pull_changes(rs)
     requests: list[PushRequest] = []
-    pending = list(planner.plan_updates(rs.book, rs.info))
-    for profile, link, remote, diff in pending:
-        if diff.pull:
-            journal.record_local_update(rs, profile, remote, diff.pull)  # undo journal
-            there = remote.fields.to_dict()
-            pulled = {name: there[name] for name in diff.pull}
-            profile.fields = profile.fields.__class__.from_dict(
-                {**profile.fields.to_dict(), **pulled}
-            )
-            rs.counts["updated_local"] += 1
-            rs.outcome(
-                profile.id,
-                "update-local",
-                "updated",
-                remote.remote_id,
-                f"{', '.join(sorted(diff.pull))} changed in {rs.title()}",
-            )
+    for profile, link, remote, diff in list(planner.plan_updates(rs.book, rs.info)):
         for name in sorted(diff.conflicts):
-            rs.warn(
-                "conflict",
-                profile.id,
-                f"{name} changed on both sides since the last sync (here {comparable(profile.fields)[name]!r}, "
-                f"{rs.title()} {comparable(remote.fields)[name]!r}); choose one and edit it",
-                [remote.remote_id],
-            )
+            rs.warn("conflict", profile.id, conflict_message(rs, profile, remote, name),
+                    [remote.remote_id])
         if diff.push:
             changed = frozenset(diff.push)
             values = "|".join(f"{k}={comparable(profile.fields)[k]}" for k in sorted(changed))
@@ -285,8 +314,8 @@ def push_changes_phase(rs: RunState) -> None:
                     intent_key(rs, link.role, profile.id, remote.remote_id, remote.version, values),
                 )
             )
-        elif not diff.conflicts:
-            link.baseline = _agreed(rs, profile, link.role)
+    for link in rs.book.links_of_connector(rs.name):  # what both sides agree on now
+        settle_agreed(rs, link)
     if not requests:
         return
     rs.emit("push-changes", 0, len(requests), f"updating {len(requests)} records in {rs.title()}")
@@ -309,7 +338,7 @@ def push_changes_phase(rs: RunState) -> None:
                 rs.book.put_remote(rs.name, [outcome.remote])
             updated = rs.book.link_of(profile.id, rs.name, outcome.role)
             if updated is not None:
-                updated.baseline = _agreed(rs, profile, outcome.role)
+                settle_agreed(rs, updated)
             rs.counts["updated_remote"] += 1
             rs.outcome(
                 profile.id, "update", "updated", outcome.remote.remote_id if outcome.remote else ""
@@ -317,3 +346,12 @@ def push_changes_phase(rs: RunState) -> None:
         else:
             record_failure(rs, profile, "update", outcome)
     rs.emit("push-changes", len(requests), len(requests), f"updated {rs.counts['updated_remote']}")
+
+
+def settle_agreed(rs: RunState, link: Link) -> None:
+    """Move a link's baseline to the values both sides hold now (the mirror after a write)."""
+    profile = rs.book.profiles.get(link.profile_id)
+    record = rs.book.remote_record(rs.name, link.role, link.remote_id)
+    if profile is None or record is None or not link.baseline:
+        return
+    link.baseline = agreed_baseline(link, profile, record, rs.info.fields_for(link.role))

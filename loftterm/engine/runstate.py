@@ -28,6 +28,8 @@ COUNT_KEYS = (
     "warnings",
     "api_calls",
 )
+MATERIAL_KEYS = ("materials_created", "materials_linked", "materials_updated")
+"""Counted for field-service runs only (ledger products flowing into materials)."""
 
 
 class SyncCancelled(Exception):

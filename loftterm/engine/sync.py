@@ -21,14 +21,15 @@ from loftterm.book import Book
 from loftterm.book.book import now_iso
 from loftterm.connector import SyncEvent, TokenStoreProtocol
 from loftterm.engine import archiving, fieldsync, holds
-from loftterm.engine.balances import apply_balances
+from loftterm.engine.balances import apply_balances, refresh_balances
+from loftterm.engine.baseline import settle_baselines
 from loftterm.engine.context import build_context, close_context
-from loftterm.engine.diagnose import diagnose_phase
+from loftterm.engine.diagnose import diagnose_phase, keep_found
 from loftterm.engine.linking import import_phase, link_phase
 from loftterm.engine.materials import LedgerAccess
 from loftterm.engine.pull import pull_phase
 from loftterm.engine.pushing import push_changes_phase, push_new_phase
-from loftterm.engine.runstate import COUNT_KEYS, RunState, SyncCancelled
+from loftterm.engine.runstate import COUNT_KEYS, MATERIAL_KEYS, RunState, SyncCancelled
 from loftterm.errors import LofttermError
 from loftterm.plugins import ConnectorHooks
 from loftterm.views import OutcomeRow
@@ -52,6 +53,8 @@ class SyncOptions:
     :param extra_create_ids: profiles a batch needs remotely even if not payable.
     :param ledgers: the enabled ledger connectors a field-service run reads from (None: the
         ones its last run used, contacts only).
+    :param follow_up: only push the book's changes (a later connector of the same sync changed
+        profiles this one had already synced): no pull, link, import or archive.
     """
 
     dry_run: bool = False
@@ -62,6 +65,7 @@ class SyncOptions:
     sleep: Callable[[float], None] | None = None
     extra_create_ids: frozenset[str] = frozenset()
     ledgers: Sequence[LedgerAccess] | None = None
+    follow_up: bool = False
 
 
 @dataclass
@@ -132,6 +136,8 @@ def run_connector(
     rs.counts["api_calls"] = stats.calls
     counts = {key: int(rs.counts.get(key, 0)) for key in COUNT_KEYS}
     counts["updated_local"] = int(rs.counts.get("updated_local", 0))
+    if rs.info.kind == "field":
+        counts.update({key: int(rs.counts.get(key, 0)) for key in MATERIAL_KEYS})
     if not options.dry_run:
         book.add_run(
             {
@@ -162,10 +168,15 @@ def run_connector(
 
 
 def run_phases(rs: RunState, options: SyncOptions) -> None:
-    """The pipeline, in order."""
-    last_full = rs.book.connector_meta(rs.name).get("last_full_pull")
-    pull_phase(rs)
-    was_full = rs.book.connector_meta(rs.name).get("last_full_pull") != last_full
+    """The pipeline, in order (a follow-up pass: push changes only)."""
+    if options.follow_up:
+        settle_baselines(rs)
+        push_changes_phase(rs)
+        keep_found(rs)
+        return
+    was_full = pull_phase(rs)
+    if not was_full:  # an incremental pull does not see balance changes (Xero)
+        refresh_balances(rs)
     if not rs.dry_run and (was_full or rs.counts["pulled"] >= CHECKPOINT_PULLED):
         rs.book.save()  # a full or big pull is a checkpoint of its own; a small one is cheap to redo
     for role in rs.info.roles:
@@ -178,6 +189,7 @@ def run_phases(rs: RunState, options: SyncOptions) -> None:
         for role in rs.info.roles:
             link_phase(rs, role)
     holds.withdraw_stale(rs)  # reviews this run did not hold again no longer apply
+    settle_baselines(rs)  # links made by hand or before baselines: blanks never erase
     push_changes_phase(rs)
     archiving.archive_phase(rs)
     rule = str(rs.settings.get("balance_rule") or "principal")

@@ -113,9 +113,10 @@ def test_dry_run_lists_the_actions_and_what_cannot_be_undone(
     preview = console.undo(run_id, dry_run=True)
     assert preview.dry_run and not preview.undo_run_id
     mine = [a.action for a in preview.actions if a.profile_id == "P002"]
-    # the relink pushed Tom's values onto the survivor: put back; the link to the survivor
-    # dropped, the one to the merged-away contact restored; the merge itself stays
-    assert mine == ["restore-fields", "restore-link", "restore-link", "merge"]
+    # the relink pushed Tom's values onto the survivor: put back; the survivor's values that
+    # filled Tom's blank fields: taken out again; the link to the survivor dropped, the one to
+    # the merged-away contact restored; the merge itself stays
+    assert mine == ["restore-fields", "restore-local", "restore-link", "restore-link", "merge"]
     [merge] = preview.cannot_undo
     assert "merges are never automated" in merge.description
     assert snapshot(xero) == before  # a dry run changes nothing

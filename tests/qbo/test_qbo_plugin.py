@@ -26,7 +26,7 @@ def test_hooks_match_the_specs_and_info_is_right() -> None:
     assert (info.default_name_rule, info.imports_remote, info.archives, info.name_scope) == (
         "containment", "all", False, "all")
     # a Vendor has no ShipAddr: syncing shipping for both roles would blank profiles' addresses
-    assert info.synced_fields == ("name", "email", "billing")
+    assert info.synced_fields == ("name", "email", "phone", "company", "billing")
     for hook in ("pull", "push", "archive", "display_name", "pull_items", "post_documents",
                  "tenants", "sandbox", "settings"):
         assert hooks.implements(f"loftterm_connector_{hook}")

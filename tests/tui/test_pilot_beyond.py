@@ -63,7 +63,7 @@ async def test_plan_from_the_dashboard_then_apply_skips_what_moved(
         await settle(pilot)
         plan = screen.plan
         assert plan is not None and plan.counts() == {
-            "link": 7, "import": 16, "create": 1, "update": 5}
+            "link": 7, "import": 16, "create": 1, "update": 5, "update-local": 3}
         assert xero.contact_by_name("Marcus Whitfield") is None  # nothing written yet
         rows = screen.query_one(PlanList).visible_rows
         assert len(rows) == len(plan.items)
@@ -201,3 +201,31 @@ async def test_merge_from_the_hand_entered_copy_keeps_the_linked_profile(
     again = console.profile("P015").profile
     assert not again.archived and "merged_into" not in again.extra
     assert console.profile("P002").links[0].state == "linked"
+
+
+@pytest.mark.asyncio
+async def test_a_conflict_warning_keeps_the_remote_value_with_r(
+        console: BookConsole, xero_sandbox: XeroSandbox) -> None:
+    assert console.sync("xero").ok
+    link = next(r for r in console.link_rows("xero") if r.profile_id == "P007" and r.remote_id)
+    with console.writing("edit") as book:
+        profile = book.profile("P007")
+        profile.fields = ContactFields.from_dict({**profile.fields.to_dict(),
+                                                  "phone": "+61 2 9000 0001"})
+        book.put_profile(profile)
+    assert not xero_sandbox.edit_contact(
+        link.remote_id, Phones=[{"PhoneType": "DEFAULT", "PhoneNumber": "+61 2 9000 0002"}])
+    assert console.sync("xero").ok
+    assert any(w.kind == "conflict" and w.profile_id == "P007" for w in console.warnings())
+    app = frozen_app(console)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        warnings = app.screen.query_one(WarningList)
+        warnings.cursor = next(i for i, e in enumerate(warnings.visible_rows)
+                               if e.kind == "conflict" and e.profile_id == "P007")
+        await pilot.pause()
+        await pilot.press("r")
+        await _wait_for(pilot, lambda: console.profile("P007").profile.fields.phone
+                        == "+61 2 9000 0002", "the remote phone in the book")
+    assert not any(w.kind == "conflict" and w.profile_id == "P007" for w in console.warnings())

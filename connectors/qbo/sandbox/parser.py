@@ -98,6 +98,7 @@ class ParsedQuery:
     start: int = 1
     max_results: int = 100
     filter_text: str = field(default="", compare=False)
+    fields: tuple[str, ...] = ()  # SELECT Id, Balance ...: only these (empty: every field)
 
     def mentions(self, name: str) -> bool:
         """Return True when a condition is on this field."""
@@ -171,19 +172,23 @@ class _Parser:
     def statement(self) -> ParsedQuery:
         self.expect("SELECT")
         count = False
+        fields: list[str] = []
         if self.at("COUNT"):
             self.take()
             self.expect("(")
             self.expect("*")
             self.expect(")")
             count = True
+        elif self.at("*"):
+            self.take()
+            while self.at(","):  # "SELECT *, Field": every field anyway
+                self.take()
+                self._field_name()
         else:
-            self.expect("*")
+            fields.append(self._field_name())
             while self.at(","):
                 self.take()
-                named = self.take()
-                if named.kind != "word":
-                    raise _parse_error(f"Encountered \"{named.text}\"; expected a field name")
+                fields.append(self._field_name())
         self.expect("FROM")
         entity = self.take()
         if entity.kind != "word":
@@ -223,7 +228,13 @@ class _Parser:
             raise QueryError("4001", "Invalid query",
                              "QueryValidationError: STARTPOSITION and MAXRESULTS start at 1")
         return ParsedQuery(entity.text, count, tuple(conditions), order, start, max_results,
-                           filter_text)
+                           filter_text, tuple(fields))
+
+    def _field_name(self) -> str:
+        token = self.take()
+        if token.kind != "word":
+            raise _parse_error(f"Encountered \"{token.text}\"; expected a field name")
+        return token.text
 
 
 def parse(text: str) -> ParsedQuery:

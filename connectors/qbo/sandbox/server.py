@@ -405,6 +405,8 @@ class QboSandbox(DemoSandbox):
             for c in query.conditions) and (bool(query.conditions) or not default_active)
         by_name = next((c.values[0] for c in query.conditions if c.field.lower() == "displayname"
                         and c.op == "=" and isinstance(c.values[0], str)), None)
+        by_id = next((c.values for c in query.conditions
+                      if c.field.lower() == "id" and c.op == "IN"), None)
         if everything:
             total = len(table)
             page = table.window(query.start - 1, query.max_results) if not query.count else []
@@ -412,6 +414,12 @@ class QboSandbox(DemoSandbox):
             holder = self.store.name_holder(by_name)
             found = table.get(holder[1]) if holder and holder[0] == entity else None
             rows = [found] if found and predicate(query, default_active)(found) else []
+            total = len(rows)
+            page = rows[query.start - 1:query.start - 1 + query.max_results]
+        elif by_id is not None:  # Id IN (...): looked up, not a scan
+            check = predicate(query, default_active)
+            rows = [r for v in dict.fromkeys(by_id)
+                    if (r := table.get(str(v))) is not None and check(r)]
             total = len(rows)
             page = rows[query.start - 1:query.start - 1 + query.max_results]
         else:
@@ -422,6 +430,8 @@ class QboSandbox(DemoSandbox):
             return {"totalCount": total}
         if not page:
             return {}
+        if query.fields:  # a projection: the named fields only, marked sparse (as QBO does)
+            page = [{**{k: r[k] for k in query.fields if k in r}, "sparse": True} for r in page]
         return {entity: page, "startPosition": query.start, "maxResults": len(page)}
 
     def _matching(self, entity: str, query: ParsedQuery, default_active: bool) -> list[Record]:

@@ -85,6 +85,10 @@ class WarningsScreen(LofttermScreen):
                 tooltip="None of the records this warning names is the profile: never again"),
         Binding("m", "merge", "Merge", id="warnings.merge",
                 tooltip="Merge the profile with a local duplicate (previewed first)"),
+        Binding("l", "take('local')", "Keep the book's", id="warnings.take_local", show=False,
+                tooltip="On a conflict: the book's value wins and is written remotely"),
+        Binding("r", "take('remote')", "Keep the remote", id="warnings.take_remote", show=False,
+                tooltip="On a conflict: the remote value wins and is written to the book"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -155,6 +159,8 @@ class WarningsScreen(LofttermScreen):
                 action += " · n: not the same · m: merge local duplicates"
             elif entry.kind == "merged":
                 action += " · m: merge the two profiles"
+            elif entry.kind == "conflict":
+                action += f" · l: keep the book's value · r: keep {entry.connector}'s"
             self.query_one("#warning-detail", Static).update(
                 f"[b]{escape(entry.kind)}[/b] {escape(entry.connector)} "
                 f"{escape(entry.profile_id)}: {escape(entry.message)} [dim]({action})[/]")
@@ -194,6 +200,21 @@ class WarningsScreen(LofttermScreen):
         else:
             self.notify("n (not the same) answers duplicate and suggested warnings; open the "
                         "profile (Enter) for the others.", severity="warning")
+
+    def action_take(self, side: str) -> None:
+        """On a conflict warning: keep one side's value and sync to write it to the other."""
+        entry = self._highlighted()
+        if entry is None:
+            return
+        if entry.kind != "conflict":
+            self.notify("l and r answer conflict warnings.", severity="warning")
+            return
+        field = entry.message.split(" ", 1)[0]  # "<field> changed on both sides ..."
+        core = self.loft.core
+        self.loft.run_write(
+            f"Keep the {side} {field} of {entry.profile_id}",
+            lambda: core.resolve_conflict(entry.profile_id, entry.connector, field, side),
+            lambda _: self._after_write())
 
     def action_merge(self) -> None:
         """Merge the warning's profile with a local duplicate (the merge screen previews it)."""
