@@ -46,6 +46,20 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
 
 
+def reset_peak() -> bool:
+    """Reset this process's ``VmHWM`` to its current RSS, so the next :func:`peak_mb` is the
+    peak of what runs from now on; False where the kernel does not offer it.
+
+    Writing ``5`` to ``/proc/self/clear_refs`` is Linux's documented reset of the high-water mark.
+    """
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as handle:
+            handle.write("5")
+    except OSError:
+        return False
+    return True
+
+
 def load_note() -> str:
     """The 1-minute load average and core count, for the record (the machine is shared)."""
     try:

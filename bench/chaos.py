@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -39,7 +40,11 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7, help="seed of the kill delays and faults")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     parser.add_argument("-v", "--verbose", action="store_true", help="one line per trial")
+    parser.add_argument("--parts", action="store_true",
+                        help="keep even these small books in parts (as big books are)")
     args = parser.parse_args()
+    if args.parts:
+        os.environ["LOFTTERM_PART_MIN_DOCS"] = "1"  # read by the killed loftterm processes
     names = tuple(args.connector or CONNECTORS)
 
     def report(result: TrialResult) -> None:

@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import itertools
 import json
 import math
 import multiprocessing
@@ -48,12 +49,24 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from _common import load_note, peak_mb, rss_mb, run_child, table, verdict
+# after PYTHONPATH: with --compare, a child's loftterm is the exported ref's, not this tree's
+sys.path.append(str(Path(__file__).resolve().parent.parent))
+from _common import (
+    export_tree,
+    load_note,
+    peak_mb,
+    reset_peak,
+    rss_mb,
+    run_child,
+    table,
+    verdict,
+)
 
 TARGETS = {"wall_s": 60.0, "peak_mb": 500.0, "saves": 20}
 RUNS = (("full", False), ("incremental", False), ("incremental unchanged", False),
-        ("full again", True))
+        ("incremental, 1,000 changed remote", False), ("incremental, 1,000 new local", False),
+        ("incremental unchanged again", False), ("full again", True))
+PROFILED = "full"  # the run --profile profiles (--profile-run chooses another)
 PAGE = 1000
 BATCH = {"xero": 50, "qbo": 30}
 
@@ -71,8 +84,10 @@ def _serve(name: str, contacts: int, pipe: Any) -> None:
         sandbox = QboSandbox(contacts=contacts)
     sandbox.start()
     pipe.send(sandbox.connector_settings())
-    pipe.recv()
-    sandbox.stop()
+    try:
+        _serve_loop(sandbox, name, pipe)
+    finally:
+        sandbox.stop()
 
 
 def start_sandbox(name: str, contacts: int) -> tuple[Any, Any, dict[str, Any]]:
@@ -220,15 +235,77 @@ def floor_calls(name: str, run: str, counts: dict[str, int], roles: Counter[str]
 
 
 # --------------------------------------------------------------------------- one case
+def _files(folder: Path) -> dict[str, tuple[int, int, int]]:
+    """(inode, mtime, size) of every file in the book's folder, by name."""
+    found = {}
+    for entry in folder.rglob("*"):
+        if entry.is_file():
+            stat = entry.stat()
+            found[str(entry.relative_to(folder))] = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    return found
+
+
+def written(before: dict[str, tuple[int, int, int]],
+            after: dict[str, tuple[int, int, int]]) -> tuple[int, list[str]]:
+    """Bytes and names of the files a run wrote (new or changed; backups are hard links)."""
+    names = sorted(name for name, state in after.items()
+                   if before.get(name) != state and not name.endswith((".bak", ".lock")))
+    return sum(after[name][2] for name in names), names
+
+
+def book_bytes(path: Path, book: Any) -> int:
+    """The size of the book as it is now: its file and the part files it names."""
+    parts = getattr(book, "_parts", {}).values()  # an older loftterm has no parts
+    return path.stat().st_size + sum((path.parent / name).stat().st_size for name in parts)
+
+
+def _sandbox_edit(name: str, sandbox: Any, count: int) -> int:
+    """Change ``count`` remote contacts as a user would (a synced field); return how many."""
+    if name != "xero":
+        return 0
+    ids = sorted(sandbox.contacts)[:count]
+    for number, cid in enumerate(ids):
+        sandbox.edit_contact(cid, Phones=[{"PhoneType": "DEFAULT",
+                                           "PhoneNumber": f"+61 2 9000 {number:04d}"}])
+    return len(ids)
+
+
+def _serve_loop(sandbox: Any, name: str, pipe: Any) -> None:
+    """Answer the bench's requests until told to stop."""
+    while True:
+        message = pipe.recv()
+        if message == "stop":
+            return
+        if isinstance(message, tuple) and message[0] == "edit":
+            pipe.send(_sandbox_edit(name, sandbox, int(message[1])))
+
+
+def add_local_profiles(console: Any, count: int) -> int:
+    """Add ``count`` new payable agents to the book (not timed: what a user's import does)."""
+    from loftterm.models import ContactFields, Profile
+
+    with console.writing("bench") as book:
+        for i in range(count):
+            book.put_profile(Profile(
+                id=f"L{i:07d}", kind="agent",
+                fields=ContactFields(name=f"Local Newcomer {i:07d}",
+                                     email=f"newcomer.{i}@bench.example"),
+                updated_at="2025-07-01T00:00:00+00:00"))
+    return count
+
+
 def case(name: str, n: int, profile: bool) -> dict[str, Any]:
-    """Start the sandbox, seed the book and run the three syncs; one child process."""
+    """Start the sandbox, seed the book and run the syncs in one console; one child process."""
+    import loftterm
     from loftterm.config import config_from_mapping
     from loftterm.console import BookConsole
     from loftterm.engine.balances import refresh_ids
     from loftterm.plugins import make_plugin_manager
 
     proc, pipe, settings = start_sandbox(name, n if name == "xero" else n // 2)
-    out: dict[str, Any] = {"connector": name, "n": n, "runs": []}
+    out: dict[str, Any] = {"connector": name, "n": n, "runs": [],
+                           "code": str(Path(loftterm.__file__).resolve().parent)}
+    changed = min(1000, max(n // 10, 1))
     try:
         with tempfile.TemporaryDirectory(prefix="loftterm-syncbench-") as tmp:
             work = Path(tmp)
@@ -242,15 +319,36 @@ def case(name: str, n: int, profile: bool) -> dict[str, Any]:
             recorder = Recorder()
             recorder.install()
             out["rss_before_mb"] = rss_mb()
+            saves_before: tuple[Any, int] = (None, 0)
             for run, full in RUNS:
-                profiler = cProfile.Profile() if profile and run == "full" else None
+                run = run.replace("1,000", f"{changed:,}")
+                if "changed remote" in run:
+                    pipe.send(("edit", changed))
+                    if not pipe.recv():
+                        continue  # this sandbox has no bench edits (QBO)
+                elif "new local" in run:
+                    add_local_profiles(console, changed)
+                    recorder.take()
+                events: list[tuple[str, float]] = []
+
+                def on_event(event: Any, events: list[tuple[str, float]] = events) -> None:
+                    if not events or events[-1][0] != event.phase:
+                        events.append((event.phase, time.perf_counter()))
+
+                files_before = _files(work)
+                reset_peak()
+                profiler = cProfile.Profile() if profile and run == PROFILED else None
                 wall, cpu = time.perf_counter(), time.process_time()
+                events.append(("open", wall))  # until the first event: book open, auth
                 if profiler is not None:
                     profiler.enable()
-                report = console.sync(name, full_pull=full)
+                report = console.sync(name, full_pull=full, on_event=on_event)
                 if profiler is not None:
                     profiler.disable()
-                wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                ended = time.perf_counter()
+                wall, cpu = ended - wall, time.process_time() - cpu
+                peak = peak_mb()
+                wrote, wrote_files = written(files_before, _files(work))
                 calls = recorder.take()
                 kinds = Counter(classify(name, *c) for c in calls)
                 counts = dict(report.connectors[name])
@@ -260,12 +358,22 @@ def case(name: str, n: int, profile: bool) -> dict[str, Any]:
                 wanted = Counter({role: len(refresh_ids(book, info, role)) for role in info.roles})
                 floor = floor_calls(name, run, counts, roles, wanted)
                 essential = sum(v for k, v in kinds.items() if k not in ("auth", "tenant"))
+                phases: dict[str, float] = {}
+                marks = [*events, ("end", ended)]
+                for (phase, at), (_, until) in itertools.pairwise(marks):
+                    phases[phase] = phases.get(phase, 0.0) + until - at
+                held = console._book
+                saves = held.saves if held is not None else 0
+                if held is saves_before[0]:
+                    saves -= saves_before[1]
+                saves_before = (held, held.saves if held is not None else 0)
                 out["runs"].append({
                     "run": run, "ok": report.ok, "wall_s": wall, "cpu_s": cpu,
                     "calls": len(calls), "essential_calls": essential, "floor": floor,
                     "by_kind": dict(sorted(kinds.items())), "counts": counts,
-                    "saves": console._book.saves if console._book is not None else None,
-                    "peak_mb": peak_mb(), "book_bytes": book_path.stat().st_size,
+                    "saves": saves, "peak_mb": peak, "rss_after_mb": rss_mb(),
+                    "book_bytes": book_bytes(book_path, book), "written_bytes": wrote,
+                    "written_files": wrote_files, "phases": phases,
                     "errors": report.errors,
                 })
                 if profiler is not None:
@@ -288,37 +396,91 @@ def top_functions(profiler: cProfile.Profile, limit: int = 25) -> str:
 
 
 # --------------------------------------------------------------------------- driver
+def _run_of(case: dict[str, Any], prefix: str) -> dict[str, Any] | None:
+    return next((r for r in case["runs"] if r["run"].startswith(prefix)), None)
+
+
+def target_rows(case: dict[str, Any]) -> list[tuple[str, float | None, str, float, str]]:
+    """(what, value, unit, target, how shown) of each target of a case (issue 15's, issue 8's)."""
+    rows: list[tuple[str, float | None, str, float, str]] = []
+
+    def add(label: str, run: dict[str, Any] | None, value: float | None, unit: str,
+            target: float) -> None:
+        rows.append((label, value if run is not None else None, unit, target, ""))
+
+    first = _run_of(case, "full")
+    same = _run_of(case, "incremental unchanged")
+    edited = next((r for r in case["runs"] if "changed remote" in r["run"]), None)
+    newcomers = next((r for r in case["runs"] if "new local" in r["run"]), None)
+    add("first full sync: wall", first, first and first["wall_s"], "s", 60.0)
+    add("first full sync: saves", first, first and first["saves"], "", 20)
+    add("unchanged incremental: wall", same, same and same["wall_s"], "s", 2.0)
+    add("unchanged incremental: written, % of the book", same,
+        same and 100.0 * same["written_bytes"] / max(same["book_bytes"], 1), "%", 5.0)
+    add("unchanged incremental: peak RSS", same, same and same["peak_mb"], "MB", 400.0)
+    add("1,000 changed remote: wall", edited, edited and edited["wall_s"], "s", 4.0)
+    add("1,000 new local: link phase", newcomers,
+        newcomers and newcomers["phases"].get("link", 0.0), "s", 0.5)
+    worst = max(case["runs"], key=lambda r: r["peak_mb"])
+    add(f"peak RSS, worst run ({worst['run']})", worst, worst["peak_mb"], "MB", 500.0)
+    return rows
+
+
+def _phase_text(phases: dict[str, float]) -> str:
+    top = sorted(phases.items(), key=lambda item: -item[1])[:4]
+    return ", ".join(f"{k} {v:.1f}" for k, v in top if v >= 0.05)
+
+
 def report(results: dict[str, Any]) -> str:
-    """The results as Markdown tables."""
+    """The results as Markdown tables: every run, then the targets with ok/MISS."""
     rows = []
+    impls = sorted({res.get("impl", "tree") for res in results["cases"]},
+                   key=lambda label: label == "tree")
     for res in results["cases"]:
         for run in res["runs"]:
-            kinds = ", ".join(f"{k} {v}" for k, v in run["by_kind"].items())
             over = run["essential_calls"] - run["floor"]
             rows.append([
-                res["connector"], f"{res['n']:,}", run["run"],
+                res.get("impl", "tree"), res["connector"], f"{res['n']:,}", run["run"],
                 f"{run['essential_calls']} / {run['floor']}" + (f" (+{over})" if over else ""),
-                kinds, f"{run['wall_s']:.1f}", f"{run['cpu_s']:.1f}", f"{run['peak_mb']:.0f}",
-                str(run["saves"]), f"{run['counts'].get('pulled', 0):,}",
+                f"{run['wall_s']:.2f}", f"{run['cpu_s']:.2f}", f"{run['peak_mb']:.0f}",
+                str(run["saves"]),
+                f"{run.get('written_bytes', 0) / 1e6:.1f} ({len(run.get('written_files', []))})",
+                _phase_text(run.get("phases", {})),
+                f"{run['counts'].get('pulled', 0):,}",
                 f"{run['counts'].get('linked', 0):,}/{run['counts'].get('created_local', 0):,}"
                 f"/{run['counts'].get('created_remote', 0):,}"
                 f"/{run['counts'].get('updated_remote', 0):,}",
                 "ok" if run["ok"] else "FAILED"])
-    headers = ["connector", "N", "run", "calls / floor", "requests by kind", "wall s", "CPU s",
-               "peak MB", "saves", "pulled", "linked/imported/created/updated", ""]
+    headers = ["code", "connector", "N", "run", "calls / floor", "wall s", "CPU s",
+               "peak MB", "saves", "written MB (files)", "slowest phases s", "pulled",
+               "linked/imported/created/updated", ""]
     lines = [table(headers, rows), ""]
+    by_key: dict[tuple[str, int], dict[str, dict[str, Any]]] = {}
     for res in results["cases"]:
-        first = res["runs"][0]
-        if res["n"] >= 100_000:
-            lines.append(
-                f"{res['connector']} {res['n']:,}: first sync {first['wall_s']:.1f} s wall "
-                f"({verdict(first['wall_s'], TARGETS['wall_s'])} < 60 s), peak "
-                f"{first['peak_mb']:.0f} MB ({verdict(first['peak_mb'], TARGETS['peak_mb'])} "
-                f"< 500 MB), {first['saves']} saves "
-                f"({verdict(first['saves'] or 0, TARGETS['saves'])} <= 20)")
+        by_key.setdefault((res["connector"], res["n"]), {})[res.get("impl", "tree")] = res
+    target_lines = []
+    for (connector, n), cases in by_key.items():
+        columns = {label: target_rows(cases[label]) for label in impls if label in cases}
+        reference = next(iter(columns.values()))
+        for index, (label, _, unit, target, _) in enumerate(reference):
+            cells = []
+            for impl in impls:
+                found = columns.get(impl)
+                value = found[index][1] if found else None
+                cells.append("-" if value is None else f"{value:.2f} {unit}".strip())
+            last = columns.get("tree") or reference
+            value = last[index][1]
+            state = ("-" if value is None else verdict(value, target)) if n >= 100_000 else \
+                "(at 100k)"
+            target_lines.append([f"{connector} {n:,}", label, *cells,
+                                 f"<= {target:g} {unit}".strip(), state])
+    lines += ["Targets (verdicts apply at 100k; the last code column is judged):", "",
+              table(["case", "target", *impls, "target", ""], target_lines), ""]
+    for res in results["cases"]:
         if "profile" in res:
-            lines += ["", f"Profile of the first {res['connector']} {res['n']:,} sync "
-                          "(cProfile, cumulative):", "```", res["profile"], "```"]
+            lines += ["", f"Profile of {res['connector']} {res['n']:,} "
+                          f"({res.get('impl', 'tree')}, cProfile, cumulative):",
+                      "```", res["profile"], "```"]
     lines.append(f"{results['load_before']} before, {results['load_after']} after")
     return "\n".join(lines)
 
@@ -328,22 +490,38 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--connectors", default="xero,qbo")
     parser.add_argument("--quick", action="store_true", help="1k and 5k only")
-    parser.add_argument("--profile", action="store_true", help="cProfile the first sync")
+    parser.add_argument("--profile", action="store_true", help="cProfile one run (--profile-run)")
+    parser.add_argument("--profile-run", default="full", help="which run --profile profiles")
+    parser.add_argument("--compare", metavar="REF", help="also run loftterm at git REF, first")
+    parser.add_argument("--only-ref", action="store_true", help="with --compare: the REF alone")
     parser.add_argument("--json", metavar="PATH")
     parser.add_argument("--child", nargs=3, metavar=("CONNECTOR", "N", "PROFILE"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
+        global PROFILED
         name, n, prof = args.child
-        print(json.dumps(case(name, int(n), prof == "1")))
+        PROFILED = prof
+        print(json.dumps(case(name, int(n), prof != "-")))
         return {}
     sizes = [1000, 5000] if args.quick else [int(s) for s in args.sizes.split(",")]
     results: dict[str, Any] = {"load_before": load_note(), "cases": []}
-    for name in args.connectors.split(","):
-        for n in sizes:
-            results["cases"].append(run_child(
-                Path(__file__), ["--child", name, str(n), "1" if args.profile else "0"],
-                timeout=3600))
+    with tempfile.TemporaryDirectory(prefix="loftterm-syncbench-code-") as tmp:
+        impls: dict[str, Path | None] = {"tree": None}
+        if args.compare:
+            ref = export_tree(args.compare, Path(tmp) / "ref")
+            impls = {args.compare: ref} if args.only_ref else {args.compare: ref, "tree": None}
+        for name in args.connectors.split(","):
+            for n in sizes:
+                for label, root in impls.items():
+                    found = run_child(
+                        Path(__file__),
+                        ["--child", name, str(n), args.profile_run if args.profile else "-"],
+                        code_root=root, timeout=3600)
+                    found["impl"] = label
+                    if root is not None and not found["code"].startswith(str(root.resolve())):
+                        raise RuntimeError(f"{label} ran the loftterm in {found['code']}")
+                    results["cases"].append(found)
     results["load_after"] = load_note()
     print(report(results))
     if args.json:

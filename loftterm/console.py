@@ -236,10 +236,20 @@ class BookConsole(Console):
         :param save: False when the block saves by itself (a sync run saves at its end).
         """
         with BookLock(self.config.book, self.lock_wait_s, purpose=purpose):
-            book = Book.open(self.config.book)
-            yield book
-            if save:
-                book.save()
+            # One book in memory (issue 15): the one held is reused when the file is as it was
+            # read or saved, else dropped before the file is read again.  While the block
+            # changes it, readers get their own copy from the file (it is not theirs to see).
+            book = self._book if self._book is not None and self._file_stamp() == self._stamp \
+                else None
+            self._book = None
+            book = book or Book.open(self.config.book)
+            try:
+                yield book
+                if save:
+                    book.save()
+            except BaseException:
+                self._book = None  # the block may have left half a change in memory
+                raise
             self._book, self._stamp = book, self._file_stamp()
 
     def hooks(self, name: str) -> ConnectorHooks:

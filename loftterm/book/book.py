@@ -13,7 +13,11 @@ file nor the encoded one is ever held whole beside the records.
 
 from __future__ import annotations
 
+import itertools
+import os
+import re
 import sys
+import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -29,12 +33,22 @@ from loftterm.book.storage import (
     LayoutMismatch,
     NumberedTable,
     corrupt_message,
+    encode_part,
     gc_paused,
+    iter_book_records,
+    write_part,
 )
+from loftterm.durable import fsync_directory
 from loftterm.errors import BookCorruptError, UsageError
 from loftterm.models import ContactFields, Link, Profile, RemoteContact, Warning
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # what this reads; a book in one file is still written as 1 (see save)
+# A book with more profiles, links and mirrored records keeps them in parts (see save); the
+# environment can lower it so that trials on small books exercise parts (bench/chaos.py --parts).
+PART_MIN_DOCS = int(os.environ.get("LOFTTERM_PART_MIN_DOCS") or 5000)
+PARTS_KEY = "_parts"  # in the written meta document: part group -> file, beside the book
+# load order: profiles first (links and the mirror share their values)
+_PART_ORDER = ("profiles", "links", "remote", "journal", "proposals", "decisions")
 MAX_RUNS = 200
 TABLES = (
     "profiles",
@@ -56,6 +70,7 @@ def now_iso() -> str:
 
 
 LinkKey = tuple[str, str, str]  # profile id, connector, role
+_NO_META = object()  # _consume: no meta document comes first (a part)
 
 
 class Book:
@@ -63,21 +78,102 @@ class Book:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.profiles: dict[str, Profile] = {}
-        self.links: dict[LinkKey, Link] = {}
-        self.remote: dict[str, dict[str, RemoteContact]] = defaultdict(dict)
+        self._profiles: dict[str, Profile] = {}
+        self._links: dict[LinkKey, Link] = {}
+        self._remote: dict[str, dict[str, RemoteContact]] = defaultdict(dict)
         # the pull token of the last full pull that saw each mirrored record (resumable pulls)
-        self.seen: dict[str, dict[str, str]] = defaultdict(dict)
+        self._seen: dict[str, dict[str, str]] = defaultdict(dict)
+        self._journal: dict[str, dict[str, Any]] = {}  # by run id (engine/journal.py)
+        # lazy groups of a book in parts not read yet ("people", "mirror", "journal"), and the
+        # error that left one half-read (such a book is never saved)
+        self._unloaded: set[str] = set()
+        self._broken: BookCorruptError | None = None
+        self._load_lock = threading.RLock()
+        self._loading: set[str] = set()
         self.warnings: dict[str, Warning] = {}
         self.runs: list[dict[str, Any]] = []
         self.meta: dict[str, Any] = {}
-        self.proposals: dict[str, dict[str, Any]] = {}
+        self._proposals: dict[str, dict[str, Any]] = {}
         self.items: dict[str, dict[str, Any]] = {}
-        self.decisions: dict[str, dict[str, Any]] = {}
-        self.journal: dict[str, dict[str, Any]] = {}  # by run id (engine/journal.py)
+        self._decisions: dict[str, dict[str, Any]] = {}
         self._by_remote: dict[tuple[str, str, str], LinkKey] = {}
         self._by_email: dict[str, set[str]] = defaultdict(set)
+        self._parts: dict[str, str] = {}  # part group -> file (relative to the book's folder)
         self.saves = 0
+
+    # ----------------------------------------------------------------- lazily read tables
+    @property
+    def profiles(self) -> dict[str, Profile]:
+        """Profiles by id."""
+        if self._unloaded:
+            self._need("people")
+        return self._profiles
+
+    @property
+    def links(self) -> dict[LinkKey, Link]:
+        """Links by (profile id, connector, role)."""
+        if self._unloaded:
+            self._need("people")
+        return self._links
+
+    @property
+    def remote(self) -> dict[str, dict[str, RemoteContact]]:
+        """The mirror: each connector's pulled records by key (``role:remote_id``)."""
+        if self._unloaded:
+            self._need("mirror")
+        return self._remote
+
+    @property
+    def seen(self) -> dict[str, dict[str, str]]:
+        """The token of the last full pull that saw each mirrored record, per connector."""
+        if self._unloaded:
+            self._need("mirror")
+        return self._seen
+
+    @property
+    def proposals(self) -> dict[str, dict[str, Any]]:
+        """The review queue by id: link proposals and held pairs (engine/review.py, holds.py)."""
+        if self._unloaded:
+            self._need("reviews")
+        return self._proposals
+
+    @property
+    def decisions(self) -> dict[str, dict[str, Any]]:
+        """Remembered decisions by key (engine/decisions.py)."""
+        if self._unloaded:
+            self._need("reviews")
+        return self._decisions
+
+    @property
+    def journal(self) -> dict[str, dict[str, Any]]:
+        """The undo journal by run id (engine/journal.py)."""
+        if self._unloaded:
+            self._need("journal")
+        return self._journal
+
+    def _need(self, group: str) -> None:
+        """Read a lazy group's part files now (the mirror after the people it shares values with).
+
+        A damaged part found here leaves the book unsaveable (see :meth:`save`): what was read of
+        it is incomplete.
+        """
+        if group not in self._unloaded:
+            return
+        with self._load_lock:  # another thread reading the same group waits for it here
+            if group not in self._unloaded or group in self._loading:
+                return  # read meanwhile, or being read by this thread (its loaders index)
+            if group == "mirror":
+                self._need("people")
+            self._loading.add(group)
+            try:
+                with gc_paused():
+                    self._consume(self._part_records(group))
+            except BookCorruptError as exc:
+                self._broken = exc
+                raise
+            finally:
+                self._loading.discard(group)
+                self._unloaded.discard(group)
 
     # ----------------------------------------------------------------- loading and saving
     @classmethod
@@ -104,16 +200,24 @@ class Book:
 
         Raises :class:`LayoutMismatch` when it is not (the caller reads the file whole).
         """
-        loaders = self._loaders()
         stream = iter(records)
         first = next(stream, None)
         if first is None or first[0] != "meta":
             raise LayoutMismatch("the meta document must come first")
+        # the meta document too: a document that is not a mapping or a non-numeric schema
+        # version is damage (issue 7 fuzzing)
+        self._consume(stream, meta=first[1])
+
+    def _consume(self, records: Iterable[tuple[str, Any]], meta: Any = _NO_META) -> None:
+        """Decode ``(table, document)`` pairs (after the meta document, if given) into the book.
+
+        Damage is a one-line error that says how to restore the backup.
+        """
+        loaders = self._loaders()
         try:
-            # the meta document too, and AttributeError: a document that is not a mapping
-            # (``"1": "P001"``) or a non-numeric schema version is damage (issue 7 fuzzing)
-            self._load_meta(first[1])
-            for table, doc in stream:
+            if meta is not _NO_META:
+                self._load_meta(meta)
+            for table, doc in records:
                 load = loaders.get(table)
                 if load is not None:
                     load(doc)
@@ -128,7 +232,7 @@ class Book:
         agreed copy, the mirror the remote one); equal values are shared with the profile instead
         of kept twice (about a third of the memory of a 100k book).  Profiles are read first.
         """
-        remote, seen, profiles, by_remote = self.remote, self.seen, self.profiles, self._by_remote
+        remote, seen, profiles, by_remote = self._remote, self._seen, self._profiles, self._by_remote
 
         def profile(doc: Any) -> None:
             self._index_profile(Profile.from_dict(doc))
@@ -147,7 +251,7 @@ class Book:
             record = RemoteContact.from_dict(doc["record"])
             holder = by_remote.get((connector, record.role, record.remote_id))
             if holder is not None:
-                record.remote_id = self.links[holder].remote_id
+                record.remote_id = self._links[holder].remote_id
                 owner = profiles.get(holder[0])
                 if owner is not None and owner.fields == record.fields:
                     record.fields = owner.fields  # immutable and equal: one copy
@@ -177,10 +281,10 @@ class Book:
             "remote": mirrored,
             "warnings": warning,
             "runs": run,
-            "proposals": keyed(self.proposals, "id"),
+            "proposals": keyed(self._proposals, "id"),
             "items": keyed(self.items, "key"),
-            "decisions": keyed(self.decisions, "key"),
-            "journal": keyed(self.journal, "run_id"),
+            "decisions": keyed(self._decisions, "key"),
+            "journal": keyed(self._journal, "run_id"),
         }
 
     def _load_meta(self, meta: Any) -> None:
@@ -191,40 +295,136 @@ class Book:
                 f"up to {SCHEMA_VERSION}); upgrade loftterm; the file was left untouched"
             )
         self.meta = dict(meta)
+        parts = self.meta.pop(PARTS_KEY, None) or {}
+        if not isinstance(parts, dict) or not all(
+            isinstance(name, str) and _PART_FILE.fullmatch(name) for name in parts.values()
+        ):
+            raise ValueError(f"{PARTS_KEY} must map part groups to part files")
+        self._parts = {str(group): name for group, name in parts.items()}
+        for name in self._parts.values():
+            if not (self.path.parent / name).is_file():
+                raise BookCorruptError(corrupt_message(self.path, f"its part {name} is missing"))
+        self._unloaded = {_lazy_group(group) for group in self._parts}
         self.meta.setdefault("book_id", uuid.uuid4().hex[:12])
         self.meta["schema_version"] = SCHEMA_VERSION
 
-    def _documents(self) -> dict[str, Iterable[dict[str, Any]]]:
-        """Every table's documents, meta first; built while the file is written, not before."""
+    def _part_records(self, lazy: str) -> Iterator[tuple[str, Any]]:
+        """The documents of one lazy group's part files, profiles before links."""
+        order = {group: position for position, group in enumerate(_PART_ORDER)}
+        chosen = [group for group in self._parts if _lazy_group(group) == lazy]
+        for group in sorted(chosen, key=lambda g: (order.get(g.split(":")[0], 9), g)):
+            name = self._parts[group]
+            try:
+                yield from iter_book_records(self.path.parent / name)
+            except LayoutMismatch as exc:
+                detail = f"its part {name} is missing or damaged: {exc}"
+                raise BookCorruptError(corrupt_message(self.path, detail)) from None
+
+    def _remote_documents(self, connector: str) -> Iterator[dict[str, Any]]:
+        seen = self.seen[connector]
+        return (
+            {"connector": connector, "key": key, "record": record.to_dict(),
+             "seen": seen.get(key, "")}
+            for key, record in self.remote[connector].items()
+        )
+
+    def _documents(self) -> dict[str, Callable[[], Iterable[dict[str, Any]]]]:
+        """Every table's documents, meta first, each made only when asked for (while written)."""
         return {
-            "meta": [self.meta],
-            "profiles": (p.to_dict() for p in self.profiles.values()),
-            "links": (link.to_dict() for link in self.links.values()),
-            "remote": (
-                {
-                    "connector": connector,
-                    "key": key,
-                    "record": record.to_dict(),
-                    "seen": self.seen[connector].get(key, ""),
-                }
-                for connector, records in self.remote.items()
-                for key, record in records.items()
+            "meta": lambda: [self.meta],
+            "profiles": lambda: (p.to_dict() for p in self.profiles.values()),
+            "links": lambda: (link.to_dict() for link in self.links.values()),
+            "remote": lambda: itertools.chain.from_iterable(
+                self._remote_documents(connector) for connector in list(self.remote)
             ),
-            "warnings": (w.to_dict() for w in self.warnings.values()),
-            "runs": self.runs[-MAX_RUNS:],
-            "proposals": list(self.proposals.values()),
-            "items": list(self.items.values()),
-            "decisions": list(self.decisions.values()),
-            "journal": list(self.journal.values()),
+            "warnings": lambda: (w.to_dict() for w in self.warnings.values()),
+            "runs": lambda: self.runs[-MAX_RUNS:],
+            "proposals": lambda: list(self.proposals.values()),
+            "items": lambda: list(self.items.values()),
+            "decisions": lambda: list(self.decisions.values()),
+            "journal": lambda: list(self.journal.values()),
         }
 
+    def _part_groups(self) -> dict[str, tuple[str, Callable[[], Iterable[dict[str, Any]]]]]:
+        """The parts of a big book: group -> (table, a maker of its documents).
+
+        Empty for a small book, which stays one file (the layout the previous versions wrote).
+        A lazy group not read yet keeps its parts as they are (the book stays in parts).
+        """
+        if not self._unloaded:
+            mirrored = sum(len(records) for records in self._remote.values())
+            if len(self._profiles) + len(self._links) + mirrored < PART_MIN_DOCS:
+                return {}
+        groups: dict[str, tuple[str, Callable[[], Iterable[dict[str, Any]]]]] = {}
+        if "people" not in self._unloaded:
+            groups["profiles"] = ("profiles", lambda: (p.to_dict() for p in self._profiles.values()))
+            groups["links"] = ("links", lambda: (link.to_dict() for link in self._links.values()))
+        if "journal" not in self._unloaded and self._journal:
+            groups["journal"] = ("journal", lambda: list(self._journal.values()))
+        if "reviews" not in self._unloaded:  # held pairs: ~20k reviews in a 100k book
+            if self._proposals:
+                groups["proposals"] = ("proposals", lambda: list(self._proposals.values()))
+            if self._decisions:
+                groups["decisions"] = ("decisions", lambda: list(self._decisions.values()))
+        if "mirror" not in self._unloaded:
+            for connector in list(self._remote):
+                if self._remote[connector]:
+                    groups[f"remote:{connector}"] = (
+                        "remote", lambda c=connector: self._remote_documents(c)  # type: ignore[misc]
+                    )
+        return groups
+
     def save(self) -> None:
-        """Write the whole book atomically through TinyDB (one file write)."""
-        tables = {name: NumberedTable(docs) for name, docs in self._documents().items()}
+        """Write the book atomically through TinyDB; a big book only where it changed.
+
+        A small book is one file.  A big one (:data:`PART_MIN_DOCS`) keeps its profiles, links,
+        each connector's mirror, the undo journal, the reviews and the remembered decisions in
+        part files named by their content digest (``<book>.parts/links.<digest>.json``), beside a
+        main file that holds meta, the part map, the run history and the small tables.  A part
+        whose content did not change is not written (one not even read is not encoded either); a
+        changed one is written under its new name first, and the main file, written last (temp
+        file, fsync, ``.bak``, rename), commits them all at once.  Parts that neither the main file
+        nor its backup names are removed afterwards.
+        """
+        if self._broken is not None:
+            raise self._broken  # part of the book could not be read: saving would lose the rest
+        groups = self._part_groups()
+        kept = {group: name for group, name in self._parts.items()
+                if _lazy_group(group) in self._unloaded}
+        parts: dict[str, str] = dict(kept)
+        folder = f"{self.path.name}.parts"
+        written = False
+        with gc_paused():
+            for group, (table, make) in groups.items():
+                known = self._parts.get(group)
+                before = self.path.parent / known if known else None
+                made = write_part(self.path.parent / folder, _part_stem(group), before,
+                                  encode_part(table, make()))
+                parts[group] = f"{folder}/{made.name}"
+                written = written or made != before
+        if written:
+            fsync_directory(self.path.parent / folder)
+        held = {table for group in parts for table in _PART_TABLE[_lazy_group(group)]}
+        meta = {**self.meta, "schema_version": SCHEMA_VERSION if parts else 1}
+        if parts:
+            meta[PARTS_KEY] = parts
+        tables = {name: NumberedTable([meta] if name == "meta" else make())
+                  for name, make in self._documents().items() if name not in held}
         db = TinyDB(str(self.path), storage=CachingMiddleware(AtomicJSONStorage))  # type: ignore[no-untyped-call]
         cast(AtomicJSONStorage, db.storage).write(tables)  # cached by the middleware...
         db.close()  # ...and flushed here in one atomic write
+        previous, self._parts = self._parts, parts
+        self._drop_parts(set(parts.values()) | set(previous.values()))
         self.saves += 1
+
+    def _drop_parts(self, keep: set[str]) -> None:
+        """Remove part files that neither the book nor its backup names (and leftover temps)."""
+        folder = self.path.parent / f"{self.path.name}.parts"
+        if not folder.is_dir():
+            return
+        for entry in folder.iterdir():
+            if f"{folder.name}/{entry.name}" not in keep and entry.name.endswith((".json", ".tmp")):
+                entry.unlink(missing_ok=True)
 
     # ----------------------------------------------------------------- profiles
     def _index_profile(self, profile: Profile) -> None:
@@ -249,6 +449,7 @@ class Book:
 
     def profiles_with_email(self, email: str) -> set[str]:
         """Return the ids of profiles with this email (normalised)."""
+        self._need("people")
         return set(self._by_email.get(email.strip().lower(), ()))
 
     def new_profile_id(self, prefix: str = "P") -> str:
@@ -281,6 +482,7 @@ class Book:
 
     def linked_profile(self, connector: str, role: str, remote_id: str) -> str:
         """Return the profile id linked to a remote record, or ''."""
+        self._need("people")
         key = self._by_remote.get((connector, role, remote_id))
         return key[0] if key else ""
 
@@ -328,6 +530,27 @@ def _records_of(stored: dict[str, Any]) -> Iterator[tuple[str, Any]]:
         if name != "meta":
             for doc in (stored.get(name) or {}).values():
                 yield name, doc
+
+
+_PART_FILE = re.compile(r"[^/\\]+\.parts/[A-Za-z0-9_.-]+\.json")
+
+
+_PART_TABLE = {"people": ("profiles", "links"), "mirror": ("remote",), "journal": ("journal",),
+               "reviews": ("proposals", "decisions")}
+
+
+def _lazy_group(part: str) -> str:
+    """The lazily read group a part belongs to: people, mirror, journal or reviews."""
+    if part in ("profiles", "links"):
+        return "people"
+    if part in ("proposals", "decisions"):
+        return "reviews"
+    return "mirror" if part.startswith("remote:") else "journal"
+
+
+def _part_stem(group: str) -> str:
+    """A part group as a file name stem (``remote:xero`` -> ``remote-xero``)."""
+    return re.sub(r"[^A-Za-z0-9_]", "-", group)
 
 
 class _ReadOnlyDict(dict[str, str]):

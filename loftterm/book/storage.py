@@ -25,12 +25,13 @@ record too.  A file in any other layout (an older loftterm, TinyDB, a hand edit)
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from tinydb.storages import Storage
 
@@ -247,6 +248,81 @@ def write_book_file(path: Path, data: Mapping[str, Table]) -> None:
         if tmp.exists():
             tmp.unlink()
     fsync_directory(path.parent)
+
+
+def encode_part(table: str, docs: Iterable[Any]) -> Iterator[bytes]:
+    """One table's documents as a TinyDB file of its own, one document per line."""
+    return _encode_tables({table: NumberedTable(docs)})
+
+
+def _blocks(chunks: Iterable[bytes], size: int = 1 << 18) -> Iterator[bytes]:
+    """The chunks joined into blocks of about ``size`` bytes (fewer reads to compare)."""
+    pending: list[bytes] = []
+    held = 0
+    for chunk in chunks:
+        pending.append(chunk)
+        held += len(chunk)
+        if held >= size:
+            yield b"".join(pending)
+            pending, held = [], 0
+    if pending:
+        yield b"".join(pending)
+
+
+def _copy_prefix(source: BinaryIO, target: BinaryIO, size: int) -> None:
+    source.seek(0)
+    while size > 0:
+        piece = source.read(min(size, 1 << 20))
+        if not piece:
+            raise OSError("the previous part shrank while it was read")
+        target.write(piece)
+        size -= len(piece)
+
+
+def write_part(folder: Path, stem: str, previous: Path | None, chunks: Iterable[bytes]) -> Path:
+    """Write a part of the book, ``<stem>.<digest>.json``, unless it equals ``previous``.
+
+    The new content is compared with the previous part while it is encoded, once: nothing is
+    written while they agree, and at the first difference the agreed bytes are copied from the
+    previous file and the rest is written after them (temp file, fsync, rename; the main file
+    commits the part later).  Returns the part's path (``previous`` when nothing changed).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    hasher = hashlib.blake2b(digest_size=10)
+    tmp = folder / f".{stem}.{os.getpid()}.tmp"
+    old = open(previous, "rb") if previous is not None and previous.exists() else None
+    out: BinaryIO | None = None
+    agreed = 0  # bytes equal to the previous part, not written yet
+    try:
+        for chunk in _blocks(chunks):
+            hasher.update(chunk)
+            if out is None:
+                if old is not None and old.read(len(chunk)) == chunk:
+                    agreed += len(chunk)
+                    continue
+                out = open(tmp, "wb", buffering=1 << 20)  # closed below
+                if old is not None and agreed:
+                    _copy_prefix(old, out, agreed)
+            out.write(chunk)
+        if out is None:
+            if old is not None and previous is not None and not old.read(1):
+                return previous  # the same content, byte for byte
+            out = open(tmp, "wb")  # a shorter content, or no previous part
+            if old is not None and agreed:
+                _copy_prefix(old, out, agreed)
+        out.flush()
+        os.fsync(out.fileno())
+        out.close()
+        target = folder / f"{stem}.{hasher.hexdigest()}.json"
+        os.replace(tmp, target)
+        return target
+    finally:
+        if old is not None:
+            old.close()
+        if out is not None and not out.closed:
+            out.close()
+        if tmp.exists():
+            tmp.unlink()
 
 
 class AtomicJSONStorage(Storage):

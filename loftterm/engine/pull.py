@@ -59,9 +59,10 @@ def pull_phase(rs: RunState) -> bool:
             # resume cursor and would skip records of the new one; start over, a full pull.
             return pull_phase(rs)
         rs.book.put_remote(rs.name, page.contacts)
-        seen = rs.book.seen[rs.name]
-        for record in page.contacts:
-            seen[record.key] = token
+        if full:  # only a full pull's marks are read (drop_unseen); others would dirty the mirror
+            seen = rs.book.seen[rs.name]
+            for record in page.contacts:
+                seen[record.key] = token
         done += len(page.contacts)
         rs.counts["pulled"] += len(page.contacts)
         meta["resume"], meta["resume_since"] = page.cursor, since

@@ -35,6 +35,9 @@ from loftterm.plugins import ConnectorHooks
 from loftterm.views import OutcomeRow
 
 MAX_OUTCOMES_KEPT = 2000
+# An incremental pull of fewer records is not saved on its own (the run's end saves it): pulling
+# them again after a crash costs a few calls, a save of a big book ~1 s (issue 15, bench/README.md).
+CHECKPOINT_PULLED = 5000
 
 
 @dataclass
@@ -171,10 +174,11 @@ def run_phases(rs: RunState, options: SyncOptions) -> None:
         push_changes_phase(rs)
         keep_found(rs)
         return
-    if not pull_phase(rs):  # an incremental pull does not see balance changes (Xero)
+    was_full = pull_phase(rs)
+    if not was_full:  # an incremental pull does not see balance changes (Xero)
         refresh_balances(rs)
-    if not rs.dry_run:
-        rs.book.save()  # the pulled mirror is a checkpoint of its own
+    if not rs.dry_run and (was_full or rs.counts["pulled"] >= CHECKPOINT_PULLED):
+        rs.book.save()  # a full or big pull is a checkpoint of its own; a small one is cheap to redo
     for role in rs.info.roles:
         link_phase(rs, role)
         import_phase(rs, role)

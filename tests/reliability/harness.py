@@ -703,6 +703,9 @@ class SortScapeRig(Rig):
         """The book synced with Xero."""
         assert self.golden is not None
         shutil.copyfile(self.golden, path)
+        parts = self.golden.with_name(self.golden.name + ".parts")  # a book in parts (--parts)
+        if parts.is_dir():
+            shutil.copytree(parts, path.parent / parts.name)
 
     def is_create(self, request: SandboxRequest) -> bool:
         """``POST /contacts``."""

@@ -47,6 +47,8 @@ def synced(template: tuple[XeroSandbox, Path], tmp_path: Path,
     capsys.readouterr()
     for name in ("loftterm.yaml", "book.json", "book.json.bak", "book.tokens.json"):
         shutil.copy2(template[1] / name, tmp_path / name)
+    if (template[1] / "book.json.parts").is_dir():
+        shutil.copytree(template[1] / "book.json.parts", tmp_path / "book.json.parts")
     return tmp_path / "loftterm.yaml"
 
 

@@ -1,0 +1,245 @@
+"""A big book in parts: written only where it changed, committed by its main file, migrated."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from loftterm.book import Book
+from loftterm.book import book as book_module
+from loftterm.errors import BookCorruptError
+from loftterm.models import ContactFields, Link, Profile, RemoteContact
+
+
+@pytest.fixture
+def small_parts(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Books of a handful of records count as big, so they are kept in parts."""
+    monkeypatch.setattr(book_module, "PART_MIN_DOCS", 3)
+    yield
+
+
+def build(path: Path, people: int = 4) -> Book:
+    book = Book(path)
+    for i in range(people):
+        book.put_profile(Profile(f"P{i}", "agent", ContactFields(name=f"Person {i}",
+                                                                  email=f"p{i}@example.com")))
+        book.put_link(Link(f"P{i}", "xero", "contact", f"R{i}", "email"))
+        book.put_remote("xero", [RemoteContact(f"R{i}", fields=ContactFields(name=f"Person {i}"))])
+    book.put_remote("qbo", [RemoteContact("Q1", role="customer",
+                                          fields=ContactFields(name="Only in QBO"))])
+    book.journal["run1"] = {"run_id": "run1", "entries": [{"profile_id": "P0"}]}
+    book.proposals["H1"] = {"id": "H1", "connector": "xero", "status": "open"}
+    book.decisions["d1"] = {"key": "d1", "kind": "unlinked"}
+    book.save()
+    return book
+
+
+def files(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file under ``folder`` with its inode and modification time."""
+    return {str(p.relative_to(folder)): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_big_book_round_trips_through_its_parts(small_parts: None, tmp_path: Path) -> None:
+    path = tmp_path / "book.json"
+    build(path)
+    stored = json.loads(path.read_bytes())
+    assert "profiles" not in stored and "links" not in stored and "remote" not in stored
+    meta = stored["meta"]["1"]
+    assert meta["schema_version"] == 2 and set(meta["_parts"]) == {
+        "profiles", "links", "remote:xero", "remote:qbo", "journal", "proposals", "decisions"}
+    assert "proposals" not in stored and "decisions" not in stored
+    book = Book.open(path)
+    assert book.profile("P2").name == "Person 2"
+    assert book.linked_profile("xero", "contact", "R3") == "P3"
+    assert book.remote_record("qbo", "customer", "Q1") is not None
+    assert book.journal["run1"]["entries"] == [{"profile_id": "P0"}]
+    assert book.proposals["H1"]["status"] == "open" and book.decisions["d1"]["kind"] == "unlinked"
+    assert "_parts" not in book.meta
+
+
+def test_an_unchanged_save_writes_only_the_main_file(small_parts: None, tmp_path: Path) -> None:
+    path = tmp_path / "book.json"
+    build(path)
+    book = Book.open(path)
+    before = files(tmp_path)
+    book.meta.setdefault("connectors", {})["xero"] = {"watermark": "2026-01-01"}
+    book.add_run({"id": "r2", "connector": "xero"})
+    book.save()
+    after = files(tmp_path)
+    changed = {name for name in after if before.get(name) != after[name]}
+    assert changed == {"book.json", "book.json.bak"}
+    assert Book.open(path).runs[-1]["id"] == "r2"
+
+
+def test_a_change_rewrites_its_part_and_the_backup_keeps_the_old_one(
+    small_parts: None, tmp_path: Path,
+) -> None:
+    path = tmp_path / "book.json"
+    build(path)
+    book = Book.open(path)
+    book.profiles["P1"].kind = "supplier"  # changed in place: found by its content digest
+    before = files(tmp_path)
+    book.save()
+    after = files(tmp_path)
+    new = {name for name in after if name not in before and ".parts/" in name}
+    assert len(new) == 1 and next(iter(new)).startswith("book.json.parts/profiles.")
+    assert Book.open(path).profiles["P1"].kind == "supplier"
+    assert Book.open(tmp_path / "book.json.bak").profiles["P1"].kind == "agent"
+    book.profiles["P2"].kind = "supplier"
+    book.save()  # the part only the oldest generation named is removed
+    parts = {p.name.split(".")[0] for p in (tmp_path / "book.json.parts").iterdir()}
+    profiles = [p for p in (tmp_path / "book.json.parts").iterdir() if p.name.startswith("profiles.")]
+    assert len(profiles) == 2  # the book's and its backup's
+    assert parts == {"profiles", "links", "remote-xero", "remote-qbo", "journal", "proposals",
+                     "decisions"}
+    assert Book.open(tmp_path / "book.json.bak").profiles["P2"].kind == "agent"
+
+
+def test_a_book_in_one_file_is_migrated_once_and_kept_as_backup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = tmp_path / "book.json"
+    monkeypatch.setattr(book_module, "PART_MIN_DOCS", 10**9)
+    build(path)  # one file, schema 1, as earlier versions wrote it
+    single = json.loads(path.read_bytes())
+    assert single["meta"]["1"]["schema_version"] == 1 and "profiles" in single
+    monkeypatch.setattr(book_module, "PART_MIN_DOCS", 3)
+    book = Book.open(path)
+    book.save()
+    assert json.loads(path.read_bytes())["meta"]["1"]["schema_version"] == 2
+    assert json.loads((tmp_path / "book.json.bak").read_bytes()) == single
+    assert Book.open(path).profiles.keys() == Book.open(tmp_path / "book.json.bak").profiles.keys()
+
+
+@pytest.mark.parametrize("damage", ["missing", "truncated"])
+def test_a_missing_or_damaged_part_is_a_corrupt_book(
+    small_parts: None, tmp_path: Path, damage: str,
+) -> None:
+    path = tmp_path / "book.json"
+    build(path)
+    Book.open(path).save()  # a backup exists
+    part = next((tmp_path / "book.json.parts").glob(
+        "links.*" if damage == "missing" else "remote-xero.*"))
+    if damage == "missing":
+        part.unlink()
+    else:
+        part.write_bytes(part.read_bytes()[:-9])
+    before = files(tmp_path)
+    with pytest.raises(BookCorruptError) as caught:
+        Book.open(path).remote  # noqa: B018 - a missing part at open, a damaged one when read
+    message = str(caught.value)
+    assert part.name in message and "left untouched" in message and "book.json.bak" in message
+    if damage == "truncated":
+        book = Book.open(path)
+        assert book.profiles["P1"].name == "Person 1"  # the people parts are whole
+        with pytest.raises(BookCorruptError):
+            book.remote_record("xero", "contact", "R1")
+        with pytest.raises(BookCorruptError):
+            book.save()  # half a part read: never written back
+    assert files(tmp_path) == before
+
+
+def test_parts_are_read_when_needed_and_kept_unread(small_parts: None, tmp_path: Path) -> None:
+    path = tmp_path / "book.json"
+    build(path)
+    book = Book.open(path)
+    assert book._unloaded == {"people", "mirror", "journal", "reviews"}
+    assert book.profiles["P0"].name == "Person 0"
+    assert book._unloaded == {"mirror", "journal", "reviews"}  # profiles and links: together
+    book.profiles["P0"].kind = "supplier"
+    before = files(tmp_path)
+    book.save()  # the mirror and journal are kept as they are, never read
+    after = files(tmp_path)
+    written = {name for name in after if before.get(name) != after[name] and ".parts/" in name}
+    assert len(written) == 1 and next(iter(written)).startswith("book.json.parts/profiles.")
+    again = Book.open(path)
+    assert again.remote_record("xero", "contact", "R2") is not None  # the mirror needs people
+    assert again._unloaded == {"journal", "reviews"} and again.profiles["P0"].kind == "supplier"
+    assert again.journal["run1"]["run_id"] == "run1"
+
+
+def test_a_part_map_pointing_elsewhere_is_refused(small_parts: None, tmp_path: Path) -> None:
+    path = tmp_path / "book.json"
+    build(path)
+    stored = json.loads(path.read_bytes())
+    stored["meta"]["1"]["_parts"]["links"] = "../../etc/passwd"
+    path.write_text(json.dumps(stored), encoding="utf-8")
+    with pytest.raises(BookCorruptError, match="_parts"):
+        Book.open(path)
+
+
+def test_the_console_keeps_one_book_and_rereads_it_when_the_file_changed(tmp_path: Path) -> None:
+    from loftterm.config import config_from_mapping
+    from loftterm.console import BookConsole
+    from loftterm.plugins import make_plugin_manager
+
+    path = tmp_path / "book.json"
+    build(path)
+    pm = make_plugin_manager()
+    console = BookConsole(config_from_mapping({"book": str(path)}, pm, base_dir=tmp_path), pm)
+    with console.writing() as first:
+        first.profiles["P1"].kind = "supplier"
+    with console.writing() as again:
+        assert again is first  # the file is as this console saved it: not read again
+    other = Book.open(path)  # another process changes the file
+    other.profiles["P2"].kind = "supplier"
+    other.save()
+    with console.writing() as fresh:
+        assert fresh is not first and fresh.profiles["P2"].kind == "supplier"
+    with pytest.raises(RuntimeError), console.writing() as failing:
+        failing.profiles["P3"].kind = "supplier"  # half a change, never saved...
+        raise RuntimeError("stop")
+    assert console.book().profiles["P3"].kind == "agent"  # ...and not kept in memory either
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    (None, [b"ab", b"cd"]),            # no previous part
+    ([b"ab", b"cd"], [b"ab", b"cd"]),  # the same: nothing written
+    ([b"ab", b"cd"], [b"ab", b"xd"]),  # differs after an agreed prefix
+    ([b"ab", b"cd"], [b"ab"]),         # shorter
+    ([b"ab"], [b"ab", b"cd"]),         # longer
+    ([b"ab", b"cd"], [b"zz", b"cd"]),  # differs at once
+])
+def test_a_part_is_written_only_when_it_differs(
+    tmp_path: Path, old: list[bytes] | None, new: list[bytes],
+) -> None:
+    import hashlib
+
+    from loftterm.book.storage import write_part
+
+    previous = None
+    if old is not None:
+        previous = write_part(tmp_path, "links", None, old)
+    stamp = previous.stat().st_mtime_ns if previous else 0
+    made = write_part(tmp_path, "links", previous, new)
+    content = b"".join(new)
+    assert made.read_bytes() == content
+    assert made.name == f"links.{hashlib.blake2b(content, digest_size=10).hexdigest()}.json"
+    if old == new:
+        assert made == previous and made.stat().st_mtime_ns == stamp
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_threads_reading_a_part_at_once_all_see_it_whole(small_parts: None, tmp_path: Path) -> None:
+    import threading
+
+    path = tmp_path / "book.json"
+    build(path, people=300)
+    book = Book.open(path)
+    seen: list[tuple[int, int, int]] = []
+    start = threading.Barrier(6)
+
+    def read() -> None:
+        start.wait()
+        seen.append((len(book.profiles), len(book.links), len(book.remote["xero"])))
+
+    threads = [threading.Thread(target=read) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == [(300, 300, 300)] * 6
