@@ -30,6 +30,7 @@ from loftterm.http.client import make_http_client
 from loftterm.http.oauth import OAuth2Auth, OAuthSettings
 from loftterm.http.transport import CallStats, RateLimitVerdict, RetryPolicy
 from loftterm.models import Address, Balance, ContactFields, RemoteContact, to_decimal
+from loftterm.moments import parse_utc
 from loftterm.sandboxkit import (
     Fault,
     SandboxRequest,
@@ -77,5 +78,6 @@ __all__ = [
     "hookimpl",
     "json_response",
     "make_http_client",
+    "parse_utc",
     "to_decimal",
 ]

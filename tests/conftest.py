@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import pytest
 
@@ -15,6 +16,26 @@ from connectors.xero.sandbox import XeroSandbox
 from loftterm.console import BookConsole
 from loftterm.demo import DemoEnvironment, start_demo
 from loftterm.plugins import make_plugin_manager
+
+
+class SandboxLike(Protocol):
+    """What every connector's sandbox offers a test: start and stop."""
+
+    def start(self) -> str: ...
+
+    def stop(self) -> None: ...
+
+
+SandboxT = TypeVar("SandboxT", bound=SandboxLike)
+
+
+def serving(box: SandboxT) -> Iterator[SandboxT]:
+    """Start a sandbox on loopback, hand it out, stop it when the generator is closed."""
+    box.start()
+    try:
+        yield box
+    finally:
+        box.stop()
 
 
 def running_demo(tmp_path: Path, only: tuple[str, ...]) -> Iterator[DemoEnvironment]:

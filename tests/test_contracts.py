@@ -19,7 +19,7 @@ PUBLIC_API = {
     "PullRequest", "PushRequest", "RateLimitError", "RateLimitVerdict", "RecordOutcome",
     "RemoteContact", "RemoteError", "RemoteItem", "RetryPolicy", "SandboxRequest",
     "SandboxResponse", "SandboxServer", "Setting", "SyncEvent", "Tenant", "TokenIssuer",
-    "TokenStoreProtocol", "hookimpl", "json_response", "make_http_client", "to_decimal",
+    "TokenStoreProtocol", "hookimpl", "json_response", "make_http_client", "parse_utc", "to_decimal",
 }
 HOOKS = [name for name, _ in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("loftterm_")]
 

@@ -22,6 +22,7 @@ from loftterm.api import (
     DocumentRequest,
     RemoteContact,
     RemoteItem,
+    parse_utc,
     to_decimal,
 )
 
@@ -76,18 +77,7 @@ def parse_xero_date(value: Any) -> datetime | None:
 
 def parse_iso(value: str) -> datetime | None:
     """Parse an ISO-8601 time (``Z`` allowed) into an aware UTC datetime, None when unreadable."""
-    text = value.strip()
-    if not text:
-        return None
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    return parse_utc(value)
 
 
 def format_xero_date(moment: datetime) -> str:

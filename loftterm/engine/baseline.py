@@ -21,7 +21,6 @@ next sync, by the same rule, before anything is written (:func:`settle_baselines
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from loftterm.book import Book
@@ -29,28 +28,16 @@ from loftterm.connector import ConnectorInfo
 from loftterm.engine.runstate import RunState
 from loftterm.errors import UsageError
 from loftterm.models import ContactFields, Link, Profile, RemoteContact, comparable
+from loftterm.moments import parse_utc
 
 NAME_FIELDS = frozenset(("name", "first_name", "last_name"))
 FIRST_LINK_NAMES = ("book", "ledger")
 TAKE_SIDES = ("local", "remote")
 
 
-def _moment(stamp: str) -> datetime | None:
-    text = stamp.strip()
-    if not text:
-        return None
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def book_is_newer(profile: Profile, record: RemoteContact) -> bool:
     """True when the profile was edited after the remote record (or the record has no time)."""
-    mine, theirs = _moment(profile.updated_at), _moment(record.updated)
+    mine, theirs = parse_utc(profile.updated_at), parse_utc(record.updated)
     if theirs is None:
         return True
     if mine is None:

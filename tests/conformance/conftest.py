@@ -23,6 +23,7 @@ from connectors.xero.sandbox import XeroSandbox
 from connectors.xero.sandbox.seed import DEMO_TENANT_ID, Seed, seed_record
 from loftterm.book import Book
 from tests.cli_support import run_loftterm
+from tests.conftest import serving
 
 Address = tuple[str, str, str, str]
 
@@ -107,32 +108,17 @@ class Loft:
 
 @pytest.fixture(scope="module")
 def xero_box() -> Iterator[XeroSandbox]:
-    box = XeroSandbox(seed=False)
-    box.start()
-    try:
-        yield box
-    finally:
-        box.stop()
+    yield from serving(XeroSandbox(seed=False))
 
 
 @pytest.fixture(scope="module")
 def qbo_box() -> Iterator[QboSandbox]:
-    box = QboSandbox(seed=False)
-    box.start()
-    try:
-        yield box
-    finally:
-        box.stop()
+    yield from serving(QboSandbox(seed=False))
 
 
 @pytest.fixture(scope="module")
 def sortscape_box() -> Iterator[SortScapeSandbox]:
-    box = SortScapeSandbox(seed=False)
-    box.start()
-    try:
-        yield box
-    finally:
-        box.stop()
+    yield from serving(SortScapeSandbox(seed=False))
 
 
 @pytest.fixture

@@ -7,16 +7,12 @@ from collections.abc import Iterator
 import pytest
 
 from connectors.xero.sandbox import XeroSandbox
+from tests.conftest import serving
 
 
 @pytest.fixture(scope="module")
 def empty_xero() -> Iterator[XeroSandbox]:
-    box = XeroSandbox(seed=False)
-    box.start()
-    try:
-        yield box
-    finally:
-        box.stop()
+    yield from serving(XeroSandbox(seed=False))
 
 
 @pytest.fixture
