@@ -10,14 +10,12 @@ import pytest
 
 from connectors.xero.sandbox import XeroSandbox
 from tests.cli_support import run_loftterm, xero_config
+from tests.conftest import serving
 
 
 @pytest.fixture
 def xero() -> Iterator[XeroSandbox]:
-    sandbox = XeroSandbox()
-    sandbox.start()
-    yield sandbox
-    sandbox.stop()
+    yield from serving(XeroSandbox())
 
 
 @pytest.fixture

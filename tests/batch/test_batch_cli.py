@@ -18,6 +18,7 @@ from connectors.xero.sandbox import XeroSandbox
 from connectors.xero.sandbox.seed import HARBOUR_REALTY_ID
 from loftterm.demo import seed_demo_book
 from loftterm.sandboxkit import Fault
+from tests.conftest import serving
 
 BATCH = """\
 deal,date,kind,profile,currency,description,amount,account
@@ -48,10 +49,7 @@ def finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
 
 @pytest.fixture
 def xero() -> Iterator[XeroSandbox]:
-    sandbox = XeroSandbox()
-    sandbox.start()
-    yield sandbox
-    sandbox.stop()
+    yield from serving(XeroSandbox())
 
 
 @pytest.fixture

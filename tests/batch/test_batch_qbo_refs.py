@@ -14,6 +14,7 @@ import yaml
 
 from connectors.qbo.sandbox import ACCOUNT_IDS, SEED_IDS, QboSandbox
 from loftterm.demo import seed_demo_book
+from tests.conftest import serving
 
 HARBOUR_VENDOR = SEED_IDS["vendor:Harbour Realty Ltd"]
 
@@ -28,10 +29,7 @@ def loftterm(config: Path, *args: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def qbo() -> Iterator[QboSandbox]:
-    sandbox = QboSandbox()
-    sandbox.start()
-    yield sandbox
-    sandbox.stop()
+    yield from serving(QboSandbox())
 
 
 def write_config(tmp_path: Path, qbo: QboSandbox, **extra: Any) -> Path:

@@ -11,16 +11,14 @@ import yaml
 
 from connectors.xero.sandbox import XeroSandbox
 from tests.cli_support import run_loftterm, xero_config
+from tests.conftest import serving
 
 from .conftest import snapshot
 
 
 @pytest.fixture
 def xero() -> Iterator[XeroSandbox]:
-    sandbox = XeroSandbox()
-    sandbox.start()
-    yield sandbox
-    sandbox.stop()
+    yield from serving(XeroSandbox())
 
 
 @pytest.fixture

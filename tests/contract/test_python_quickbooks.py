@@ -34,14 +34,12 @@ from quickbooks.objects.vendor import Vendor
 
 from connectors.qbo.sandbox import ACCOUNT_IDS, SEED_IDS, QboSandbox
 from connectors.qbo.sandbox.server import CLIENT_ID, CLIENT_SECRET
+from tests.conftest import serving
 
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[QboSandbox]:
-    box = QboSandbox()
-    box.start()
-    yield box
-    box.stop()
+    yield from serving(QboSandbox())
 
 
 @pytest.fixture

@@ -23,14 +23,12 @@ from xero.exceptions import XeroBadRequest
 from connectors.xero.sandbox import XeroSandbox
 from connectors.xero.sandbox import seed as seeds
 from connectors.xero.sandbox.server import API, CLIENT_ID, CLIENT_SECRET
+from tests.conftest import serving
 
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[XeroSandbox]:
-    box = XeroSandbox()
-    box.start()
-    yield box
-    box.stop()
+    yield from serving(XeroSandbox())
 
 
 @pytest.fixture

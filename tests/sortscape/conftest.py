@@ -14,16 +14,14 @@ from loftterm.api import CallStats, ConnectorContext
 from loftterm.engine.context import build_context
 from loftterm.http.tokens import MemoryTokens
 from loftterm.plugins import ConnectorHooks, make_plugin_manager
+from tests.conftest import serving
 
 MakeRun = Callable[..., tuple[ConnectorContext, CallStats]]
 
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[SortScapeSandbox]:
-    box = SortScapeSandbox()
-    box.start()
-    yield box
-    box.stop()
+    yield from serving(SortScapeSandbox())
 
 
 @pytest.fixture
