@@ -7,9 +7,11 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from loftterm.cli.commands import COMMANDS, Session, cmd_plan_out, cmd_sync
+from loftterm.cli.commands import COMMANDS, cmd_sync
 from loftterm.cli.output import print_error
 from loftterm.cli.parser import build_parser
+from loftterm.cli.plan_commands import cmd_plan_out
+from loftterm.cli.session import Session
 from loftterm.config import find_config_path, load_config
 from loftterm.console import BookConsole
 from loftterm.errors import EXIT_OK, LofttermError
