@@ -30,6 +30,7 @@ from loftterm.batchfile import BatchDocument, BatchFile
 from loftterm.book import Book
 from loftterm.book.book import now_iso
 from loftterm.connector import (
+    ConnectorContext,
     ConnectorInfo,
     DocumentLine,
     DocumentOutcome,
@@ -43,6 +44,7 @@ from loftterm.engine.context import build_context, close_context
 from loftterm.engine.pending import pending_counter
 from loftterm.engine.sync import SyncOptions, run_connector
 from loftterm.errors import EXIT_OK, EXIT_REMOTE, LofttermError, ProtocolError, UsageError
+from loftterm.http.transport import CallStats
 from loftterm.matching import normalise
 from loftterm.models import Link, LinkMethod, Profile, RemoteContact
 from loftterm.plugins import ConnectorHooks
@@ -500,6 +502,18 @@ def run_batch(
     return result
 
 
+def _context(
+    name: str,
+    settings: Mapping[str, Any],
+    tokens: TokenStoreProtocol,
+    book: Book,
+    options: BatchOptions,
+) -> tuple[ConnectorContext, CallStats]:
+    """The connector's context for posting (or checking) documents, pinned to the book's tenant."""
+    pinned = str(book.connector_meta(name).get("tenant_id") or "")
+    return build_context(name, settings, tokens, pinned_tenant=pinned, sleep=options.sleep)
+
+
 def _check(
     hooks: ConnectorHooks,
     settings: Mapping[str, Any],
@@ -511,13 +525,7 @@ def _check(
     """In a dry run, let the connector resolve what the planned documents reference (reads only)."""
     if not todo or not hooks.implements("loftterm_connector_check_documents"):
         return
-    ctx, _stats = build_context(
-        hooks.name,
-        settings,
-        tokens,
-        pinned_tenant=str(book.connector_meta(hooks.name).get("tenant_id") or ""),
-        sleep=options.sleep,
-    )
+    ctx, _stats = _context(hooks.name, settings, tokens, book, options)
     try:
         answer = hooks.call(
             "loftterm_connector_check_documents", ctx=ctx, documents=[r for _, r in todo]
@@ -576,13 +584,7 @@ def _post(
         ]
         book.save()
 
-    ctx, stats = build_context(
-        name,
-        settings,
-        tokens,
-        pinned_tenant=str(book.connector_meta(name).get("tenant_id") or ""),
-        sleep=options.sleep,
-    )
+    ctx, stats = _context(name, settings, tokens, book, options)
     chunk = max(1, options.chunk)
     done = 0
     try:
