@@ -689,10 +689,13 @@ class BookConsole(Console):
             raise result.error
         row = self._row(profile_id, connector, role)
         if row.state != LinkState.LINKED:
-            why = next(
-                (o.reason for o in result.outcomes if o.profile_id == profile_id and o.reason),
-                row.explanation,
-            )
+            said = [o for o in result.outcomes if o.profile_id == profile_id and o.reason]
+            why = said[0].reason if said else row.explanation
+            if said and said[0].status == "held":  # a person's decision, not a remote failure
+                raise UsageError(
+                    f"{profile_id} was not created in {info.title}: {why}; or create it anyway: "
+                    f"loftterm push {profile_id} --connector {connector} --anyway"
+                )
             raise RemoteError(f"{profile_id} was not created in {info.title}: {why}")
         return row
 

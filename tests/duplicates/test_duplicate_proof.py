@@ -204,6 +204,8 @@ def test_two_new_profiles_alike_are_not_both_created(tmp_path: Path, sandbox: Xe
     twins = [w for w in user.warnings() if w["kind"] == "duplicate"]
     assert {w["profile_id"] for w in twins} == {"P001", "P002"}
     assert all("may be one person" in w["message"] and "--anyway" in w["message"] for w in twins)
+    held = user.run("push", "P001", "--connector", "xero")  # a person decides: usage, exit 2
+    assert held.returncode == 2 and "--anyway" in held.stderr and "may be one person" in held.stderr
     user.ok("push", "P001", "--connector", "xero", "--anyway")
     assert user.contact_names() == ["Lakeside Homes"]
     counts = user.sync()  # P002 now has a candidate in Xero: held in the review queue
