@@ -24,7 +24,9 @@ Runs, each through ``BookConsole.sync`` (what ``loftterm sync`` does):
 Every HTTP request is recorded below httpx (by method and path) and classified; the floor is
 what the counts imply: ceil(records/1000) pages (QBO: per entity), ceil(creates/50) (QBO: /30
 per batch), creates and updates batched apart, one call for an unchanged incremental pull plus
-the balances of the linked records (which an incremental pull cannot see): Xero 50 ContactIDs a
+the calls that find which balances moved (which an incremental pull cannot see: Xero lists the
+invoices, credit notes, overpayments and prepayments modified since, 4 calls; QBO one CDC call
+over its transactions) plus the balances of the records linked this run: Xero 50 ContactIDs a
 call (or every page when fewer), QBO 500 ids a ``SELECT Id, Balance`` query per role (or
 every page of the role when fewer).
 Auth and tenant calls are shown apart.
@@ -69,6 +71,7 @@ RUNS = (("full", False), ("incremental", False), ("incremental unchanged", False
 PROFILED = "full"  # the run --profile profiles (--profile-run chooses another)
 PAGE = 1000
 BATCH = {"xero": 50, "qbo": 30}
+BALANCE_CHANGE_CALLS = {"xero": 4, "qbo": 1}  # which balances moved: document lists / one CDC
 
 
 # --------------------------------------------------------------------------- sandboxes
@@ -188,6 +191,9 @@ def classify(name: str, method: str, path: str, query: str) -> str:
             if method == "GET" and "IDs=" in query:
                 return "balances"
             return "pull" if method == "GET" else "write"
+        if method == "GET" and re.search(r"/(Invoices|CreditNotes|Overpayments|Prepayments)$",
+                                         path):
+            return "balance-changes"
         return f"other {method} {path.rsplit('/', 1)[-1]}"
     from urllib.parse import unquote_plus
 
@@ -226,7 +232,8 @@ def floor_calls(name: str, run: str, counts: dict[str, int], roles: Counter[str]
     write_calls = sum(math.ceil(counts.get(key, 0) / size)
                       for key in ("created_remote", "updated_remote"))
     if run.startswith("incremental"):
-        return 1 + write_calls + balance_floor(name, wanted or Counter(), roles)
+        finding = BALANCE_CHANGE_CALLS[name]
+        return 1 + finding + write_calls + balance_floor(name, wanted or Counter(), roles)
     if name == "xero":
         pages = math.ceil(max(counts.get("pulled", 0), 1) / PAGE)
     else:
@@ -299,7 +306,7 @@ def case(name: str, n: int, profile: bool) -> dict[str, Any]:
     import loftterm
     from loftterm.config import config_from_mapping
     from loftterm.console import BookConsole
-    from loftterm.engine.balances import refresh_ids
+    from loftterm.engine.balances import BALANCES_CHECKED
     from loftterm.plugins import make_plugin_manager
 
     proc, pipe, settings = start_sandbox(name, n if name == "xero" else n // 2)
@@ -338,6 +345,7 @@ def case(name: str, n: int, profile: bool) -> dict[str, Any]:
                 files_before = _files(work)
                 reset_peak()
                 profiler = cProfile.Profile() if profile and run == PROFILED else None
+                checked = str(console.book().connector_meta(name).get(BALANCES_CHECKED) or "")
                 wall, cpu = time.perf_counter(), time.process_time()
                 events.append(("open", wall))  # until the first event: book open, auth
                 if profiler is not None:
@@ -354,8 +362,8 @@ def case(name: str, n: int, profile: bool) -> dict[str, Any]:
                 counts = dict(report.connectors[name])
                 book = console.book()
                 roles = Counter(r.role for r in book.remote[name].values())
-                info = console.hooks(name).info
-                wanted = Counter({role: len(refresh_ids(book, info, role)) for role in info.roles})
+                wanted = Counter(link.role for link in book.links_of_connector(name)
+                                 if link.at > checked)  # linked since the last balance reading
                 floor = floor_calls(name, run, counts, roles, wanted)
                 essential = sum(v for k, v in kinds.items() if k not in ("auth", "tenant"))
                 phases: dict[str, float] = {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from loftterm.connector import (
     ArchiveRequest,
+    BalanceChanges,
     ConnectorContext,
     ConnectorInfo,
     DemoSandbox,
@@ -45,6 +46,7 @@ __all__ = [
     "ArchiveRequest",
     "AuthError",
     "Balance",
+    "BalanceChanges",
     "CallStats",
     "ConnectorContext",
     "ConnectorInfo",

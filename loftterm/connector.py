@@ -193,6 +193,20 @@ class PullPage:
 
 
 @dataclass(frozen=True)
+class BalanceChanges:
+    """The records whose AR/AP may have moved since a watermark, found by the documents changed.
+
+    :param keys: ``(role, remote_id)`` of every record a changed document (invoice, bill, credit
+        note, payment, ...) names; None when the ledger cannot tell (too far back, too many),
+        so the engine reads every balance it shows.
+    :param watermark: the ledger's time when the question was asked, passed back as ``since``.
+    """
+
+    keys: frozenset[tuple[str, str]] | None
+    watermark: str = ""
+
+
+@dataclass(frozen=True)
 class PushRequest:
     """One create or update of a remote record.
 

@@ -15,6 +15,7 @@ import pluggy
 if TYPE_CHECKING:
     from loftterm.connector import (
         ArchiveRequest,
+        BalanceChanges,
         ConnectorContext,
         ConnectorInfo,
         DemoSandbox,
@@ -146,6 +147,25 @@ def loftterm_connector_balances(
     :param mirrored: how many records of the role the mirror holds (a whole listing may cost
         fewer calls than asking by id).
     :returns: remote id -> balance, for the records found (a missing one keeps its balance).
+    """
+    raise NotImplementedError
+
+
+@hookspec(firstresult=True)
+def loftterm_connector_balance_changes(ctx: ConnectorContext, since: str) -> BalanceChanges:
+    """Return the records whose balances documents changed since ``since`` moved.
+
+    Called by ledger runs after an incremental pull, before reading balances: a balance moves
+    only when a document (invoice, bill, credit note, payment, ...) is entered, changed or paid,
+    and the ledger can list those by modified time cheaply, so a routine sync reads the
+    balances of just those records instead of every linked one.  Must not write remotely.
+    Stops at the first non-None result; without an answer every shown balance is read.
+    Implemented by the ledger connectors.
+
+    :param ctx: the run's connector context.
+    :param since: the watermark this hook (or a full pull) returned last time.
+    :returns: the records named by changed documents (``keys=None``: cannot tell) and the
+        watermark for next time.
     """
     raise NotImplementedError
 

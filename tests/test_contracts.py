@@ -13,7 +13,8 @@ from loftterm import hookspecs
 from loftterm.plugins import ConnectorHooks, installed_connectors, make_plugin_manager
 
 PUBLIC_API = {
-    "Address", "ArchiveRequest", "AuthError", "Balance", "CallStats", "ConnectorContext",
+    "Address", "ArchiveRequest", "AuthError", "Balance", "BalanceChanges", "CallStats",
+    "ConnectorContext",
     "ConnectorInfo", "ContactFields", "DemoSandbox", "DocumentLine", "DocumentOutcome",
     "DocumentRequest", "Fault", "OAuth2Auth", "OAuthSettings", "ProtocolError", "PullPage",
     "PullRequest", "PushRequest", "RateLimitError", "RateLimitVerdict", "RecordOutcome",

@@ -12,6 +12,7 @@ from typing import Any
 from loftterm.api import (
     ArchiveRequest,
     Balance,
+    BalanceChanges,
     ConnectorContext,
     ConnectorInfo,
     DemoSandbox,
@@ -28,6 +29,7 @@ from loftterm.api import (
 )
 
 from . import archive as archiving
+from . import changes
 from . import documents as posting
 from . import pull as pulling
 from . import push as pushing
@@ -96,6 +98,12 @@ def loftterm_connector_pull(ctx: ConnectorContext, request: PullRequest) -> Iter
     client = client_for(ctx)
     _note_company(ctx, client)
     return pulling.pull(client, request)
+
+
+@hookimpl
+def loftterm_connector_balance_changes(ctx: ConnectorContext, since: str) -> BalanceChanges:
+    """Name the customers and vendors whose transactions changed (one CDC call)."""
+    return changes.balance_changes(client_for(ctx), since)
 
 
 @hookimpl

@@ -352,6 +352,20 @@ class XeroClient:
         data = self.request("GET", endpoint, params={"where": clause, "page": 1})
         return [dict(d) for d in self._envelope("GET", endpoint, data, collection)]
 
+    def documents_page(self, endpoint: str, collection: str, page: int, size: int, *,
+                       since: str = "") -> dict[str, Any]:
+        """Return one page of a document listing, the whole envelope (summaries for invoices).
+
+        :param since: an ``If-Modified-Since`` value: only documents modified after it.
+        """
+        params: dict[str, str | int] = {"page": page, "pageSize": size}
+        if collection == "Invoices":
+            params["summaryOnly"] = "true"
+        headers = {"If-Modified-Since": since} if since else {}
+        data = self.request("GET", endpoint, params=params, headers=headers)
+        self._envelope("GET", endpoint, data, collection)
+        return dict(data)
+
     def create_documents(
         self, endpoint: str, collection: str, documents: Sequence[Mapping[str, Any]], key: str
     ) -> list[dict[str, Any]]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal
 
+from connectors.xero import changes, mapping
 from connectors.xero import client as xc
-from connectors.xero import mapping
 from connectors.xero.client import XeroValidationError, client_for, idempotency_key
 from loftterm.api import (
     ArchiveRequest,
     Balance,
+    BalanceChanges,
     ConnectorContext,
     ConnectorInfo,
     DemoSandbox,
@@ -162,6 +163,12 @@ def balance_calls(wanted: int, mirrored: int, page_size: int) -> tuple[str, int]
     by_ids = -(-wanted // IDS_PER_CALL)
     by_pages = max(1, -(-mirrored // max(1, page_size)))
     return ("pages", by_pages) if by_pages < by_ids else ("ids", by_ids)
+
+
+@hookimpl
+def loftterm_connector_balance_changes(ctx: ConnectorContext, since: str) -> BalanceChanges:
+    """Name the contacts whose invoices, credit notes, overpayments or prepayments changed."""
+    return changes.balance_changes(client_for(ctx), since)
 
 
 @hookimpl

@@ -33,13 +33,17 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from loftterm.book import Book
-from loftterm.connector import ConnectorInfo
+from loftterm.book.book import now_iso
+from loftterm.connector import BalanceChanges, ConnectorInfo
 from loftterm.engine import planner
 from loftterm.engine.runstate import RunState
 from loftterm.models import Profile, RemoteContact
 
 ZERO = Decimal("0")
 RULES = ("principal", "organization_first")
+#: Connector meta keys: the balance-changes watermark, and when balances were last refreshed.
+BALANCES_SINCE = "balances_since"
+BALANCES_CHECKED = "balances_checked_at"
 
 
 def linked_records(
@@ -191,29 +195,62 @@ def refresh_ids(book: Book, info: ConnectorInfo, role: str) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def refresh_balances(rs: RunState) -> int:
-    """Fetch fresh AR/AP for the records profiles show (after an incremental pull).
+def refresh_balances(rs: RunState, full_pull: bool) -> int:
+    """Bring in the AR/AP a balance change moved without touching its record (Xero).
 
-    Return how many mirrored balances changed.  A connector without the hook keeps the pulled
-    balances.
+    After a complete full pull every balance is fresh: only the watermark is set.  Otherwise
+    the connector names the records whose documents changed since the watermark
+    (``loftterm_connector_balance_changes``) and just their balances are read, plus those of
+    records linked since the last refresh; a connector that cannot tell has every shown balance
+    read.  Called after the link phases, so a link made this run shows its balance.  Return
+    how many mirrored balances changed.
     """
-    if rs.info.kind != "ledger" or not rs.hooks.implements("loftterm_connector_balances"):
+    if rs.info.kind != "ledger":
         return 0
+    meta = rs.book.connector_meta(rs.name)
+    checked_at = str(meta.get(BALANCES_CHECKED) or "")
+    meta[BALANCES_CHECKED] = now_iso()
+    if full_pull or not rs.hooks.implements("loftterm_connector_balances"):
+        meta[BALANCES_SINCE] = meta.get("watermark", "")
+        return 0
+    changes = None
+    since = str(meta.get(BALANCES_SINCE) or "")
+    if since and rs.hooks.implements("loftterm_connector_balance_changes"):
+        changes = rs.hooks.call("loftterm_connector_balance_changes", ctx=rs.ctx, since=since)
+    keys = changes.keys if isinstance(changes, BalanceChanges) else None
     changed = 0
-    mirror = rs.book.remote[rs.name]
     for role in rs.info.roles:
         ids = refresh_ids(rs.book, rs.info, role)
-        if not ids:
-            continue
-        rs.emit("balances", 0, len(ids), f"reading {len(ids)} balances from {rs.title()}")
-        mirrored = sum(1 for r in mirror.values() if r.role == role)
-        answer = rs.hooks.call(
-            "loftterm_connector_balances", ctx=rs.ctx, role=role, remote_ids=ids, mirrored=mirrored
-        )
-        for remote_id, balance in dict(answer or {}).items():
-            record = rs.book.remote_record(rs.name, role, remote_id)
-            if record is not None and record.balance != balance:
-                record.balance = balance
-                rs.book.put_remote(rs.name, [record])
-                changed += 1
+        if keys is not None:
+            ids = [i for i in ids if (role, i) in keys or _linked_since(rs, role, i, checked_at)]
+        changed += _read_balances(rs, role, ids)
+    watermark = changes.watermark if isinstance(changes, BalanceChanges) else ""
+    meta[BALANCES_SINCE] = watermark or meta.get("watermark", "")
+    return changed
+
+
+def _linked_since(rs: RunState, role: str, remote_id: str, checked_at: str) -> bool:
+    profile_id = rs.book.linked_profile(rs.name, role, remote_id)
+    link = rs.book.link_of(profile_id, rs.name, role) if profile_id else None
+    # Whole seconds: a link made in the very second of the last refresh, after it, waits for
+    # its next document or the daily full pull; counting that second would re-read every link
+    # a run just made.
+    return link is not None and (not checked_at or link.at > checked_at)
+
+
+def _read_balances(rs: RunState, role: str, ids: list[str]) -> int:
+    if not ids:
+        return 0
+    rs.emit("balances", 0, len(ids), f"reading {len(ids)} balances from {rs.title()}")
+    mirrored = sum(1 for r in rs.book.remote[rs.name].values() if r.role == role)
+    answer = rs.hooks.call(
+        "loftterm_connector_balances", ctx=rs.ctx, role=role, remote_ids=ids, mirrored=mirrored
+    )
+    changed = 0
+    for remote_id, balance in dict(answer or {}).items():
+        record = rs.book.remote_record(rs.name, role, remote_id)
+        if record is not None and record.balance != balance:
+            record.balance = balance
+            rs.book.put_remote(rs.name, [record])
+            changed += 1
     return changed

@@ -27,7 +27,7 @@ from loftterm.book import Book
 from loftterm.connector import ConnectorInfo
 from loftterm.engine.runstate import RunState
 from loftterm.errors import UsageError
-from loftterm.models import ContactFields, Link, Profile, RemoteContact, comparable
+from loftterm.models import ContactFields, Link, Profile, RemoteContact, comparable, raw_equal
 from loftterm.moments import parse_utc
 
 NAME_FIELDS = frozenset(("name", "first_name", "last_name"))
@@ -116,7 +116,11 @@ def agreed_baseline(
     A field still different (in conflict, refused remotely, not written yet) keeps its old
     agreed value, so the next sync decides it the same way: nothing is lost.
     """
-    local, there = comparable(profile.fields), comparable(record.fields)
+    fields = tuple(fields)
+    local = comparable(profile.fields)
+    if raw_equal(profile.fields, record.fields, fields):
+        return {name: local[name] for name in fields}
+    there = comparable(record.fields)
     base: dict[str, Any] = {}
     for name in fields:
         if local[name] == there[name]:

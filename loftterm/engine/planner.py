@@ -24,7 +24,15 @@ from loftterm.matching import (
     normalise,
     parse_threshold,
 )
-from loftterm.models import ContactFields, Link, Profile, RemoteContact, comparable, phone_digits
+from loftterm.models import (
+    ContactFields,
+    Link,
+    Profile,
+    RemoteContact,
+    comparable,
+    phone_digits,
+    raw_equal,
+)
 
 DEFAULT_THRESHOLD = "0.60"
 
@@ -245,6 +253,9 @@ class FieldDiff:
         return bool(self.push or self.pull or self.conflicts)
 
 
+NO_DIFF = FieldDiff(frozenset(), frozenset(), frozenset())
+
+
 def diff_link(
     profile: Profile, remote: RemoteContact, link: Link, fields: tuple[str, ...]
 ) -> FieldDiff:
@@ -254,6 +265,8 @@ def diff_link(
     baseline it gets at its next sync (``baseline.initial_baseline``: blanks never erase).  Within
     a baseline a missing value is an empty one.
     """
+    if raw_equal(profile.fields, remote.fields, fields):
+        return NO_DIFF
     local, there, base = comparable(profile.fields), comparable(remote.fields), link.baseline
     if not base:
         base = initial_baseline(

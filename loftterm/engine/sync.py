@@ -175,8 +175,6 @@ def run_phases(rs: RunState, options: SyncOptions) -> None:
         keep_found(rs)
         return
     was_full = pull_phase(rs)
-    if not was_full:  # an incremental pull does not see balance changes (Xero)
-        refresh_balances(rs)
     if not rs.dry_run and (was_full or rs.counts["pulled"] >= CHECKPOINT_PULLED):
         rs.book.save()  # a full or big pull is a checkpoint of its own; a small one is cheap to redo
     for role in rs.info.roles:
@@ -192,6 +190,7 @@ def run_phases(rs: RunState, options: SyncOptions) -> None:
     settle_baselines(rs)  # links made by hand or before baselines: blanks never erase
     push_changes_phase(rs)
     archiving.archive_phase(rs)
+    refresh_balances(rs, was_full)  # an incremental pull does not see balance changes (Xero)
     rule = str(rs.settings.get("balance_rule") or "principal")
     changed = apply_balances(rs.book, rs.info, rule)
     rs.emit("balances", changed, changed, f"{changed} balances updated")

@@ -21,6 +21,7 @@ expanded: ``J Smith`` and ``John Smith`` are different strings (the name score s
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 _UNDECOMPOSED = str.maketrans(
@@ -48,6 +49,12 @@ LEGAL_FORMS = {
 _TRAILING = frozenset(LEGAL_FORMS.values())
 
 
+#: Folded names kept between runs: the candidate indexes fold every name of the book each
+#: sync, and names rarely change (about 25 MB at 100k contacts; bounded).
+FOLD_CACHE_SIZE = 1 << 18
+
+
+@functools.lru_cache(maxsize=FOLD_CACHE_SIZE)
 def fold(text: str) -> str:
     """Return ``text`` folded for duplicate detection (see the module docstring)."""
     text = unicodedata.normalize("NFKC", text).casefold().translate(_UNDECOMPOSED)
@@ -65,6 +72,7 @@ def fold(text: str) -> str:
     return " ".join(words)
 
 
+@functools.lru_cache(maxsize=FOLD_CACHE_SIZE)
 def fold_core(text: str) -> str:
     """Return the folded name without trailing legal forms (``"abc pty ltd"`` -> ``"abc"``).
 

@@ -148,10 +148,11 @@ def qbo_add(qbo: QboSandbox, entity: str, display: str, **fields: Any) -> str:
 
 
 def qbo_set_balance(qbo: QboSandbox, entity: str, rid: str, amount: Decimal) -> None:
-    """Move a record's Balance as posting a document does: its LastUpdatedTime stays."""
+    """Move a record's Balance as its user would: post an invoice (customer) or a bill (vendor).
+
+    The record's LastUpdatedTime stays; the transaction is what Change Data Capture shows.
+    """
+    document, ref = ("Bill", "VendorRef") if entity == "Vendor" else ("Invoice", "CustomerRef")
+    line = {"Amount": amount, "DetailType": "DescriptionOnly", "DescriptionOnly": {}}
     with qbo.server.lock:
-        table = qbo.store.table(entity)
-        record = table.get(rid)
-        assert record is not None
-        record["Balance"] = amount
-        table.put(record)
+        qbo.save(document, {ref: {"value": rid}, "Line": [line]})

@@ -11,6 +11,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from connectors.qbo.sandbox.server import QboSandbox
 from tests.fieldsync.cli_rules import (
     new_user,
     qbo_add,
@@ -144,9 +145,9 @@ def test_balances_are_fresh_after_a_routine_incremental_sync(tmp_path: Path) -> 
         user.sync()
         user.cli("disable-sync", "P002", "--connector", "xero")
         before = user.xero.contacts[cid]["UpdatedDateUTC"]
-        with user.xero.server.lock:
-            user.xero.org.set_flags(cid, customer=True, ar=Decimal("125.50"))
-            user.xero.org.set_flags(other, supplier=True, ap=Decimal("80.00"))
+        with user.xero.server.lock:  # entered in Xero: the contacts' modified dates stay
+            invoice = user.xero.org.post_invoice(cid, Decimal("125.50"))
+            user.xero.org.post_invoice(other, Decimal("80.00"), bill=True)
         assert user.xero.contacts[cid]["UpdatedDateUTC"] == before
         counts = user.sync()["connectors"]["xero"]
         assert counts["pulled"] == 0  # a routine incremental sync: nothing modified
@@ -154,6 +155,30 @@ def test_balances_are_fresh_after_a_routine_incremental_sync(tmp_path: Path) -> 
         assert user.profile("P002").balances["xero"]["ap"] == "80.00"
         by_ids = [c for c in user.xero.calls("GET", r"/Contacts$") if "IDs" in c.query]
         assert by_ids and set(by_ids[-1].query["IDs"][0].split(",")) == {cid, other}
+        with user.xero.server.lock:  # a part payment bumps the invoice, not the contact
+            user.xero.org.pay_invoice(invoice, Decimal("25.50"))
+        user.sync()
+        assert user.profile("P001").balances["xero"]["ar"] == "100.00"
+        read = [c for c in user.xero.calls("GET", r"/Contacts$") if "IDs" in c.query]
+        assert len(read) == len(by_ids) + 1 and cid in read[-1].query["IDs"][0].split(",")
+
+
+def test_a_quiet_xero_sync_reads_no_balances(tmp_path: Path) -> None:
+    """Balances follow documents: no document changed, so no contact is read for its balance."""
+    with new_user(tmp_path, "xero") as user:
+        xero_add(user.xero, Name="Nina Fox", EmailAddress="nina@fox.example")
+        user.import_profiles(NINA)
+        user.sync()
+        time.sleep(1.1)  # watermarks have whole seconds: a second later nothing is "just now"
+        user.sync()
+        calls = len(user.xero.calls("GET", r"/Contacts$"))
+        user.sync()
+        contact_calls = user.xero.calls("GET", r"/Contacts$")[calls:]
+        assert [c for c in contact_calls if "IDs" in c.query] == []
+        assert len(contact_calls) == 1  # the incremental pull itself
+        documents = r"/(Invoices|CreditNotes|Overpayments|Prepayments)$"
+        asked = {c.path.rsplit("/", 1)[-1] for c in user.xero.calls("GET", documents)}
+        assert asked == {"Invoices", "CreditNotes", "Overpayments", "Prepayments"}
 
 
 def test_qbo_balances_are_fresh_after_an_incremental_sync(tmp_path: Path) -> None:
@@ -170,6 +195,19 @@ def test_qbo_balances_are_fresh_after_an_incremental_sync(tmp_path: Path) -> Non
         user.sync()
         shown = user.profile("P001").balances["qbo"]
         assert (Decimal(shown["ap"]), Decimal(shown["ar"])) == (Decimal("310"), Decimal("42.1"))
+        time.sleep(1.1)  # past the second the last balances were read in
+        user.sync()
+        asked = len(balance_queries(user.qbo))
+        assert asked  # the balances moved above were read by id
+        user.sync()  # no transaction changed: no balance is read
+        assert len(balance_queries(user.qbo)) == asked
+        assert user.qbo.calls("GET", r"/cdc$")[-1].query["entities"][0].startswith("Invoice,")
+
+
+def balance_queries(qbo: QboSandbox) -> list[str]:
+    """The queries that read Balance by id."""
+    texts = [c.query.get("query", [""])[0] for c in qbo.calls("GET", r"/query$")]
+    return [t for t in texts if "Balance" in t and " IN " in t]
 
 
 def test_sortscape_phone_and_company_reach_the_ledgers_in_one_sync(tmp_path: Path) -> None:

@@ -15,13 +15,14 @@ from typing import Any
 from loftterm.api import to_decimal
 
 from .seed import name_record
-from .store import Record, Store, name_key, now, stamp
+from .store import READ_ONLY_TRANSACTIONS, Record, Store, name_key, now, stamp
 
 NAME_MAX = 100
 READ_ONLY = frozenset({"Id", "SyncToken", "MetaData", "Balance", "BalanceWithJobs",
                        "FullyQualifiedName", "sparse", "domain", "status", "TotalAmt"})
 TXN_TARGET = {"Bill": ("VendorRef", "Vendor", 1), "VendorCredit": ("VendorRef", "Vendor", -1),
-              "Invoice": ("CustomerRef", "Customer", 1)}
+              "Invoice": ("CustomerRef", "Customer", 1),
+              "CreditMemo": ("CustomerRef", "Customer", -1)}
 REF_ENTITIES = {"AccountRef": "Account", "APAccountRef": "Account", "ARAccountRef": "Account",
                 "DepositToAccountRef": "Account", "ItemRef": "Item", "VendorRef": "Vendor",
                 "CustomerRef": "Customer", "EmployeeRef": "Employee"}
@@ -77,9 +78,9 @@ class WriteRules:
             if body.get("Id"):
                 raise ApiFault("500", "Unsupported Operation", "the sandbox only creates documents")
             return self._create_document(entity, body, allow_duplicate)
-        if entity == "Account":
+        if entity == "Account" or entity in READ_ONLY_TRANSACTIONS:
             raise ApiFault("500", "Unsupported Operation",
-                           "the sandbox's chart of accounts is read-only")
+                           f"the sandbox's {entity} records are read-only")
         if entity == "Item":
             return self._save_item(body)
         if body.get("Id"):

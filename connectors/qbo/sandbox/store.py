@@ -16,7 +16,10 @@ from typing import Any
 NAME_LISTS = ("Customer", "Vendor", "Employee")
 LISTS = (*NAME_LISTS, "Item", "Account")
 """Entities that hide inactive records unless a query asks for them."""
-ENTITIES = (*LISTS, "Bill", "VendorCredit", "Invoice")
+ENTITIES = (*LISTS, "Bill", "VendorCredit", "Invoice", "CreditMemo", "Payment", "BillPayment",
+            "JournalEntry")
+#: Transactions the sandbox lists (CDC, queries) but never writes.
+READ_ONLY_TRANSACTIONS = ("Payment", "BillPayment", "JournalEntry")
 COMPANY_TZ = timezone(timedelta(hours=10))
 """QBO stamps times in the company's zone; the sandbox company is in Sydney (AEST)."""
 

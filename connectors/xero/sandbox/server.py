@@ -24,7 +24,13 @@ from typing import Any
 
 from connectors.xero.sandbox import seed as seeds
 from connectors.xero.sandbox.body import PostDataInvalid, body_list, post_data_invalid
-from connectors.xero.sandbox.store import DOC_IDS, Outcome, XeroOrg, page_count
+from connectors.xero.sandbox.store import (
+    DOC_IDS,
+    WRITABLE_DOCUMENTS,
+    Outcome,
+    XeroOrg,
+    page_count,
+)
 from connectors.xero.sandbox.where import WhereError, field_value, order_records, parse_where
 from loftterm.api import (
     DemoSandbox,
@@ -308,12 +314,13 @@ class XeroSandbox(DemoSandbox):
         route("GET", API + r"/Items", self._authed(self._get_items))
         route("PUT", API + r"/Items", self._writes(lambda r: self._save_items(r, "create")))
         route("POST", API + r"/Items", self._writes(lambda r: self._save_items(r, "upsert")))
-        for collection in ("Invoices", "CreditNotes"):
+        for collection in DOC_IDS:
             base = API + "/" + collection
             route("GET", base, self._authed(self._lister(collection)))
             route("GET", base + r"/(?P<id>[^/]+)", self._authed(self._getter(collection)))
-            route("PUT", base, self._writes(self._saver(collection, "create")))
-            route("POST", base, self._writes(self._saver(collection, "upsert")))
+            if collection in WRITABLE_DOCUMENTS:
+                route("PUT", base, self._writes(self._saver(collection, "create")))
+                route("POST", base, self._writes(self._saver(collection, "upsert")))
 
     def _envelope(self, collection: str, records: list[Any],
                   pagination: Mapping[str, int] | None = None) -> dict[str, Any]:
@@ -497,16 +504,21 @@ class XeroSandbox(DemoSandbox):
     def _lister(self, collection: str) -> Handler:
         def handler(request: SandboxRequest) -> SandboxResponse:
             try:
+                page = max(1, int(request.arg("page") or 1))
+                size = int(request.arg("pageSize") or DOCUMENTS_PAGE_SIZE)
+            except ValueError:
+                return _validation_error("page and pageSize must be whole numbers")
+            if not 1 <= size <= 1000:
+                return _validation_error("pageSize must be between 1 and 1000")
+            since_ms = parse_since(request.header("if-modified-since"))
+            try:
                 found = self._ordered(request, self._listed(
-                    request, collection, self.org.query_documents(collection,
-                                                                  request.arg("where"))))
+                    request, collection, self.org.query_documents(
+                        collection, request.arg("where"), since_ms)))
             except WhereError as exc:
                 return _validation_error(str(exc))
-            page_text = request.arg("page")
-            if not page_text:
+            if not request.arg("page"):
                 return json_answer(self._envelope(collection, found))
-            page = max(1, int(page_text))
-            size = DOCUMENTS_PAGE_SIZE
             paging = {"page": page, "pageSize": size, "pageCount": page_count(len(found), size),
                       "itemCount": len(found)}
             return json_answer(self._envelope(collection,
