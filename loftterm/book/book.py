@@ -1,21 +1,16 @@
 """The book in memory: profiles, links, the remote mirror, warnings, runs and meta.
 
-TinyDB is the file format and the storage API: the book is read once through TinyDB (with
+TinyDB is the file format and the storage API: the book is read through TinyDB (with
 :class:`~loftterm.book.storage.AtomicJSONStorage` behind ``CachingMiddleware``), kept in memory
-with indexes built at load (by email, by remote id, by external key), and written back in one
-atomic save.  A sync saves a bounded number of times (per phase and per checkpoint), never once per
-record: TinyDB's default storage rewrites the whole file on every insert.
-
-At 100k profiles (issue 8, bench/book_bench.py) the file is read and written one document at a
-time (see :mod:`loftterm.book.storage`), with the garbage collector paused, so neither the parsed
-file nor the encoded one is ever held whole beside the records.
+with indexes built at load (by email, by remote id), and written back in one atomic save, a
+bounded number of times per sync.  A big book lives in parts (:mod:`loftterm.book.parts`), read
+one document at a time (:mod:`loftterm.book.storage`) and only when a command needs them.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
-import re
 import sys
 import threading
 import uuid
@@ -28,6 +23,16 @@ from typing import Any, cast
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 
+from loftterm.book.parts import (
+    PART_FILE,
+    PART_TABLE,
+    drop_parts,
+    lazy_group,
+    part_records,
+    part_stem,
+    records_of,
+)
+from loftterm.book.sharing import share_baseline
 from loftterm.book.storage import (
     AtomicJSONStorage,
     LayoutMismatch,
@@ -35,12 +40,11 @@ from loftterm.book.storage import (
     corrupt_message,
     encode_part,
     gc_paused,
-    iter_book_records,
     write_part,
 )
 from loftterm.durable import fsync_directory
 from loftterm.errors import BookCorruptError, UsageError
-from loftterm.models import ContactFields, Link, Profile, RemoteContact, Warning
+from loftterm.models import Link, Profile, RemoteContact, Warning
 
 SCHEMA_VERSION = 2  # what this reads; a book in one file is still written as 1 (see save)
 # A book with more profiles, links and mirrored records keeps them in parts (see save); the
@@ -48,20 +52,7 @@ SCHEMA_VERSION = 2  # what this reads; a book in one file is still written as 1 
 PART_MIN_DOCS = int(os.environ.get("LOFTTERM_PART_MIN_DOCS") or 5000)
 PARTS_KEY = "_parts"  # in the written meta document: part group -> file, beside the book
 # load order: profiles first (links and the mirror share their values)
-_PART_ORDER = ("profiles", "links", "remote", "journal", "proposals", "decisions")
 MAX_RUNS = 200
-TABLES = (
-    "profiles",
-    "links",
-    "remote",
-    "warnings",
-    "runs",
-    "meta",
-    "proposals",
-    "items",
-    "decisions",
-    "journal",  # the undo journal, one document per run (engine/journal.py)
-)
 
 
 def now_iso() -> str:
@@ -190,7 +181,7 @@ class Book:
                 except LayoutMismatch:  # ...else the whole file (any layout; explains damage)
                     book = cls(path)
                     # The raw tables, not Table.all(): no Document copies, no query cache.
-                    book._load(_records_of(storage.read() or {}))
+                    book._load(records_of(storage.read() or {}))
         finally:
             db.close()
         return book
@@ -243,7 +234,7 @@ class Book:
             if owner is not None:
                 found.profile_id = owner.id
                 if found.baseline:
-                    _share_baseline(found.baseline, owner.fields)
+                    share_baseline(found.baseline, owner.fields)
             self.put_link(found)
 
         def mirrored(doc: Any) -> None:
@@ -297,28 +288,23 @@ class Book:
         self.meta = dict(meta)
         parts = self.meta.pop(PARTS_KEY, None) or {}
         if not isinstance(parts, dict) or not all(
-            isinstance(name, str) and _PART_FILE.fullmatch(name) for name in parts.values()
+            isinstance(name, str) and PART_FILE.fullmatch(name) for name in parts.values()
         ):
             raise ValueError(f"{PARTS_KEY} must map part groups to part files")
         self._parts = {str(group): name for group, name in parts.items()}
         for name in self._parts.values():
             if not (self.path.parent / name).is_file():
                 raise BookCorruptError(corrupt_message(self.path, f"its part {name} is missing"))
-        self._unloaded = {_lazy_group(group) for group in self._parts}
+        self._unloaded = {lazy_group(group) for group in self._parts}
         self.meta.setdefault("book_id", uuid.uuid4().hex[:12])
         self.meta["schema_version"] = SCHEMA_VERSION
 
     def _part_records(self, lazy: str) -> Iterator[tuple[str, Any]]:
         """The documents of one lazy group's part files, profiles before links."""
-        order = {group: position for position, group in enumerate(_PART_ORDER)}
-        chosen = [group for group in self._parts if _lazy_group(group) == lazy]
-        for group in sorted(chosen, key=lambda g: (order.get(g.split(":")[0], 9), g)):
-            name = self._parts[group]
-            try:
-                yield from iter_book_records(self.path.parent / name)
-            except LayoutMismatch as exc:
-                detail = f"its part {name} is missing or damaged: {exc}"
-                raise BookCorruptError(corrupt_message(self.path, detail)) from None
+        try:
+            yield from part_records(self.path, self._parts, lazy)
+        except LayoutMismatch as exc:
+            raise BookCorruptError(corrupt_message(self.path, str(exc))) from None
 
     def _remote_documents(self, connector: str) -> Iterator[dict[str, Any]]:
         seen = self.seen[connector]
@@ -390,7 +376,7 @@ class Book:
             raise self._broken  # part of the book could not be read: saving would lose the rest
         groups = self._part_groups()
         kept = {group: name for group, name in self._parts.items()
-                if _lazy_group(group) in self._unloaded}
+                if lazy_group(group) in self._unloaded}
         parts: dict[str, str] = dict(kept)
         folder = f"{self.path.name}.parts"
         written = False
@@ -398,13 +384,13 @@ class Book:
             for group, (table, make) in groups.items():
                 known = self._parts.get(group)
                 before = self.path.parent / known if known else None
-                made = write_part(self.path.parent / folder, _part_stem(group), before,
+                made = write_part(self.path.parent / folder, part_stem(group), before,
                                   encode_part(table, make()))
                 parts[group] = f"{folder}/{made.name}"
                 written = written or made != before
         if written:
             fsync_directory(self.path.parent / folder)
-        held = {table for group in parts for table in _PART_TABLE[_lazy_group(group)]}
+        held = {table for group in parts for table in PART_TABLE[lazy_group(group)]}
         meta = {**self.meta, "schema_version": SCHEMA_VERSION if parts else 1}
         if parts:
             meta[PARTS_KEY] = parts
@@ -414,17 +400,8 @@ class Book:
         cast(AtomicJSONStorage, db.storage).write(tables)  # cached by the middleware...
         db.close()  # ...and flushed here in one atomic write
         previous, self._parts = self._parts, parts
-        self._drop_parts(set(parts.values()) | set(previous.values()))
+        drop_parts(self.path, set(parts.values()) | set(previous.values()))
         self.saves += 1
-
-    def _drop_parts(self, keep: set[str]) -> None:
-        """Remove part files that neither the book nor its backup names (and leftover temps)."""
-        folder = self.path.parent / f"{self.path.name}.parts"
-        if not folder.is_dir():
-            return
-        for entry in folder.iterdir():
-            if f"{folder.name}/{entry.name}" not in keep and entry.name.endswith((".json", ".tmp")):
-                entry.unlink(missing_ok=True)
 
     # ----------------------------------------------------------------- profiles
     def _index_profile(self, profile: Profile) -> None:
@@ -520,65 +497,3 @@ class Book:
         """Append a run to the history (the oldest beyond the limit are dropped on save)."""
         self.runs.append(run)
         del self.runs[:-MAX_RUNS]
-
-
-def _records_of(stored: dict[str, Any]) -> Iterator[tuple[str, Any]]:
-    """The documents of a whole-read book as ``(table, document)``, its first meta document first."""
-    metas = list((stored.get("meta") or {}).values())
-    yield "meta", metas[0] if metas else {}
-    for name in TABLES:
-        if name != "meta":
-            for doc in (stored.get(name) or {}).values():
-                yield name, doc
-
-
-_PART_FILE = re.compile(r"[^/\\]+\.parts/[A-Za-z0-9_.-]+\.json")
-
-
-_PART_TABLE = {"people": ("profiles", "links"), "mirror": ("remote",), "journal": ("journal",),
-               "reviews": ("proposals", "decisions")}
-
-
-def _lazy_group(part: str) -> str:
-    """The lazily read group a part belongs to: people, mirror, journal or reviews."""
-    if part in ("profiles", "links"):
-        return "people"
-    if part in ("proposals", "decisions"):
-        return "reviews"
-    return "mirror" if part.startswith("remote:") else "journal"
-
-
-def _part_stem(group: str) -> str:
-    """A part group as a file name stem (``remote:xero`` -> ``remote-xero``)."""
-    return re.sub(r"[^A-Za-z0-9_]", "-", group)
-
-
-class _ReadOnlyDict(dict[str, str]):
-    """A baseline's all-blank address, shared by every link that has one: read-only."""
-
-    def _refuse(self, *args: object, **kwargs: object) -> None:
-        raise TypeError("a shared baseline value is read-only; assign a new dict instead")
-
-    __setitem__ = __delitem__ = update = setdefault = pop = popitem = clear = _refuse  # type: ignore[assignment]
-    __ior__ = _refuse  # type: ignore[assignment]
-
-    def __reduce__(self) -> tuple[type, tuple[dict[str, str]]]:
-        return dict, (dict(self),)  # copies are ordinary dicts
-
-
-_BLANK_ADDRESS = {name: "" for name in ContactFields().billing.to_dict()}
-_SHARED_BLANK_ADDRESS = _ReadOnlyDict(_BLANK_ADDRESS)
-_TEXT_FIELDS = ("name", "first_name", "last_name", "email", "phone", "company")
-
-
-def _share_baseline(base: dict[str, Any], fields: ContactFields) -> None:
-    """Point a loaded baseline's values at the equal ones of its profile (memory, not meaning)."""
-    for name in _TEXT_FIELDS:
-        value = base.get(name)
-        if value is not None:
-            own = getattr(fields, name)
-            if value == own:
-                base[name] = own
-    for name in ("billing", "shipping"):
-        if base.get(name) == _BLANK_ADDRESS:
-            base[name] = _SHARED_BLANK_ADDRESS
