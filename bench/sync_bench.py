@@ -299,7 +299,7 @@ def case(name: str, n: int, profile: bool) -> dict[str, Any]:
     import loftterm
     from loftterm.config import config_from_mapping
     from loftterm.console import BookConsole
-    from loftterm.engine.balances import refresh_ids
+    from loftterm.engine.pipeline.balances import refresh_ids
     from loftterm.plugins import make_plugin_manager
 
     proc, pipe, settings = start_sandbox(name, n if name == "xero" else n // 2)

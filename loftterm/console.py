@@ -20,11 +20,13 @@ from loftterm.book.lock import BookLock
 from loftterm.config import Config, ConnectorConfig
 from loftterm.connector import ConnectorInfo, SyncEvent, Tenant
 from loftterm.engine import baseline as baselines
-from loftterm.engine import decisions as remembered
-from loftterm.engine import holds, review
-from loftterm.engine import merge as merging
-from loftterm.engine import merged as merged_contacts
-from loftterm.engine.actions import (
+from loftterm.engine.baseline import conflicted
+from loftterm.engine.context import build_context, close_context
+from loftterm.engine.decide import decisions as remembered
+from loftterm.engine.decide import holds, review
+from loftterm.engine.decide import merge as merging
+from loftterm.engine.decide import merged as merged_contacts
+from loftterm.engine.decide.actions import (
     manual_link,
     profile_rules,
     proposal_from_dict,
@@ -32,12 +34,13 @@ from loftterm.engine.actions import (
     run_summary,
     search_mirror,
 )
-from loftterm.engine.baseline import conflicted
-from loftterm.engine.context import build_context, close_context
-from loftterm.engine.explain import Evidence, evidence
-from loftterm.engine.materials import LedgerAccess
-from loftterm.engine.pending import pending_counter
-from loftterm.engine.plan import (
+from loftterm.engine.decide.explain import Evidence, evidence
+from loftterm.engine.decide.pending import pending_counter
+from loftterm.engine.decide.states import link_row, link_rows, open_duplicates
+from loftterm.engine.pipeline.materials import LedgerAccess
+from loftterm.engine.pipeline.sync import RunResult, SyncOptions, run_connector
+from loftterm.engine.planner import name_counts, paid_through_organization
+from loftterm.engine.runs.plan import (
     ApplyReport,
     DryRun,
     Plan,
@@ -45,10 +48,7 @@ from loftterm.engine.plan import (
     apply_plan,
     build_plan,
 )
-from loftterm.engine.planner import name_counts, paid_through_organization
-from loftterm.engine.states import link_row, link_rows, open_duplicates
-from loftterm.engine.sync import RunResult, SyncOptions, run_connector
-from loftterm.engine.undo import UndoReport, undo_run
+from loftterm.engine.runs.undo import UndoReport, undo_run
 from loftterm.errors import RemoteError, UsageError
 from loftterm.http.tokens import TokenFile
 from loftterm.models import LinkState
@@ -67,7 +67,7 @@ from loftterm.views import (
 )
 
 if TYPE_CHECKING:
-    from loftterm.engine.batch import BatchResult, MisplacedFix
+    from loftterm.engine.batch.post import BatchResult, MisplacedFix
 
 EventCallback = Callable[[SyncEvent], None]
 
@@ -484,7 +484,7 @@ class BookConsole(Console):
     def merge_profiles(
         self, survivor: str, other: str, dry_run: bool = False
     ) -> merging.MergeReport:
-        """Merge ``other`` into ``survivor`` (``engine/merge``); ``unmerge(other)`` reverses it."""
+        """Merge ``other`` into ``survivor`` (``engine/decide/merge``); ``unmerge(other)`` reverses it."""
         if dry_run:
             report = merging.merge_profiles(
                 Book.open(self.config.book), survivor, other, self._infos(), self._balance_rules()
@@ -563,7 +563,7 @@ class BookConsole(Console):
 
         Accepting links the pair, sets the chosen values on the profile and runs the sync of the
         proposal's connector and of the profile's ledger connectors (config order) under the same
-        write lock, so the values reach both sides now (``engine/review``).  When that sync fails
+        write lock, so the values reach both sides now (``engine/decide/review``).  When that sync fails
         the link and values are kept and the next sync pushes them; the error is raised.
         """
         report: SyncReport | None = None
@@ -828,7 +828,7 @@ class BookConsole(Console):
         The write lock is held for the whole batch; a dry run reads a throwaway copy of the book.
         """
         from loftterm.batchfile import parse_batch
-        from loftterm.engine.batch import BatchOptions, run_batch
+        from loftterm.engine.batch.post import BatchOptions, run_batch
 
         name = self._ledger(connector)
         options = BatchOptions(
@@ -855,7 +855,7 @@ class BookConsole(Console):
         A link that is plainly the organization's contact moves to the organization; ``todo``
         says what is left (the organization not linked: link it by search, or sync).
         """
-        from loftterm.engine.batch import fix_misplaced
+        from loftterm.engine.batch.post import fix_misplaced
 
         info = self.hooks(self._connector(connector).name).info
         with self.writing("fix misplaced") as book:
@@ -869,7 +869,7 @@ class BookConsole(Console):
         return fix
 
     # ----------------------------------------------------------------- plan, apply, undo
-    # (issue 9: engine/plan.py, engine/undo.py, engine/journal.py)
+    # (issue 9: engine/runs/)
     def _targets(self) -> dict[str, Target]:
         """Every enabled connector as plan, apply and undo need it."""
         return {

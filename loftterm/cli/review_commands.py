@@ -142,7 +142,7 @@ def _review_bulk(session: Session, args: argparse.Namespace) -> int:
 
 def cmd_decisions(session: Session, args: argparse.Namespace) -> int:
     """``decisions [export FILE | forget KEY]``: what the user said, and what it means."""
-    from loftterm.engine.decisions import export
+    from loftterm.engine.decide.decisions import export
 
     console = session.console
     if args.action and not args.target:

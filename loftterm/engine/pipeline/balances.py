@@ -35,7 +35,7 @@ from decimal import Decimal
 from loftterm.book import Book
 from loftterm.connector import ConnectorInfo
 from loftterm.engine import planner
-from loftterm.engine.runstate import RunState
+from loftterm.engine.runs.runstate import RunState
 from loftterm.models import Profile, RemoteContact
 
 ZERO = Decimal("0")

@@ -1,7 +1,7 @@
 """Plan and apply: a dry run written down, then carried out exactly, record by record.
 
 ``loftterm --sync --dry-run --plan-out FILE`` runs the pipeline on a throwaway copy of the book;
-the undo journal (``engine/journal.py``) records every create, update, link, unlink, import,
+the undo journal (``engine/runs/journal.py``) records every create, update, link, unlink, import,
 archive (and document) it would make, each with the remote record's version it was computed
 against.  :func:`build_plan` turns those entries into a :class:`Plan`, adding a fingerprint of
 each profile as it was, and an estimate of the API calls.
@@ -41,13 +41,14 @@ import yaml
 from loftterm.book import Book
 from loftterm.book.book import now_iso
 from loftterm.connector import ArchiveRequest, PushRequest, RecordOutcome, TokenStoreProtocol
-from loftterm.engine import journal, planner
+from loftterm.engine import planner
 from loftterm.engine.context import build_context, close_context
-from loftterm.engine.linking import make_link
-from loftterm.engine.pull import pull_phase
-from loftterm.engine.pushing import call_push, intent_key, name_holders, remote_name
-from loftterm.engine.runstate import COUNT_KEYS, RunState
-from loftterm.engine.sync import MAX_OUTCOMES_KEPT, RunResult
+from loftterm.engine.pipeline.linking import make_link
+from loftterm.engine.pipeline.pull import pull_phase
+from loftterm.engine.pipeline.pushing import call_push, intent_key, name_holders, remote_name
+from loftterm.engine.pipeline.sync import MAX_OUTCOMES_KEPT, RunResult
+from loftterm.engine.runs import journal
+from loftterm.engine.runs.runstate import COUNT_KEYS, RunState
 from loftterm.errors import LofttermError, TenantMismatchError, UsageError
 from loftterm.models import ContactFields, LinkMethod, Profile, RemoteContact, comparable
 from loftterm.plugins import ConnectorHooks

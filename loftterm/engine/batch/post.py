@@ -39,10 +39,10 @@ from loftterm.connector import (
     TokenStoreProtocol,
 )
 from loftterm.engine import planner
-from loftterm.engine.actions import resolve_warnings
 from loftterm.engine.context import build_context, close_context
-from loftterm.engine.pending import pending_counter
-from loftterm.engine.sync import SyncOptions, run_connector
+from loftterm.engine.decide.actions import resolve_warnings
+from loftterm.engine.decide.pending import pending_counter
+from loftterm.engine.pipeline.sync import SyncOptions, run_connector
 from loftterm.errors import EXIT_OK, EXIT_REMOTE, LofttermError, ProtocolError, UsageError
 from loftterm.http.transport import CallStats
 from loftterm.matching import normalise
