@@ -9,7 +9,7 @@ from loftterm.connector import SyncEvent
 from loftterm.engine.decide import decisions as remembered
 from loftterm.engine.decide import merge as merging
 from loftterm.engine.decide.explain import Evidence
-from loftterm.engine.runs.plan import (
+from loftterm.engine.runs.apply import (
     ApplyReport,
     Plan,
 )

@@ -12,7 +12,7 @@ from loftterm.console.base import ConsoleBase
 from loftterm.console.facade import EventCallback
 from loftterm.engine.context import build_context, close_context
 from loftterm.engine.pipeline.sync import SyncOptions, run_connector
-from loftterm.engine.runs.plan import (
+from loftterm.engine.runs.apply import (
     ApplyReport,
     DryRun,
     Plan,
