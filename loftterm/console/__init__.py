@@ -14,7 +14,8 @@ from loftterm.engine.decide.decisions import Decision
 from loftterm.engine.decide.decisions import export as export_decisions
 from loftterm.engine.decide.explain import Evidence
 from loftterm.engine.decide.merge import MergeCandidate, MergeReport
-from loftterm.engine.runs.apply import ApplyReport, Plan, read_plan, summary_lines, write_plan
+from loftterm.engine.runs.apply import ApplyReport
+from loftterm.engine.runs.plan import Plan, read_plan, summary_lines, write_plan
 from loftterm.engine.runs.undo import UndoReport
 
 

@@ -9,10 +9,8 @@ from loftterm.connector import SyncEvent
 from loftterm.engine.decide import decisions as remembered
 from loftterm.engine.decide import merge as merging
 from loftterm.engine.decide.explain import Evidence
-from loftterm.engine.runs.apply import (
-    ApplyReport,
-    Plan,
-)
+from loftterm.engine.runs.apply import ApplyReport
+from loftterm.engine.runs.plan import Plan
 from loftterm.models import Warning as BookWarning
 from loftterm.views import (
     BulkReview,

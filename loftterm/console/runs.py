@@ -12,14 +12,10 @@ from loftterm.console.base import ConsoleBase
 from loftterm.console.facade import EventCallback
 from loftterm.engine.context import build_context, close_context
 from loftterm.engine.pipeline.sync import SyncOptions, run_connector
-from loftterm.engine.runs.apply import (
-    ApplyReport,
-    DryRun,
-    Plan,
-    Target,
-    apply_plan,
-    build_plan,
-)
+from loftterm.engine.runs.apply import ApplyReport, apply_plan
+from loftterm.engine.runs.openrun import Target
+from loftterm.engine.runs.plan import Plan
+from loftterm.engine.runs.planning import DryRun, build_plan
 from loftterm.engine.runs.undo import UndoReport, undo_run
 from loftterm.errors import UsageError
 from loftterm.views import (

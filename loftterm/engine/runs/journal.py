@@ -4,7 +4,7 @@ The pipeline calls the ``record_*`` functions at each write (creates, updates, a
 the connector; links, unlinks, imports and pulled field changes in the book).  A real run's
 entries go to ``book.journal[run_id]`` and are saved with the book; ``loftterm undo`` reads them
 to build compensating writes.  A dry run records the same entries in its
-throwaway book: they are what ``--plan-out`` writes (``engine/runs/plan.py``).  Entries are kept
+throwaway book: they are what ``--plan-out`` writes (``engine/runs/planning.py``).  Entries are kept
 small (empty values left out): a first sync that imports 100,000 records journals 100,000
 imports.
 

@@ -32,7 +32,7 @@ from loftterm.connector import ArchiveRequest, PushRequest, RecordOutcome
 from loftterm.engine.pipeline.pull import pull_phase
 from loftterm.engine.pipeline.pushing import call_push, intent_key
 from loftterm.engine.runs import journal
-from loftterm.engine.runs.apply import OpenRun, Target, open_run, record_run
+from loftterm.engine.runs.openrun import OpenRun, Target, open_run, record_run
 from loftterm.errors import LofttermError, UsageError
 from loftterm.models import ContactFields, Link, Profile
 
