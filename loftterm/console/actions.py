@@ -30,7 +30,7 @@ from loftterm.views import (
 )
 
 if TYPE_CHECKING:
-    from loftterm.engine.batch.post import MisplacedFix
+    from loftterm.engine.batch.misplaced import MisplacedFix
 
 
 class Actions(ConsoleBase):
@@ -286,7 +286,7 @@ class Actions(ConsoleBase):
         A link that is plainly the organization's contact moves to the organization; ``todo``
         says what is left (the organization not linked: link it by search, or sync).
         """
-        from loftterm.engine.batch.post import fix_misplaced
+        from loftterm.engine.batch.misplaced import fix_misplaced
 
         info = self.hooks(self._connector(connector).name).info
         with self.writing("fix misplaced") as book:

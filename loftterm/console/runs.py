@@ -23,7 +23,7 @@ from loftterm.views import (
 )
 
 if TYPE_CHECKING:
-    from loftterm.engine.batch.post import BatchResult
+    from loftterm.engine.batch.results import BatchResult
 
 
 class Runs(ConsoleBase):
