@@ -12,22 +12,13 @@ from loftterm.engine.decide import decisions as remembered
 from loftterm.engine.decide import holds, review
 from loftterm.engine.decide import merge as merging
 from loftterm.engine.decide import merged as merged_contacts
-from loftterm.engine.decide.actions import (
-    manual_link,
-    proposal_from_dict,
-    resolve_warnings,
-)
+from loftterm.engine.decide.actions import manual_link, proposal_from_dict, resolve_warnings
 from loftterm.engine.decide.states import link_row, open_duplicates
 from loftterm.engine.pipeline.sync import SyncOptions, run_connector
 from loftterm.engine.planner import paid_through_organization
 from loftterm.errors import RemoteError, UsageError
 from loftterm.models import LinkState
-from loftterm.views import (
-    BulkReview,
-    LinkRow,
-    Proposal,
-    SyncReport,
-)
+from loftterm.views import BulkReview, LinkRow, Proposal, SyncReport
 
 if TYPE_CHECKING:
     from loftterm.engine.batch.misplaced import MisplacedFix

@@ -23,11 +23,7 @@ from loftterm.engine.pipeline.sync import RunResult, SyncOptions, run_connector
 from loftterm.errors import RemoteError, UsageError
 from loftterm.http.tokens import TokenFile
 from loftterm.plugins import ConnectorHooks
-from loftterm.views import (
-    LinkRow,
-    PendingCounter,
-    SyncReport,
-)
+from loftterm.views import LinkRow, PendingCounter, SyncReport
 
 
 class ConsoleBase(Console):

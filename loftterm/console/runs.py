@@ -18,9 +18,7 @@ from loftterm.engine.runs.plan import Plan
 from loftterm.engine.runs.planning import DryRun, build_plan
 from loftterm.engine.runs.undo import UndoReport, undo_run
 from loftterm.errors import UsageError
-from loftterm.views import (
-    SyncReport,
-)
+from loftterm.views import SyncReport
 
 if TYPE_CHECKING:
     from loftterm.engine.batch.results import BatchResult

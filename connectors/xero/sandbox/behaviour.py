@@ -20,12 +20,7 @@ from typing import Any
 from connectors.xero.sandbox.body import PostDataInvalid, body_list, post_data_invalid
 from connectors.xero.sandbox.store import Outcome
 from connectors.xero.sandbox.where import order_records
-from loftterm.api import (
-    SandboxRequest,
-    SandboxResponse,
-    SandboxServer,
-    TokenIssuer,
-)
+from loftterm.api import SandboxRequest, SandboxResponse, SandboxServer, TokenIssuer
 
 IDEMPOTENCY_TTL_S = 360.0
 DAY_LIMIT = 5000

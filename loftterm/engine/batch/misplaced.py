@@ -7,9 +7,7 @@ from typing import Any
 
 from loftterm.book import Book
 from loftterm.book.book import now_iso
-from loftterm.connector import (
-    ConnectorInfo,
-)
+from loftterm.connector import ConnectorInfo
 from loftterm.engine import planner
 from loftterm.engine.decide.actions import resolve_warnings
 from loftterm.errors import UsageError

@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from loftterm.book import Book
-from loftterm.connector import (
-    ConnectorInfo,
-)
+from loftterm.connector import ConnectorInfo
 from loftterm.engine import planner
 from loftterm.models import Profile
 
