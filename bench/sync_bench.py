@@ -306,7 +306,7 @@ def case(name: str, n: int, profile: bool) -> dict[str, Any]:
     import loftterm
     from loftterm.config import config_from_mapping
     from loftterm.console import BookConsole
-    from loftterm.engine.balances import BALANCES_CHECKED
+    from loftterm.engine.pipeline.balances import BALANCES_CHECKED
     from loftterm.plugins import make_plugin_manager
 
     proc, pipe, settings = start_sandbox(name, n if name == "xero" else n // 2)

@@ -63,7 +63,7 @@ def test_unknown_connector_lists_the_installed_ones() -> None:
 
 
 def test_headless_modules_never_import_textual() -> None:
-    code = ("import sys; import loftterm.cli, loftterm.console, loftterm.engine.sync, loftterm.demo; "
+    code = ("import sys; import loftterm.cli, loftterm.console, loftterm.engine.pipeline.sync, loftterm.demo; "
             "import connectors.xero.plugin, connectors.qbo.plugin, connectors.sortscape.plugin; "
             "print('textual' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -279,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--connector", required=True)
     p.add_argument("--role", default="")
     p.add_argument("--remote", default="", metavar="REMOTE_ID", help="the survivor, when several")
-    # -- plan and apply, undo (issue 9: engine/plan.py, engine/undo.py)
+    # -- plan and apply, undo (issue 9: engine/runs/plan.py, engine/runs/undo.py)
     parser.add_argument(
         "--plan-out",
         metavar="FILE",

@@ -9,15 +9,14 @@ from pathlib import Path
 from loftterm.cli.output import print_json, print_table
 from loftterm.cli.progress import ProgressPrinter
 from loftterm.cli.session import Handler, Session
+from loftterm.console import read_plan, summary_lines, write_plan
 from loftterm.errors import EXIT_OK, UsageError
 
-# -- plan and apply, undo (issue 9: engine/plan.py, engine/undo.py) ----------------------------
+# -- plan and apply, undo (issue 9: engine/runs/plan.py, engine/runs/undo.py) ----------------
 
 
 def cmd_plan_out(session: Session, args: argparse.Namespace) -> int:
     """``--sync --dry-run --plan-out FILE``: write what the sync would do, item by item."""
-    from loftterm.engine.plan import summary_lines, write_plan
-
     if not (args.sync and args.dry_run):
         raise UsageError("--plan-out goes with --sync --dry-run (a plan is made without writing)")
     show = (sys.stderr.isatty() or args.verbose) and not session.json
@@ -47,8 +46,6 @@ def cmd_plan_out(session: Session, args: argparse.Namespace) -> int:
 
 def cmd_apply(session: Session, args: argparse.Namespace) -> int:
     """``apply FILE``: carry out a plan exactly; one row per item."""
-    from loftterm.engine.plan import read_plan
-
     report = session.console.apply(read_plan(Path(args.file)))
     if session.json:
         print_json(report.to_json())

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from loftterm.cli.output import print_json, print_table
 from loftterm.cli.session import Handler, Session, print_row
+from loftterm.console import export_decisions
 from loftterm.errors import EXIT_OK, UsageError
 from loftterm.views import BulkReview, Proposal
 
@@ -142,8 +143,6 @@ def _review_bulk(session: Session, args: argparse.Namespace) -> int:
 
 def cmd_decisions(session: Session, args: argparse.Namespace) -> int:
     """``decisions [export FILE | forget KEY]``: what the user said, and what it means."""
-    from loftterm.engine.decisions import export
-
     console = session.console
     if args.action and not args.target:
         raise UsageError(f"decisions {args.action} needs a {'FILE' if args.action == 'export' else 'KEY'}")
@@ -152,7 +151,7 @@ def cmd_decisions(session: Session, args: argparse.Namespace) -> int:
         return print_row(session, dict(gone.to_json()), f"forgot {gone.key}: {gone.meaning}")
     found = console.decisions()
     if args.action == "export":
-        kind = export(found, Path(args.target))
+        kind = export_decisions(found, Path(args.target))
         return print_row(
             session,
             {"file": args.target, "format": kind, "decisions": len(found)},

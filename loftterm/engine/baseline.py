@@ -25,7 +25,7 @@ from typing import Any
 
 from loftterm.book import Book
 from loftterm.connector import ConnectorInfo
-from loftterm.engine.runstate import RunState
+from loftterm.engine.runs.runstate import RunState
 from loftterm.errors import UsageError
 from loftterm.models import ContactFields, Link, Profile, RemoteContact, comparable, raw_equal
 from loftterm.moments import parse_utc

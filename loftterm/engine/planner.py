@@ -14,8 +14,8 @@ from typing import Any
 
 from loftterm.book import Book
 from loftterm.connector import ConnectorInfo
-from loftterm.engine import decisions, merged
 from loftterm.engine.baseline import book_is_newer, initial_baseline
+from loftterm.engine.decide import decisions, merged
 from loftterm.matching import (
     Match,
     MatchRecord,

@@ -3,7 +3,7 @@
 A create (push-new, a batch's missing contact, a QBO vendor or ``*`` customer) or an import
 writes a second record for a person when the first one was missed.  Before either, the engine
 asks this module for the *plausible candidates* on the other side; any candidate holds the
-write for a person's review (``engine/holds.py``).  A record is a plausible candidate of a
+write for a person's review (``engine/decide/holds.py``).  A record is a plausible candidate of a
 profile (or the reverse) when it has:
 
 * the **same email** (normalised), archived records included;
@@ -28,7 +28,8 @@ from typing import Any
 
 from loftterm.book import Book
 from loftterm.connector import ConnectorInfo
-from loftterm.engine import decisions, planner
+from loftterm.engine import planner
+from loftterm.engine.decide import decisions
 from loftterm.matching import (
     MatchRecord,
     NameIndex,

@@ -33,58 +33,22 @@ characters are looked up by substring.
 
 from __future__ import annotations
 
-import heapq
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
-from itertools import chain, compress
 
+from ._postings import Postings, Rec, bound, postings
 from ._records import MatchRecord
+from ._search import RelinkSearch
 from ._text import DEFAULT_THRESHOLD, NameRule, check_rule, gram_set, normalise, parse_threshold
 
-# (input position, key, normalised name, active)
-_Rec = tuple[int, str, str, bool]
-# per trigram id: unit sizes (ascending) and the units, parallel lists
-_Postings = tuple[list[list[int]], list[list[int]]]
 _NONE: tuple[int, int, list[int]] = (0, 1, [])
 _FLAT_MAX = 20_000
 """Indexes of at most this many active units skip the per-size buckets at query time."""
 
 
-_ONES = [int.from_bytes(b"\x01" * m, "little") for m in range(256)]
-_AT_LEAST = [bytes(v >= need for v in range(256)) for need in range(257)]
-
-
-def _bound(
-    slices: list[list[int]], signatures: list[bytes], m: int, need: int, query_marks: bytes
-) -> set[int]:
-    """Units of ``slices`` (all of size ``m`` < 256) whose signature allows ``need``.
-
-    ``signatures`` hold each slice's unit signatures end to end.  Marking the query's bytes
-    with 1 and the rest with 0 (``translate``), reading the buffer as one little-endian
-    integer and multiplying by ``1 + 256 + ... + 256**(m-1)`` puts in byte ``k*m + m-1`` the
-    number of marked bytes of unit ``k``, an upper bound of the trigrams it shares with the
-    query (sums stay below 256, so no carries): all units bounded in a few C calls.
-    """
-    marked = b"".join(signatures).translate(query_marks)
-    width = len(marked) + m
-    sums = (int.from_bytes(marked, "little") * _ONES[m]).to_bytes(width, "little")[m - 1 :: m]
-    return set(compress(chain.from_iterable(slices), sums.translate(_AT_LEAST[need])))
-
-
-def _postings(vocab: int, units: Iterable[tuple[int, int, Iterable[int]]]) -> _Postings:
-    """Build posting lists from ``(size, unit, trigram ids)`` given in ascending size."""
-    sizes: list[list[int]] = [[] for _ in range(vocab)]
-    members: list[list[int]] = [[] for _ in range(vocab)]
-    for size, unit, ids in units:
-        for i in ids:
-            sizes[i].append(size)
-            members[i].append(unit)
-    return sizes, members
-
-
-class NameIndex:
+class NameIndex(RelinkSearch):
     """Remote names indexed once for the automatic link pass and the relink search box.
 
     Only active records are candidates for :meth:`best`; :meth:`search` sees every record.
@@ -114,7 +78,7 @@ class NameIndex:
 
         self._norm_unit: dict[str, int] = {}
         self._unit_norm: list[str] = []
-        self._unit_recs: list[list[_Rec]] = []
+        self._unit_recs: list[list[Rec]] = []
         self._unit_active: list[bool] = []
         unit_grams: list[frozenset[str]] = []
         by_grams: dict[frozenset[str], int] = {}
@@ -171,8 +135,8 @@ class NameIndex:
             if by_text
             else [len(ids) for ids in self._unit_ids]
         )
-        self._search_all: _Postings | None = None  # built on the first search
-        self._search_rare: _Postings | None = None
+        self._search_all: Postings | None = None  # built on the first search
+        self._search_rare: Postings | None = None
         self._buckets: dict[int, tuple[list[int], list[int], bytes]] = {}
         self._flat: list[list[int]] | None = None
         self._key_base = 1
@@ -182,10 +146,10 @@ class NameIndex:
             (u for u in indexed if self._unit_active[u]), key=self._unit_size.__getitem__
         )
         if by_text:
-            self._post = _postings(
+            self._post = postings(
                 self._vocab, ((self._unit_size[u], u, self._unit_ids[u]) for u in active)
             )
-            self._rare = _postings(
+            self._rare = postings(
                 self._vocab, ((self._unit_size[u], u, (min(self._unit_ids[u]),)) for u in active)
             )
             # Names a query of one or two characters can be contained in: length <= 2 / t.
@@ -206,7 +170,7 @@ class NameIndex:
         ``m - ceil(t*m) + 1`` ids.  Bucket ``gram * K + m`` holds the positions of that
         trigram in its units (ascending), the units, and their signatures end to end (``m``
         bytes each), so for one size a query takes exactly the entries whose position still
-        allows the overlap it needs and bounds them all at once (``_bound``).  Small indexes
+        allows the overlap it needs and bounds them all at once (``_postings.bound``).  Small indexes
         also get one plain list per trigram (see ``_best_flat``).
         """
         num, den = self._num, self._den
@@ -336,7 +300,7 @@ class NameIndex:
             if not slices:
                 continue
             if m < 256:
-                found: Iterable[int] = _bound(slices, signatures, m, need, query_marks)
+                found: Iterable[int] = bound(slices, signatures, m, need, query_marks)
             else:  # byte sums could overflow: one unit at a time
                 found = self._survivors(slices, need, query_sig)
             for u in found:
@@ -443,88 +407,3 @@ class NameIndex:
                     if short is not None and self._unit_active[short]:
                         offer(k, n, short)
         return (num, den, best) if best else _NONE
-
-    # ------------------------------------------------------------------ search
-
-    def search(self, query: str, limit: int = 20) -> list[tuple[str, Fraction]]:
-        """Rank every record, active or not, against ``query`` for the relink search box.
-
-        No threshold: any score above 0 under the index's rule is listed, best first, then by
-        normalised name and input order; at most ``limit`` entries.
-        """
-        norm = normalise(query)
-        if not norm or limit <= 0:
-            return []
-        scores = self._contained_scores(norm) if self.rule == "containment" else self._scores(norm)
-        # Ranked by c / d as a float: numerators and denominators are tiny, equal fractions
-        # round to the same double and different ones to different doubles in the same order,
-        # so the order is exact; the scores returned are exact fractions (and search has no
-        # threshold to compare).
-        ranked = heapq.nsmallest(
-            limit,
-            (
-                (-common / whole, rec[2], rec[0], rec[1], common, whole)
-                for u, (common, whole) in scores.items()
-                for rec in self._unit_recs[u]
-            ),
-        )
-        return [(key, Fraction(common, whole)) for _, _, _, key, common, whole in ranked]
-
-    def _search_postings(self) -> tuple[list[list[int]], list[list[int]]]:
-        """Return the full posting lists over every unit, and the rarest-trigram lists.
-
-        Built on the first search; the rarest-trigram lists are empty unless containment.
-        """
-        if self._search_all is None or self._search_rare is None:
-            units = [u for u in range(len(self._unit_norm)) if self._unit_ids[u]]
-            self._search_all = _postings(
-                self._vocab, ((self._unit_size[u], u, self._unit_ids[u]) for u in units)
-            )
-            rare = (
-                ((self._unit_size[u], u, (min(self._unit_ids[u]),)) for u in units)
-                if self.rule == "containment"
-                else ()
-            )
-            self._search_rare = _postings(self._vocab, rare)
-        return self._search_all[1], self._search_rare[1]
-
-    def _scores(self, norm: str) -> dict[int, tuple[int, int]]:
-        grams = gram_set(norm)
-        n = len(grams)
-        known = frozenset(self._gid[gram] for gram in grams & self._vocab_set)
-        members = self._search_postings()[0]
-        overlap = known.intersection
-        unit_ids, unit_size = self._unit_ids, self._unit_size
-        jaccard = self.rule == "jaccard"
-        out: dict[int, tuple[int, int]] = {}
-        for u in set().union(*(members[i] for i in known)):
-            common = len(overlap(unit_ids[u]))
-            m = unit_size[u]
-            out[u] = (common, n + m - common if jaccard else (n if n > m else m))
-        return out
-
-    def _contained_scores(self, norm: str) -> dict[int, tuple[int, int]]:
-        n = len(norm)
-        unit_norm = self._unit_norm
-        members, rare = self._search_postings()
-        grams = gram_set(norm) if n >= 3 else frozenset()
-        ids = [self._gid[gram] for gram in grams & self._vocab_set]
-        longer: Iterable[int] = ()
-        if n < 3:
-            longer = range(len(unit_norm))
-        elif len(ids) == len(grams):
-            longer = members[min(ids, key=lambda i: len(members[i]))]  # the shortest list
-        out: dict[int, tuple[int, int]] = {}
-        for u in longer:
-            if len(unit_norm[u]) >= n and norm in unit_norm[u]:
-                out[u] = (n, len(unit_norm[u]))
-        for gram in ids:
-            for u in rare[gram]:
-                if len(unit_norm[u]) < n and unit_norm[u] in norm:
-                    out[u] = (len(unit_norm[u]), n)
-        for k in range(1, min(2, n - 1) + 1):
-            for sub in {norm[i : i + k] for i in range(n - k + 1)}:
-                short = self._norm_unit.get(sub)
-                if short is not None:
-                    out[short] = (k, n)
-        return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from loftterm.engine.balances import apply_balances, shown_balance
+from loftterm.engine.pipeline.balances import apply_balances, shown_balance
 from loftterm.models import Profile
 from tests.batch.conftest import QBO, XERO, BookMaker
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from loftterm.batchfile import parse_batch
-from loftterm.engine.batch import document_key
+from loftterm.engine.batch.post import document_key
 from loftterm.errors import ImportFileError
 
 KNOWN = {"P001", "P011", "P013"}

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from loftterm.engine import planner
-from loftterm.engine.actions import profile_rules
-from loftterm.engine.batch import batch_pending, document_role, fix_misplaced, resolve_payee
-from loftterm.engine.states import link_row
+from loftterm.engine.batch.misplaced import fix_misplaced
+from loftterm.engine.batch.payees import document_role, resolve_payee
+from loftterm.engine.batch.post import batch_pending
+from loftterm.engine.decide.actions import profile_rules
+from loftterm.engine.decide.states import link_row
 from loftterm.errors import UsageError
 from loftterm.models import LinkState
 from tests.batch.conftest import QBO, XERO, BookMaker

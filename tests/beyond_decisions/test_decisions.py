@@ -18,7 +18,7 @@ from connectors.xero.sandbox.seed import (
     THOMAS_BAKER_ID,
 )
 from loftterm.demo import DemoEnvironment
-from loftterm.engine.decisions import without_pairs
+from loftterm.engine.decide.decisions import without_pairs
 from loftterm.errors import UsageError
 from loftterm.matching import MatchRecord, match_records
 from tests.beyond_decisions.conftest import console_for, open_warnings, remote_of
@@ -128,7 +128,7 @@ def test_decisions_export_and_forget(xero_demo: DemoEnvironment, tmp_path: Path)
     console.unlink("P003", "xero")
     found = console.decisions()
     assert {d.kind for d in found} >= {"reject", "unlink"}
-    from loftterm.engine.decisions import export
+    from loftterm.engine.decide.decisions import export
 
     assert export(found, tmp_path / "d.csv") == "csv"
     with (tmp_path / "d.csv").open(encoding="utf-8", newline="") as handle:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from loftterm.book import Book
-from loftterm.engine.merge import merge_candidates
+from loftterm.engine.decide.merge import merge_candidates
 from loftterm.models import ContactFields, Link, Profile, Warning
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from connectors.xero.sandbox import XeroSandbox
 from loftterm.console import BookConsole
-from loftterm.engine.plan import PLAN_FORMAT, Plan, read_plan, write_plan
+from loftterm.engine.runs.plan import PLAN_FORMAT, Plan, read_plan, write_plan
 from loftterm.errors import TenantMismatchError, UsageError
 from loftterm.models import ContactFields
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from loftterm.book import Book
 from loftterm.connector import ConnectorInfo
 from loftterm.engine import planner
-from loftterm.engine.explain import evidence
+from loftterm.engine.decide.explain import evidence
 from loftterm.models import ContactFields, Profile, RemoteContact
 
 XERO = ConnectorInfo("xero", "Xero")

@@ -8,7 +8,7 @@ import pytest
 
 from loftterm.book import Book
 from loftterm.connector import ConnectorInfo
-from loftterm.engine.states import link_row, open_duplicates
+from loftterm.engine.decide.states import link_row, open_duplicates
 from loftterm.models import ContactFields, Link, LinkState, Profile, RemoteContact, Warning
 
 XERO = ConnectorInfo("xero", "Xero")

@@ -46,7 +46,7 @@ from connectors.xero.sandbox import XeroSandbox
 from loftterm.api import Fault, SandboxRequest, SandboxResponse, SandboxServer, TokenIssuer
 from loftterm.book import Book
 from loftterm.demo import seed_demo_book
-from loftterm.engine import fieldsync
+from loftterm.engine.pipeline import fieldsync
 from loftterm.errors import BookCorruptError
 from loftterm.models import ContactFields, Profile
 from loftterm.plugins import ConnectorHooks, make_plugin_manager

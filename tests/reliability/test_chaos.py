@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from loftterm.book import Book
-from loftterm.engine.pull import SAVE_EVERY_PAGES
+from loftterm.engine.pipeline.pull import SAVE_EVERY_PAGES
 from loftterm.models import LinkMethod
 from tests.reliability.harness import (
     CONNECTORS,

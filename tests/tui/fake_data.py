@@ -5,9 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from loftterm.engine.explain import Evidence
-from loftterm.engine.merge import MergeCandidate, MergeReport
-from loftterm.engine.plan import ApplyReport, ItemResult, Plan, PlanConnector
+from loftterm.engine.decide.explain import Evidence
+from loftterm.engine.decide.merge import MergeCandidate, MergeReport
+from loftterm.engine.runs.apply import ApplyReport, ItemResult
+from loftterm.engine.runs.plan import Plan, PlanConnector
 from loftterm.models import Balance, ContactFields, LinkState, Profile, RemoteContact
 from loftterm.models import Warning as BookWarning
 from loftterm.views import LinkRow, OutcomeRow, Proposal, ProposalField, RunSummary

@@ -14,10 +14,11 @@ from threading import Event
 
 from loftterm.connector import SyncEvent
 from loftterm.console import Console, EventCallback
-from loftterm.engine.decisions import Decision
-from loftterm.engine.explain import Evidence
-from loftterm.engine.merge import MergeCandidate, MergeReport
-from loftterm.engine.plan import ApplyReport, Plan
+from loftterm.engine.decide.decisions import Decision
+from loftterm.engine.decide.explain import Evidence
+from loftterm.engine.decide.merge import MergeCandidate, MergeReport
+from loftterm.engine.runs.apply import ApplyReport
+from loftterm.engine.runs.plan import Plan
 from loftterm.errors import LofttermError, UsageError
 from loftterm.models import LinkState, Profile
 from loftterm.models import Warning as BookWarning

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loftterm.engine.explain import Evidence
+from loftterm.engine.decide.explain import Evidence
 from loftterm.tui.screens.explain import explain_markup, plausible
 from loftterm.tui.screens.plan import PlanRow, describe_item
 

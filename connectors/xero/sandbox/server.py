@@ -6,32 +6,28 @@ CreditNotes.  Xero's behaviour that matters to a sync is reproduced: the envelop
 ``pagination``, ``summarizeErrors``, unique active names and contact numbers, Idempotency-Key
 replay, rate-limit headers, ``TokenExpired`` 401s, ``MergedToContactID``, ``where`` and
 ``order``, JSON or XML write bodies (``PostDataInvalidException`` for one it cannot read).
+This module holds the routes; ``behaviour.py`` what wraps them (auth, limits, replay, answers).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 import time
 import urllib.parse
-import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
-from decimal import Decimal
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from connectors.xero.sandbox import seed as seeds
-from connectors.xero.sandbox.body import PostDataInvalid, body_list, post_data_invalid
-from connectors.xero.sandbox.store import (
-    DOC_IDS,
-    WRITABLE_DOCUMENTS,
-    Outcome,
-    XeroOrg,
-    page_count,
+from connectors.xero.sandbox.behaviour import (
+    Handler,
+    XeroBehaviour,
+    json_answer,
+    parse_since,
+    problem,
+    validation_error,
 )
-from connectors.xero.sandbox.where import WhereError, field_value, order_records, parse_where
+from connectors.xero.sandbox.store import DOC_IDS, WRITABLE_DOCUMENTS, XeroOrg, page_count
+from connectors.xero.sandbox.where import WhereError, field_value, parse_where
 from loftterm.api import (
     DemoSandbox,
     Fault,
@@ -45,62 +41,12 @@ CLIENT_ID = "demo-client"
 CLIENT_SECRET = "demo-secret"
 API = "/api.xro/2.0"
 API_PATH = r"^/api\.xro/2\.0/"
-IDEMPOTENCY_TTL_S = 360.0
-DAY_LIMIT = 5000
-MINUTE_LIMIT = 60
-APP_MINUTE_LIMIT = 10000
 DOCUMENTS_PAGE_SIZE = 100
 REFRESH_GRACE_S = 1800.0  # a rotated refresh token stays usable 30 minutes (API notes 1.9)
-Handler = Callable[[SandboxRequest], SandboxResponse]
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    raise TypeError(type(value).__name__)
 
-
-def json_answer(body: Any, status: int = 200, **headers: str) -> SandboxResponse:
-    """Return a compact JSON response (Decimals from parsed requests become JSON numbers).
-
-    Encoded here rather than by ``SandboxResponse``: compact separators halve the time a
-    1000-contact page takes to encode.
-    """
-    raw = json.dumps(body, default=_json_default, separators=(",", ":"), ensure_ascii=False)
-    return SandboxResponse(status, None, {"Content-Type": "application/json; charset=utf-8",
-                                          **headers}, raw.encode("utf-8"))
-
-
-def _validation_error(message: str, elements: list[Any] | None = None) -> SandboxResponse:
-    body: dict[str, Any] = {"ErrorNumber": 10, "Type": "ValidationException", "Message": message}
-    if elements is not None:
-        body["Elements"] = elements
-    return json_answer(body, 400)
-
-
-def _problem(status: int, title: str, detail: str) -> SandboxResponse:
-    return json_answer({"Type": None, "Title": title, "Status": status, "Detail": detail,
-                          "Instance": str(uuid.uuid4()), "Extensions": {}}, status)
-
-
-def parse_since(value: str) -> int | None:
-    """Parse an ``If-Modified-Since`` value (ISO-8601, naive = UTC, or RFC 1123) to epoch ms."""
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            moment = parsedate_to_datetime(text)
-        except (TypeError, ValueError):
-            return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
-
-
-class XeroSandbox(DemoSandbox):
+class XeroSandbox(XeroBehaviour, DemoSandbox):
     """A Xero organisation on 127.0.0.1 for the demo, the tests and the benchmarks.
 
     :param seed: load the demo organisation (see ``seed.py``).
@@ -322,108 +268,6 @@ class XeroSandbox(DemoSandbox):
                 route("PUT", base, self._writes(self._saver(collection, "create")))
                 route("POST", base, self._writes(self._saver(collection, "upsert")))
 
-    def _envelope(self, collection: str, records: list[Any],
-                  pagination: Mapping[str, int] | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "Id": str(uuid.uuid4()), "Status": "OK", "ProviderName": "loftterm Xero sandbox",
-            "DateTimeUTC": f"/Date({int(self.clock() * 1000)})/",
-        }
-        if pagination is not None:
-            body["pagination"] = dict(pagination)
-        body[collection] = records
-        return body
-
-    def _limit_headers(self) -> dict[str, str]:
-        now = int(self.clock())
-        with self._limits_lock:
-            minute, used = self._window
-            used = used + 1 if minute == now // 60 else 1
-            self._window = (now // 60, used)
-            day, day_used = self._day
-            day_used = day_used + 1 if day == now // 86400 else 1
-            self._day = (now // 86400, day_used)
-        return {"X-DayLimit-Remaining": str(max(0, DAY_LIMIT - day_used)),
-                "X-MinLimit-Remaining": str(max(0, MINUTE_LIMIT - used)),
-                "X-AppMinLimit-Remaining": str(max(0, APP_MINUTE_LIMIT - used))}
-
-    def _authed(self, handler: Handler, tenant: bool = True) -> Handler:
-        def wrapped(request: SandboxRequest) -> SandboxResponse:
-            if self.server.consume_expired_token() or not self.issuer.valid(request):
-                stamp = datetime.now(UTC).strftime("%m/%d/%Y %H:%M:%S")
-                response = _problem(401, "Unauthorized", f"TokenExpired: token expired at {stamp}")
-                response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
-                return response
-            if tenant and request.header("xero-tenant-id") != self.tenant_id:
-                return _problem(403, "Forbidden", "AuthenticationUnsuccessful")
-            headers = self._limit_headers()
-            if self.enforce_minute_limit and int(headers["X-MinLimit-Remaining"]) <= 0:
-                return json_answer({"Title": "Too Many Requests"}, 429,
-                                     **{"Retry-After": str(60 - int(self.clock()) % 60),
-                                        "X-Rate-Limit-Problem": "minute", **headers})
-            with self.server.lock:
-                response = handler(request)
-            response.headers.update(headers)
-            return response
-        return wrapped
-
-    def _writes(self, handler: Handler) -> Handler:
-        """Wrap a write with auth and Idempotency-Key replay (6 minutes, like Xero)."""
-        def idempotent(request: SandboxRequest) -> SandboxResponse:
-            key = request.header("idempotency-key")
-            if not key:
-                return handler(request)
-            if len(key) > 128:
-                return _validation_error("The Idempotency-Key must be 128 characters or fewer")
-            query = sorted((k.lower(), v) for k, vs in request.query.items() for v in vs)
-            fingerprint = hashlib.sha256(
-                f"{request.method} {request.path} {query}".encode() + b"\n" + request.body
-            ).hexdigest()
-            now = self.clock()
-            held = self.idempotency.get(key)
-            if held is not None and now - held[1] < IDEMPOTENCY_TTL_S:
-                if held[0] != fingerprint:
-                    return _problem(400, "Bad Request", "The Idempotency-Key has already been "
-                                    "used with a different request")
-                cached = held[2]
-                return SandboxResponse(cached.status, cached.body, dict(cached.headers),
-                                       cached.raw)
-            response = handler(request)
-            if response.status < 500:
-                self.idempotency[key] = (fingerprint, now, response)
-            return response
-
-        def readable(request: SandboxRequest) -> SandboxResponse:
-            try:
-                return idempotent(request)
-            except PostDataInvalid as exc:
-                return json_answer(post_data_invalid(str(exc)), 400)
-        return self._authed(readable)
-
-    def _body_list(self, request: SandboxRequest, collection: str) -> list[Any]:
-        return body_list(request.body, request.header("content-type"), collection)
-
-    def _ordered(self, request: SandboxRequest, records: list[Any]) -> list[Any]:
-        order = request.arg("order")
-        return order_records(records, order) if order else records
-
-    def _write_answer(self, request: SandboxRequest, collection: str,
-                      outcomes: list[Outcome]) -> SandboxResponse:
-        summarize = request.arg("summarizeErrors", "true").lower() != "false"
-        elements: list[Any] = []
-        failed: list[Any] = []
-        for record, errors in outcomes:
-            element = dict(record)
-            if errors:
-                element.update(StatusAttributeString="ERROR", HasValidationErrors=True,
-                               ValidationErrors=[{"Message": m} for m in errors])
-                failed.append(element)
-            elif not summarize:
-                element["StatusAttributeString"] = "OK"
-            elements.append(element)
-        if summarize and failed:
-            return _validation_error("A validation exception occurred", failed)
-        return json_answer(self._envelope(collection, elements))
-
     # ---------------------------------------------------------------------------- routes
 
     def _authorize(self, request: SandboxRequest) -> SandboxResponse:
@@ -447,9 +291,9 @@ class XeroSandbox(DemoSandbox):
             size = int(size_text) if size_text else 100
             page = int(page_text) if page_text else 0
         except ValueError:
-            return _validation_error("page and pageSize must be whole numbers")
+            return validation_error("page and pageSize must be whole numbers")
         if not 1 <= size <= 1000:
-            return _validation_error("pageSize must be between 1 and 1000")
+            return validation_error("pageSize must be between 1 and 1000")
         ids = [i for i in request.arg("IDs").split(",") if i.strip()]
         try:
             selected = self.org.query_contacts(
@@ -461,7 +305,7 @@ class XeroSandbox(DemoSandbox):
             if request.arg("order"):
                 records = self._ordered(request, records)
         except WhereError as exc:
-            return _validation_error(str(exc))
+            return validation_error(str(exc))
         if not page:
             return json_answer(self._envelope("Contacts", records))
         chunk = records[(page - 1) * size: page * size]
@@ -472,7 +316,7 @@ class XeroSandbox(DemoSandbox):
     def _get_contact(self, request: SandboxRequest) -> SandboxResponse:
         found = self.org.find_contact(request.match["id"])
         if found is None:
-            return _problem(404, "Not Found", "The resource you're looking for cannot be found")
+            return problem(404, "Not Found", "The resource you're looking for cannot be found")
         return json_answer(self._envelope("Contacts", [found]))
 
     def _save_contacts(self, request: SandboxRequest, mode: str) -> SandboxResponse:
@@ -480,7 +324,7 @@ class XeroSandbox(DemoSandbox):
         target = request.match.get("id")
         if target:
             if target not in self.org.contacts:
-                return _problem(404, "Not Found", "The resource you're looking for cannot be found")
+                return problem(404, "Not Found", "The resource you're looking for cannot be found")
             elements = [{**e, "ContactID": target} if isinstance(e, Mapping) else e
                         for e in elements]
         return self._write_answer(request, "Contacts", self.org.save_contacts(elements, mode))
@@ -494,7 +338,7 @@ class XeroSandbox(DemoSandbox):
                 items = [i for i in items if predicate(i)]
             items = self._ordered(request, items)
         except WhereError as exc:
-            return _validation_error(str(exc))
+            return validation_error(str(exc))
         return json_answer(self._envelope("Items", items))
 
     def _save_items(self, request: SandboxRequest, mode: str) -> SandboxResponse:
@@ -507,16 +351,16 @@ class XeroSandbox(DemoSandbox):
                 page = max(1, int(request.arg("page") or 1))
                 size = int(request.arg("pageSize") or DOCUMENTS_PAGE_SIZE)
             except ValueError:
-                return _validation_error("page and pageSize must be whole numbers")
+                return validation_error("page and pageSize must be whole numbers")
             if not 1 <= size <= 1000:
-                return _validation_error("pageSize must be between 1 and 1000")
+                return validation_error("pageSize must be between 1 and 1000")
             since_ms = parse_since(request.header("if-modified-since"))
             try:
                 found = self._ordered(request, self._listed(
                     request, collection, self.org.query_documents(
                         collection, request.arg("where"), since_ms)))
             except WhereError as exc:
-                return _validation_error(str(exc))
+                return validation_error(str(exc))
             if not request.arg("page"):
                 return json_answer(self._envelope(collection, found))
             paging = {"page": page, "pageSize": size, "pageCount": page_count(len(found), size),
@@ -546,7 +390,7 @@ class XeroSandbox(DemoSandbox):
         def handler(request: SandboxRequest) -> SandboxResponse:
             found = self.org.documents[collection].get(request.match["id"])
             if found is None:
-                return _problem(404, "Not Found", "The resource you're looking for cannot be found")
+                return problem(404, "Not Found", "The resource you're looking for cannot be found")
             return json_answer(self._envelope(collection, [found]))
         return handler
 

@@ -18,7 +18,7 @@ from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from loftterm.engine.explain import Evidence
+from loftterm.console import Evidence
 from loftterm.tui.widgets.link_field import connector_title
 from loftterm.words import counted
 

@@ -21,7 +21,7 @@ from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from loftterm.engine.merge import MergeCandidate, MergeReport
+from loftterm.console import MergeCandidate, MergeReport
 from loftterm.tui.widgets.rowlist import Column, RowList
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from textual.markup import escape
 from textual.widgets import Footer, Header, Static
 
 from loftterm.connector import SyncEvent
-from loftterm.engine.plan import ApplyReport, Plan, summary_lines
+from loftterm.console import ApplyReport, Plan, summary_lines
 from loftterm.tui.screens.base import LofttermScreen
 from loftterm.tui.widgets.link_field import connector_title
 from loftterm.tui.widgets.rowlist import Column, RowList

@@ -2,7 +2,7 @@
 
 A proposal field's ``left`` is the ledger side (the profile as its ledger contact -- Xero or
 QuickBooks Online -- knows it), ``right`` the SortScape contact's value, ``proposed`` the middle
-(``loftterm.engine.fieldsync``); ``take`` maps a field to the side the user chose.
+(the field-service sync proposes it); ``take`` maps a field to the side the user chose.
 """
 
 from __future__ import annotations

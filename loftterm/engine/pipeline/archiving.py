@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from loftterm.book import Book
 from loftterm.connector import ArchiveRequest, ConnectorInfo
-from loftterm.engine import journal
-from loftterm.engine.runstate import RunState
+from loftterm.engine.runs import journal
+from loftterm.engine.runs.runstate import RunState
 from loftterm.models import Link
 
 

@@ -1,6 +1,6 @@
 """``loftterm undo RUN_ID``: revert a run (or one profile of it) from its journal.
 
-Each journal entry (``engine/journal.py``) becomes a compensating action, newest first:
+Each journal entry (``engine/runs/journal.py``) becomes a compensating action, newest first:
 
 =============== ==========================================================================
 entry           compensation
@@ -29,10 +29,10 @@ from typing import Any
 
 from loftterm.book import Book
 from loftterm.connector import ArchiveRequest, PushRequest, RecordOutcome
-from loftterm.engine import journal
-from loftterm.engine.plan import OpenRun, Target, open_run, record_run
-from loftterm.engine.pull import pull_phase
-from loftterm.engine.pushing import call_push, intent_key
+from loftterm.engine.pipeline.pull import pull_phase
+from loftterm.engine.pipeline.pushing import call_push, intent_key
+from loftterm.engine.runs import journal
+from loftterm.engine.runs.openrun import OpenRun, Target, open_run, record_run
 from loftterm.errors import LofttermError, UsageError
 from loftterm.models import ContactFields, Link, Profile
 

@@ -1,7 +1,7 @@
 """The one review queue's shared shape: review ids and the fields its three columns show.
 
-Field-service link proposals (``engine/fieldsync``) and held creates and imports
-(``engine/holds``) are stored side by side in ``book.proposals`` under these ids.
+Field-service link proposals (``engine/pipeline/fieldsync``) and held creates and imports
+(``engine/decide/holds``) are stored side by side in ``book.proposals`` under these ids.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from typing import Any
 from loftterm.book import Book
 from loftterm.connector import ConnectorInfo
 from loftterm.engine import planner
-from loftterm.engine.archiving import archive_candidates_in
-from loftterm.engine.fieldsync import pending_field
+from loftterm.engine.pipeline.archiving import archive_candidates_in
+from loftterm.engine.pipeline.fieldsync import pending_field
 from loftterm.views import PendingCounter
 from loftterm.words import counted
 

@@ -1,7 +1,7 @@
 """Deciding a review: link the pair, or keep them apart.
 
 The same for SortScape's 'link to existing contact' proposals and for held ledger creates and
-imports (``engine/holds``), whose reviews carry the record's role (QBO: vendor or customer).
+imports (``engine/decide/holds``), whose reviews carry the record's role (QBO: vendor or customer).
 
 Accepting links the profile to the field-service contact (method ``manual``: the user decided),
 sets the chosen values on the profile, and arranges the link baselines so that the next sync of
@@ -29,8 +29,8 @@ from typing import Any
 from loftterm.book import Book
 from loftterm.book.book import now_iso
 from loftterm.connector import ConnectorInfo
-from loftterm.engine.fieldsync import reject_key
-from loftterm.engine.reviewqueue import PROPOSAL_FIELDS
+from loftterm.engine.decide.reviewqueue import PROPOSAL_FIELDS
+from loftterm.engine.pipeline.fieldsync import reject_key
 from loftterm.errors import UsageError
 from loftterm.models import Link, LinkMethod, comparable
 

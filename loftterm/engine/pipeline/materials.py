@@ -25,7 +25,7 @@ from loftterm.book import Book
 from loftterm.book.book import now_iso
 from loftterm.connector import RemoteItem, TokenStoreProtocol
 from loftterm.engine.context import build_context, close_context
-from loftterm.engine.runstate import RunState
+from loftterm.engine.runs.runstate import RunState
 from loftterm.errors import LofttermError
 from loftterm.matching import normalise
 from loftterm.models import to_decimal

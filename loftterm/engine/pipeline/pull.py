@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from loftterm.book.book import now_iso
 from loftterm.connector import PullPage, PullRequest
-from loftterm.engine.runstate import RunState
+from loftterm.engine.runs.runstate import RunState
 from loftterm.errors import ProtocolError, TenantMismatchError
 
 SAVE_EVERY_PAGES = 10

@@ -11,8 +11,8 @@ Every decision is one document in ``book.decisions`` under its key; later syncs 
 * ``unlink|{connector}|{profile_id}|{remote_id}`` -- the user pressed Unlink.  Auto-linking (by
   email, by name, or recovering a record loftterm created) never links this pair again; a
   field-service app may still *propose* it for review (a proposal is a question, not a link).
-* ``accept|{connector}|{remote_id}|{profile_id}`` -- an accepted review (``engine/review``).
-* ``merge|{other_id}`` -- two local profiles merged (``engine/merge``), with what undoes it.
+* ``accept|{connector}|{remote_id}|{profile_id}`` -- an accepted review (``engine/decide/review``).
+* ``merge|{other_id}`` -- two local profiles merged (``engine/decide/merge``), with what undoes it.
 
 Linking by hand clears the pair's ``reject`` and ``unlink`` decisions; unlinking clears its
 ``manual`` one.  ``loftterm decisions`` lists them, ``decisions forget KEY`` drops one.

@@ -21,7 +21,7 @@ import hashlib
 import threading
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pluggy
@@ -39,180 +39,18 @@ from loftterm.connector import (
     TokenStoreProtocol,
 )
 from loftterm.engine import planner
-from loftterm.engine.actions import resolve_warnings
+from loftterm.engine.batch.payees import Payee, resolve_payee
+from loftterm.engine.batch.results import BatchResult, DocumentResult
 from loftterm.engine.context import build_context, close_context
-from loftterm.engine.pending import pending_counter
-from loftterm.engine.sync import SyncOptions, run_connector
+from loftterm.engine.decide.pending import pending_counter
+from loftterm.engine.pipeline.sync import SyncOptions, run_connector
 from loftterm.errors import EXIT_OK, EXIT_REMOTE, LofttermError, ProtocolError, UsageError
 from loftterm.http.transport import CallStats
-from loftterm.matching import normalise
-from loftterm.models import Link, LinkMethod, Profile, RemoteContact
 from loftterm.plugins import ConnectorHooks
-from loftterm.views import LinkRow, PendingCounter
+from loftterm.views import PendingCounter
 
 DEFAULT_CHUNK = 25
 KEY_PREFIX = "lt-"
-
-
-# ------------------------------------------------------------------------------ payees
-
-
-def document_role(info: ConnectorInfo, kind: str) -> str:
-    """The link role a document is posted against (QBO: bills to the vendor, invoices to the customer)."""
-    wanted = "customer" if kind == "invoice" else "vendor"
-    return wanted if wanted in info.roles else info.roles[0]
-
-
-@dataclass(frozen=True)
-class Payee:
-    """Who a document goes to remotely, or why it cannot be posted.
-
-    :param profile: the profile the batch names.
-    :param target: the profile whose remote contact receives the document (the organization for
-        an agent paid to one).
-    :param role: the link role of that contact.
-    :param remote_id: the contact, empty when there is none (``problem`` says why).
-    :param problem: why the document cannot be posted; empty when it can.
-    :param note: something to know that does not stop the post (a misplaced own link).
-    """
-
-    profile: Profile
-    target: Profile
-    role: str
-    remote_id: str = ""
-    problem: str = ""
-    note: str = ""
-
-
-def resolve_payee(book: Book, info: ConnectorInfo, profile_id: str, kind: str) -> Payee:
-    """Apply the payee rules to one document's profile, from the book alone."""
-    profile = book.profile(profile_id)
-    org = planner.paid_through_organization(book, profile)
-    target = org or profile
-    role = document_role(info, kind)
-    title = info.title
-    note = ""
-    if org is not None and any(book.link_of(profile.id, info.name, r) for r in info.roles):
-        note = (
-            f"{profile.name}'s own {title} link is ignored: paid to {org.name}, it must be "
-            "blank (fix misplaced)"
-        )
-
-    def refused(problem: str, remote_id: str = "") -> Payee:
-        return Payee(profile, target, role, remote_id, problem, note)
-
-    if profile.archived:
-        return refused(f"{profile.name} ({profile.id}) is archived")
-    via = f"{profile.name} is paid to {org.name}, which " if org is not None else f"{target.name} "
-    if org is not None and org.archived:
-        return refused(f"{via}is archived: change who it is paid to")
-    link = book.link_of(target.id, info.name, role)
-    if link is None:
-        if not target.sync_enabled(info.name):
-            return refused(
-                f"{via}has no linked {title} {role} and its sync is off: link it by hand or "
-                "turn sync on"
-            )
-        return refused(f"{via}has no linked {title} {role}")
-    record = book.remote_record(info.name, role, link.remote_id)
-    if record is None:
-        if book.connector_meta(info.name).get("last_full_pull"):
-            return refused(
-                f"{via}is linked to {title} {role} {link.remote_id}, which no longer exists: "
-                "unlink it and relink by search",
-                link.remote_id,
-            )
-    elif record.status != "active":
-        merged = f" (merged into {record.merged_to}: relink to it)" if record.merged_to else ""
-        return refused(
-            f"{via}is linked to {title} {role} {record.name!r}, which is {record.status}{merged}",
-            link.remote_id,
-        )
-    return Payee(profile, target, role, link.remote_id, "", note)
-
-
-# ---------------------------------------------------------------------- misplaced links
-
-
-@dataclass
-class MisplacedFix:
-    """What the one-key fix of a misplaced link did, and what is left for the user."""
-
-    profile_id: str
-    organization_id: str
-    connector: str
-    done: list[str] = field(default_factory=list)
-    todo: list[str] = field(default_factory=list)
-    rows: list[LinkRow] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the fix for ``--json`` output."""
-        return {
-            "profile_id": self.profile_id,
-            "organization_id": self.organization_id,
-            "connector": self.connector,
-            "done": list(self.done),
-            "todo": list(self.todo),
-            "rows": [row.to_json() for row in self.rows],
-        }
-
-
-def belongs_to(org: Profile, record: RemoteContact) -> bool:
-    """True when a remote record is plainly the organization's (same email or same name)."""
-    if org.email and normalise(record.email) == normalise(org.email):
-        return True
-    names = {record.name, str(record.extra.get("display_name") or "")}
-    return any(planner.display_key(n) == planner.display_key(org.name) for n in names if n)
-
-
-def fix_misplaced(book: Book, info: ConnectorInfo, profile_id: str) -> MisplacedFix:
-    """Unlink the own ledger link of a profile paid to an organization (the one-key fix).
-
-    When the link held is plainly the organization's contact (same email or name) and the
-    organization has none, the link moves to the organization instead of being dropped.  When
-    the organization is still not linked afterwards, ``todo`` says what to do.
-    """
-    profile = book.profile(profile_id)
-    org = planner.paid_through_organization(book, profile)
-    if info.kind != "ledger":
-        raise UsageError(f"{info.title} is not a ledger: agents keep their own {info.title} link")
-    if org is None:
-        raise UsageError(f"{profile.name} is not paid to an organization: nothing is misplaced")
-    fix = MisplacedFix(profile.id, org.id, info.name)
-    title = info.title
-    for role in info.roles:
-        own = book.link_of(profile.id, info.name, role)
-        if own is not None:
-            book.drop_link(profile.id, info.name, role)
-            record = book.remote_record(info.name, role, own.remote_id)
-            label = f"{record.name!r} ({own.remote_id})" if record else own.remote_id
-            holder = book.linked_profile(info.name, role, own.remote_id)
-            if (
-                book.link_of(org.id, info.name, role) is None
-                and record is not None
-                and belongs_to(org, record)
-                and not holder
-            ):
-                book.put_link(
-                    Link(org.id, info.name, role, own.remote_id, LinkMethod.MANUAL, 1.0, now_iso())
-                )
-                fix.done.append(
-                    f"moved the {title} {role} link {label} from {profile.name} to {org.name}: "
-                    "it is the organization's contact"
-                )
-            else:
-                fix.done.append(f"unlinked {profile.name}'s own {title} {role} {label}")
-        if book.link_of(org.id, info.name, role) is None:
-            fix.todo.append(
-                f"{org.name} ({org.id}) has no linked {title} {role}: link it by search, or sync "
-                f"(it is created in {title})"
-            )
-    if not fix.todo:
-        resolve_warnings(book, profile.id, info.name, ("misplaced",))
-    return fix
-
-
-# ---------------------------------------------------------------------------- the batch
 
 
 def document_key(batch_name: str, document: BatchDocument) -> str:
@@ -239,102 +77,6 @@ class BatchOptions:
     cancel: threading.Event | None = None
     sleep: Callable[[float], None] | None = None
     chunk: int = DEFAULT_CHUNK
-
-
-@dataclass
-class DocumentResult:
-    """One document of a batch and what happened to it."""
-
-    line: int
-    deal: str
-    date: str
-    kind: str
-    profile_id: str
-    profile: str
-    amount: str
-    currency: str
-    key: str
-    payee_id: str = ""
-    payee: str = ""
-    contact_id: str = ""
-    role: str = ""
-    status: str = "pending"  # posted | exists | failed | planned | skipped
-    remote_id: str = ""
-    reason: str = ""
-    references: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the document for ``--json`` output."""
-        return dict(self.__dict__)
-
-
-@dataclass
-class BatchResult:
-    """What a batch did (or, in a dry run, would do)."""
-
-    batch: str
-    source: str
-    connector: str
-    title: str
-    dry_run: bool
-    pending: PendingCounter
-    documents: list[DocumentResult]
-    sync: dict[str, int] = field(default_factory=dict)
-    plan: list[str] = field(default_factory=list)
-    error: str = ""
-    exit_code: int = EXIT_OK
-    run_id: str = ""
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """Documents per status."""
-        out = {s: 0 for s in ("posted", "exists", "failed", "planned", "skipped")}
-        for doc in self.documents:
-            out[doc.status] = out.get(doc.status, 0) + 1
-        return out
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing stopped the batch and no document failed or was skipped."""
-        counts = self.counts
-        return not self.error and not counts["failed"] and not counts["skipped"]
-
-    def headline(self) -> str:
-        """The batch's first line: what the sync before it touches, and why (the reasons follow)."""
-        p = self.pending
-        parts = [
-            f"create remotely {p.to_create_remote}",
-            f"link {p.to_link}",
-            f"new local {p.to_create_local}",
-            f"update {p.to_update}",
-        ]
-        if p.to_archive:
-            parts.append(f"archive {p.to_archive}")
-        return (
-            f"{self.title}: {len(self.documents)} documents; the sync before posting touches "
-            f"{p.total} records ({', '.join(parts)})"
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the object ``loftterm batch --json`` prints."""
-        data: dict[str, Any] = {
-            "ok": self.ok,
-            "dry_run": self.dry_run,
-            "batch": self.batch,
-            "file": self.source,
-            "connector": self.connector,
-            "headline": self.headline(),
-            "pending": self.pending.to_json(),
-            "sync": self.sync,
-            "counts": self.counts,
-            "documents": [d.to_json() for d in self.documents],
-            "run_id": self.run_id,
-        }
-        if self.error:
-            data["error"] = self.error
-        if self.dry_run:
-            data["plan"] = self.plan
-        return data
 
 
 def batch_pending(

@@ -20,16 +20,17 @@ import pluggy
 from loftterm.book import Book
 from loftterm.book.book import now_iso
 from loftterm.connector import SyncEvent, TokenStoreProtocol
-from loftterm.engine import archiving, fieldsync, holds
-from loftterm.engine.balances import apply_balances, refresh_balances
 from loftterm.engine.baseline import settle_baselines
 from loftterm.engine.context import build_context, close_context
-from loftterm.engine.diagnose import diagnose_phase, keep_found
-from loftterm.engine.linking import import_phase, link_phase
-from loftterm.engine.materials import LedgerAccess
-from loftterm.engine.pull import pull_phase
-from loftterm.engine.pushing import push_changes_phase, push_new_phase
-from loftterm.engine.runstate import COUNT_KEYS, MATERIAL_KEYS, RunState, SyncCancelled
+from loftterm.engine.decide import holds
+from loftterm.engine.pipeline import archiving, fieldsync
+from loftterm.engine.pipeline.balances import apply_balances, refresh_balances
+from loftterm.engine.pipeline.diagnose import diagnose_phase, keep_found
+from loftterm.engine.pipeline.linking import import_phase, link_phase
+from loftterm.engine.pipeline.materials import LedgerAccess
+from loftterm.engine.pipeline.pull import pull_phase
+from loftterm.engine.pipeline.pushing import push_changes_phase, push_new_phase
+from loftterm.engine.runs.runstate import COUNT_KEYS, MATERIAL_KEYS, RunState, SyncCancelled
 from loftterm.errors import LofttermError
 from loftterm.plugins import ConnectorHooks
 from loftterm.views import OutcomeRow

@@ -1,7 +1,7 @@
 """Merged contacts without a merge pointer (QuickBooks Online): detect them, propose the relink.
 
 Xero names the survivor of a merge in ``MergedToContactID`` and the link phase follows it
-(:func:`loftterm.engine.linking.heal_merges`).  QuickBooks Online has no such field: merging two
+(:func:`loftterm.engine.pipeline.linking.heal_merges`).  QuickBooks Online has no such field: merging two
 vendors (or customers) makes the loser inactive, and because inactive records keep their names in
 QBO's one namespace, QBO renames an inactive record ``"Name (deleted)"`` -- which frees the name
 for the survivor.  So when a *linked* record of a connector whose names are unique across inactive
@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from loftterm.book import Book
 from loftterm.book.book import now_iso
 from loftterm.connector import ConnectorInfo
-from loftterm.engine import decisions
-from loftterm.engine.runstate import RunState
+from loftterm.engine.decide import decisions
+from loftterm.engine.runs.runstate import RunState
 from loftterm.errors import UsageError
 from loftterm.matching import normalise
 from loftterm.models import Link, LinkMethod, RemoteContact

@@ -9,9 +9,11 @@ warnings naming the candidates.
 from __future__ import annotations
 
 from loftterm.book.book import now_iso
-from loftterm.engine import holds, journal, merged, planner, plausible
+from loftterm.engine import planner, plausible
 from loftterm.engine.baseline import baseline_for, report_first_link
-from loftterm.engine.runstate import RunState
+from loftterm.engine.decide import holds, merged
+from loftterm.engine.runs import journal
+from loftterm.engine.runs.runstate import RunState
 from loftterm.matching import Match, Tie
 from loftterm.models import Link, LinkMethod, Profile, RemoteContact, comparable
 

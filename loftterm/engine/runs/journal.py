@@ -4,7 +4,7 @@ The pipeline calls the ``record_*`` functions at each write (creates, updates, a
 the connector; links, unlinks, imports and pulled field changes in the book).  A real run's
 entries go to ``book.journal[run_id]`` and are saved with the book; ``loftterm undo`` reads them
 to build compensating writes.  A dry run records the same entries in its
-throwaway book: they are what ``--plan-out`` writes (``engine/plan.py``).  Entries are kept
+throwaway book: they are what ``--plan-out`` writes (``engine/runs/planning.py``).  Entries are kept
 small (empty values left out): a first sync that imports 100,000 records journals 100,000
 imports.
 
@@ -37,7 +37,7 @@ from typing import Any
 from loftterm.book import Book
 from loftterm.book.book import now_iso
 from loftterm.connector import ArchiveRequest, PushRequest, RecordOutcome
-from loftterm.engine.runstate import RunState
+from loftterm.engine.runs.runstate import RunState
 from loftterm.models import Link, Profile, RemoteContact, compact
 
 JOURNAL_VERSION = 1

@@ -26,9 +26,9 @@ from typing import Any
 
 from loftterm.book import Book
 from loftterm.book.book import now_iso
+from loftterm.engine.decide.reviewqueue import PROPOSAL_FIELDS, proposal_id
 from loftterm.engine.plausible import SAME_EMAIL, SAME_PHONE, Candidate
-from loftterm.engine.reviewqueue import PROPOSAL_FIELDS, proposal_id
-from loftterm.engine.runstate import RunState
+from loftterm.engine.runs.runstate import RunState
 from loftterm.errors import UsageError
 from loftterm.models import Profile, RemoteContact
 from loftterm.views import BulkReview, OutcomeRow

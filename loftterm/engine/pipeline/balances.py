@@ -36,7 +36,7 @@ from loftterm.book import Book
 from loftterm.book.book import now_iso
 from loftterm.connector import BalanceChanges, ConnectorInfo
 from loftterm.engine import planner
-from loftterm.engine.runstate import RunState
+from loftterm.engine.runs.runstate import RunState
 from loftterm.models import Profile, RemoteContact
 
 ZERO = Decimal("0")

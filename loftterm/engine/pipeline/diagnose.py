@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from loftterm.book.book import now_iso
 from loftterm.engine import planner
-from loftterm.engine.runstate import RunState
+from loftterm.engine.runs.runstate import RunState
 from loftterm.matching import normalise
 from loftterm.models import RemoteContact, Warning
 

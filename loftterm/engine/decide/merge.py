@@ -26,8 +26,8 @@ from typing import Any
 from loftterm.book import Book
 from loftterm.book.book import now_iso
 from loftterm.connector import ConnectorInfo
-from loftterm.engine import decisions
-from loftterm.engine.balances import apply_balances
+from loftterm.engine.decide import decisions
+from loftterm.engine.pipeline.balances import apply_balances
 from loftterm.errors import UsageError
 from loftterm.matching import normalise
 from loftterm.models import SYNCED_FIELDS, Address, Link, Profile, Warning

@@ -20,7 +20,7 @@ the hub between the ledgers and the field-service app:
   record's value when the profile's is empty), ``right`` the field-service contact's value, and
   ``proposed`` the non-empty one, left preferred -- the three columns of SortScape's review
   screen (Xero on the left, SortScape on the right, the proposal in the middle).
-* **Decisions.** Accepting is :mod:`loftterm.engine.review`; a rejected pair is remembered in
+* **Decisions.** Accepting is :mod:`loftterm.engine.decide.review`; a rejected pair is remembered in
   ``book.decisions`` (``reject|{connector}|{remote_id}|{profile_id}``) and never proposed again,
   so the ledger contact is then created as a contact of its own.  Open proposals that stop
   applying (the profile was linked by hand, the contact was linked elsewhere, or is gone) are
@@ -42,11 +42,11 @@ from loftterm.book import Book
 from loftterm.book.book import now_iso
 from loftterm.connector import ConnectorInfo, PushRequest
 from loftterm.engine import planner
-from loftterm.engine.linking import make_link
-from loftterm.engine.materials import LedgerAccess, materials_step
-from loftterm.engine.pushing import call_push, intent_key, record_failure
-from loftterm.engine.reviewqueue import PROPOSAL_FIELDS, proposal_id
-from loftterm.engine.runstate import RunState
+from loftterm.engine.decide.reviewqueue import PROPOSAL_FIELDS, proposal_id
+from loftterm.engine.pipeline.linking import make_link
+from loftterm.engine.pipeline.materials import LedgerAccess, materials_step
+from loftterm.engine.pipeline.pushing import call_push, intent_key, record_failure
+from loftterm.engine.runs.runstate import RunState
 from loftterm.matching import fold, normalise, phone_key
 from loftterm.models import ContactFields, Link, LinkMethod, Profile, RemoteContact, comparable
 from loftterm.words import counted

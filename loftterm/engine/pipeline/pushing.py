@@ -4,7 +4,7 @@ Before a create the engine predicts a name clash from the mirror (Xero: unique a
 contacts; QBO: one namespace across customers, vendors and employees) instead of letting the API
 fail: a holder with the same email is linked.  Then any plausible candidate on the remote side
 (``engine/plausible``: same email or phone, equal folded name, a near name, a tie) holds the
-create for a person's review (``engine/holds``); only a profile with no candidate, or one a
+create for a person's review (``engine/decide/holds``); only a profile with no candidate, or one a
 person said to create anyway, is sent.  A clash left after that stops the record with a reason.
 """
 
@@ -14,10 +14,12 @@ import hashlib
 from collections.abc import Mapping, Sequence
 
 from loftterm.connector import PushRequest, RecordOutcome
-from loftterm.engine import decisions, holds, journal, planner, plausible
+from loftterm.engine import planner, plausible
 from loftterm.engine.baseline import agreed_baseline
-from loftterm.engine.linking import make_link
-from loftterm.engine.runstate import RunState
+from loftterm.engine.decide import decisions, holds
+from loftterm.engine.pipeline.linking import make_link
+from loftterm.engine.runs import journal
+from loftterm.engine.runs.runstate import RunState
 from loftterm.models import Link, LinkMethod, Profile, RemoteContact, comparable
 
 
