@@ -74,7 +74,7 @@ class Book:
         self._remote: dict[str, dict[str, RemoteContact]] = defaultdict(dict)
         # the pull token of the last full pull that saw each mirrored record (resumable pulls)
         self._seen: dict[str, dict[str, str]] = defaultdict(dict)
-        self._journal: dict[str, dict[str, Any]] = {}  # by run id (engine/journal.py)
+        self._journal: dict[str, dict[str, Any]] = {}  # by run id (engine/runs/journal.py)
         # lazy groups of a book in parts not read yet ("people", "mirror", "journal"), and the
         # error that left one half-read (such a book is never saved)
         self._unloaded: set[str] = set()
@@ -123,21 +123,21 @@ class Book:
 
     @property
     def proposals(self) -> dict[str, dict[str, Any]]:
-        """The review queue by id: link proposals and held pairs (engine/review.py, holds.py)."""
+        """The review queue by id: link proposals and held pairs (engine/decide/review.py, holds.py)."""
         if self._unloaded:
             self._need("reviews")
         return self._proposals
 
     @property
     def decisions(self) -> dict[str, dict[str, Any]]:
-        """Remembered decisions by key (engine/decisions.py)."""
+        """Remembered decisions by key (engine/decide/decisions.py)."""
         if self._unloaded:
             self._need("reviews")
         return self._decisions
 
     @property
     def journal(self) -> dict[str, dict[str, Any]]:
-        """The undo journal by run id (engine/journal.py)."""
+        """The undo journal by run id (engine/runs/journal.py)."""
         if self._unloaded:
             self._need("journal")
         return self._journal

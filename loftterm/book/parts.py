@@ -25,7 +25,7 @@ TABLES = (
     "proposals",
     "items",
     "decisions",
-    "journal",  # the undo journal, one document per run (engine/journal.py)
+    "journal",  # the undo journal, one document per run (engine/runs/journal.py)
 )
 
 

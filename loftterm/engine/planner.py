@@ -88,7 +88,7 @@ def plan_links(
     """Match blank profiles against unlinked remote records of one role (email, then names).
 
     Field-service connectors never auto-link: a same-name, -phone or -email contact there
-    becomes a proposal for review (``engine/fieldsync``).
+    becomes a proposal for review (``engine/pipeline/fieldsync``).
     """
     if info.kind == "field":
         return MatchResult([], [], [])

@@ -41,7 +41,7 @@ async def _open_profile(pilot: Pilot[None], app: LofttermApp, text: str) -> Prof
     await pilot.press("2")
     await settle(pilot)
     app.links.set_filters(text=text)
-    await pilot.pause()
+    await settle(pilot)  # the filter is applied by a worker: under load a pause is too short
     assert app.links.query_one(LinkList).match_count == 1
     await pilot.press("enter")
     await settle(pilot)

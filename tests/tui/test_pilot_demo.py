@@ -61,7 +61,7 @@ async def _open(pilot: Pilot[None], app: LofttermApp, text: str, state: str,
             break
         await pilot.pause(0.05)
     app.links.set_filters(state=state, connector=connector, text=text)
-    await pilot.pause()
+    await settle(pilot)
     assert app.links.query_one(LinkList).match_count == count
     await pilot.press("enter")
     await settle(pilot)
@@ -193,7 +193,7 @@ async def test_unlinking_an_organization_refreshes_its_payees_rows(demo: BookCon
         await pilot.press("escape")
         await settle(pilot)
         app.links.set_filters(state="", text="aisha")
-        await pilot.pause()
+        await settle(pilot)
         aisha = [r for r in app.links.query_one(LinkList).visible_rows]
         assert [r.state for r in aisha] == [LinkState.MISPLACED]  # no `r` needed
         assert _row(demo, aisha[0].profile_id) == LinkState.MISPLACED

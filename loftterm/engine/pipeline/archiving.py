@@ -50,7 +50,7 @@ def archive_phase(rs: RunState) -> None:
     if not requests:
         return
     rs.emit("archive", 0, len(requests), f"archiving {len(requests)} records in {rs.title()}")
-    journal.plan_archives(rs, requests)  # a dry run's plan (engine/plan.py); no-op otherwise
+    journal.plan_archives(rs, requests)  # a dry run's plan (engine/runs/plan.py); no-op otherwise
     if rs.dry_run:
         for request in requests:
             rs.counts["archived"] += 1

@@ -85,7 +85,7 @@ def push_new_phase(rs: RunState, extra_ids: frozenset[str] = frozenset()) -> Non
             )
         )
     rs.emit("push-new", 0, len(requests), f"creating {len(requests)} records in {rs.title()}")
-    journal.plan_pushes(rs, requests)  # a dry run's plan (engine/plan.py); no-op otherwise
+    journal.plan_pushes(rs, requests)  # a dry run's plan (engine/runs/plan.py); no-op otherwise
     for request in requests:
         if rs.dry_run:
             rs.counts["created_remote"] += 1
@@ -321,7 +321,7 @@ def push_changes_phase(rs: RunState) -> None:
     if not requests:
         return
     rs.emit("push-changes", 0, len(requests), f"updating {len(requests)} records in {rs.title()}")
-    journal.plan_pushes(rs, requests)  # a dry run's plan (engine/plan.py); no-op otherwise
+    journal.plan_pushes(rs, requests)  # a dry run's plan (engine/runs/plan.py); no-op otherwise
     if rs.dry_run:
         for request in requests:
             rs.counts["updated_remote"] += 1

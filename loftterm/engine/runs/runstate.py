@@ -55,7 +55,7 @@ class RunState:
     found: list[Warning] = field(default_factory=list)
     plan: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    run_id: str = ""  # the undo journal files this run's writes under it (engine/journal.py)
+    run_id: str = ""  # the undo journal files this run's writes under it (engine/runs/journal.py)
     held: dict[str, set[str]] = field(default_factory=dict)  # review id -> held kinds (holds.py)
 
     @property
