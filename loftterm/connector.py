@@ -76,6 +76,9 @@ class ConnectorInfo:
         name, email and addresses for ledgers; name, email, phone and company for SortScape).
     :param role_fields: ``(role, fields)`` pairs for roles that keep other fields than
         ``synced_fields`` (QBO: a Customer has a shipping address, a Vendor has none).
+    :param company_names: the remote contact's name is the organisation (Xero has no company
+        field): once a linked profile's company is set or changed, the remote name follows the
+        company, and a remote rename then changes the company.
     """
 
     name: str
@@ -89,6 +92,7 @@ class ConnectorInfo:
     name_scope: Literal["active", "all", "none"] = "active"
     synced_fields: tuple[str, ...] = ("name", "email", "billing", "shipping")
     role_fields: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    company_names: bool = False
 
     def fields_for(self, role: str) -> tuple[str, ...]:
         """The fields kept equal for links of one role."""

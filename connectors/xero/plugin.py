@@ -45,6 +45,7 @@ def loftterm_connector_info() -> ConnectorInfo:
         archives=False,
         name_scope="active",
         synced_fields=("name", "email", "phone", "billing", "shipping"),
+        company_names=True,  # no company field: a contact's Name is the organisation
     )
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from loftterm.book import Book
 from loftterm.connector import ConnectorInfo
+from loftterm.engine import company_names
 from loftterm.engine.runs.runstate import RunState
 from loftterm.errors import UsageError
 from loftterm.models import ContactFields, Link, Profile, RemoteContact, comparable, raw_equal
@@ -99,13 +100,14 @@ def baseline_for(
 ) -> dict[str, Any]:
     """The first baseline of a link between ``profile`` and ``record``."""
     keep = info.kind == "ledger" and first_link_names(settings) == "ledger"
-    return initial_baseline(
+    base = initial_baseline(
         profile.fields,
         record.fields,
         info.fields_for(record.role),
         book_newer=book_is_newer(profile, record),
         keep_ledger_names=keep,
     )
+    return company_names.track(info, base, profile)
 
 
 def agreed_baseline(
@@ -117,8 +119,9 @@ def agreed_baseline(
     agreed value, so the next sync decides it the same way: nothing is lost.
     """
     fields = tuple(fields)
-    local = comparable(profile.fields)
-    if raw_equal(profile.fields, record.fields, fields):
+    mine = company_names.local_fields(link, profile)
+    local = comparable(mine)
+    if raw_equal(mine, record.fields, fields):
         return {name: local[name] for name in fields}
     there = comparable(record.fields)
     base: dict[str, Any] = {}
@@ -137,7 +140,8 @@ def conflicted(book: Book, info: ConnectorInfo, profile_id: str, role: str, fiel
     record = book.remote_record(info.name, role, link.remote_id) if link else None
     if profile is None or record is None or field not in info.fields_for(role):
         return False
-    return bool(comparable(profile.fields)[field] != comparable(record.fields)[field])
+    mine = company_names.local_fields(link, profile) if link else profile.fields
+    return bool(comparable(mine)[field] != comparable(record.fields)[field])
 
 
 def resolve_conflict(
@@ -159,7 +163,8 @@ def resolve_conflict(
     record = book.remote_record(info.name, role, link.remote_id) if link else None
     if link is None or record is None:
         raise UsageError(f"{profile.id} has no {info.title} {role} link in the last pull")
-    mine, theirs = comparable(profile.fields)[field], comparable(record.fields)[field]
+    local = company_names.local_fields(link, profile)
+    mine, theirs = comparable(local)[field], comparable(record.fields)[field]
     if mine == theirs:
         raise UsageError(f"{field} of {profile.id} is already equal on both sides")
     base = dict(link.baseline)

@@ -14,6 +14,7 @@ from typing import Any
 
 from loftterm.book import Book
 from loftterm.connector import ConnectorInfo
+from loftterm.engine import company_names
 from loftterm.engine.baseline import book_is_newer, initial_baseline
 from loftterm.engine.decide import decisions, merged
 from loftterm.matching import (
@@ -265,13 +266,12 @@ def diff_link(
     baseline it gets at its next sync (``baseline.initial_baseline``: blanks never erase).  Within
     a baseline a missing value is an empty one.
     """
-    if raw_equal(profile.fields, remote.fields, fields):
+    mine = company_names.local_fields(link, profile)
+    if raw_equal(mine, remote.fields, fields):
         return NO_DIFF
-    local, there, base = comparable(profile.fields), comparable(remote.fields), link.baseline
+    local, there, base = comparable(mine), comparable(remote.fields), link.baseline
     if not base:
-        base = initial_baseline(
-            profile.fields, remote.fields, fields, book_newer=book_is_newer(profile, remote)
-        )
+        base = initial_baseline(mine, remote.fields, fields, book_newer=book_is_newer(profile, remote))
     push, pull, conflicts = set(), set(), set()
     for name in fields:
         if local[name] == there[name]:

@@ -276,6 +276,7 @@ class Link:
     score: float = 1.0
     at: str = ""
     baseline: dict[str, Any] = field(default_factory=dict)
+    name_source: str = ""  # "company": the remote name is the profile's company (Xero)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a compact JSON-ready mapping; the baseline is kept verbatim (compared exactly)."""
@@ -296,6 +297,8 @@ class Link:
             data["at"] = self.at
         if self.baseline:
             data["baseline"] = self.baseline
+        if self.name_source:
+            data["name_source"] = self.name_source
         return data
 
     @classmethod
@@ -311,6 +314,7 @@ class Link:
             float(get("score") or 0.0),
             _text(get("at")),
             dict(get("baseline") or {}),
+            _word(get("name_source") or ""),
         )
 
 

@@ -211,7 +211,7 @@ def balance_queries(qbo: QboSandbox) -> list[str]:
 
 
 def test_sortscape_phone_and_company_reach_the_ledgers_in_one_sync(tmp_path: Path) -> None:
-    """Reproduction 6: a SortScape edit reaches Xero (phone) and QBO (phone, company) at once."""
+    """Reproduction 6: a SortScape edit reaches Xero (phone, company) and QBO at once."""
     with new_user(tmp_path, "xero", "qbo", "sortscape") as user:
         cid = xero_add(user.xero, Name="Bluewater Cafe", EmailAddress="hello@bluewater.example")
         vendor = qbo_add(user.qbo, "Vendor", "Bluewater Cafe",
@@ -227,6 +227,12 @@ def test_sortscape_phone_and_company_reach_the_ledgers_in_one_sync(tmp_path: Pat
                                     company_name="Bluewater Hospitality")
         user.sync()
         assert xero_phone(user.xero.contacts[cid]) == "+61 2 9555 3391"
+        # Xero has no company field: its contact Name is the organisation
+        assert user.xero.contacts[cid]["Name"] == "Bluewater Hospitality"
+        assert user.profile(pid).name == "Bluewater Cafe"  # the book and SortScape keep theirs
+        assert user.sortscape.store.contacts[ss_id]["name"] == "Bluewater Cafe"
+        said = [o for o in user.outcomes() if o["action"] == "company-name"]
+        assert said and "name is its company" in said[0]["reason"]
         for entity, rid in (("Vendor", vendor), ("Customer", customer)):
             record = user.qbo.record(entity, rid)
             assert record is not None
@@ -270,3 +276,28 @@ def test_archived_link_clash_holder_case_duplicates_and_materials(tmp_path: Path
         archived = [w for w in user.warnings() if w["kind"] == "archived"]
         assert [w["profile_id"] for w in archived] == ["P005"]
         assert "Ola Berg" in archived[0]["message"]
+
+
+def test_a_xero_contact_named_by_its_company_round_trips(tmp_path: Path) -> None:
+    """Once Xero's Name is the company, a Xero rename is a company change; nothing else moves."""
+    with new_user(tmp_path, "xero", "sortscape") as user:
+        cid = xero_add(user.xero, Name="Tom Baker", EmailAddress="tom@baker.example")
+        kept = xero_add(user.xero, Name="Ruth Lane", EmailAddress="ruth@lane.example")
+        user.sync()
+        book = user.book()
+        (pid,) = [p.id for p in book.profiles.values() if p.name == "Tom Baker"]
+        ss_id = user.remote_id(pid, "sortscape")
+        user.sortscape.edit_contact(ss_id, company_name="Baker Gardens")
+        user.sync()
+        assert user.xero.contacts[cid]["Name"] == "Baker Gardens"
+        user.xero.edit_contact(cid, Name="Baker Gardens Pty Ltd")
+        user.sync()
+        profile = user.profile(pid)
+        assert (profile.name, profile.fields.company) == ("Tom Baker", "Baker Gardens Pty Ltd")
+        assert user.sortscape.store.contacts[ss_id]["company_name"] == "Baker Gardens Pty Ltd"
+        assert user.xero.contacts[kept]["Name"] == "Ruth Lane"  # no company change: no rename
+        user.sortscape.edit_contact(ss_id, company_name="")
+        user.sync()
+        assert user.xero.contacts[cid]["Name"] == "Tom Baker"  # cleared: the person's name again
+        assert user.profile(pid).fields.company == ""
+

@@ -9,7 +9,7 @@ warnings naming the candidates.
 from __future__ import annotations
 
 from loftterm.book.book import now_iso
-from loftterm.engine import planner, plausible
+from loftterm.engine import company_names, planner, plausible
 from loftterm.engine.baseline import baseline_for, report_first_link
 from loftterm.engine.decide import holds, merged
 from loftterm.engine.runs import journal
@@ -32,7 +32,8 @@ def make_link(
     a value.  ``baseline`` (an import: both sides equal) takes the remote values as they are.
     """
     base = (
-        {k: v for k, v in comparable(record.fields).items() if k in rs.info.fields_for(record.role)}
+        company_names.track(rs.info, {k: v for k, v in comparable(record.fields).items()
+                                      if k in rs.info.fields_for(record.role)}, profile)
         if baseline
         else baseline_for(rs.info, rs.settings, profile, record)
     )

@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 
 from loftterm.connector import PushRequest, RecordOutcome
-from loftterm.engine import planner, plausible
+from loftterm.engine import company_names, planner, plausible
 from loftterm.engine.baseline import agreed_baseline
 from loftterm.engine.decide import decisions, holds
 from loftterm.engine.pipeline.linking import make_link
@@ -248,12 +248,15 @@ def record_failure(rs: RunState, profile: Profile, action: str, outcome: RecordO
 
 def _agreed(rs: RunState, profile: Profile, role: str) -> dict[str, object]:
     values = comparable(profile.fields)
-    return {k: values[k] for k in rs.info.fields_for(role)}
+    return company_names.track(rs.info, {k: values[k] for k in rs.info.fields_for(role)}, profile)
 
 
-def conflict_message(rs: RunState, profile: Profile, remote: RemoteContact, name: str) -> str:
+def conflict_message(
+    rs: RunState, profile: Profile, link: Link, remote: RemoteContact, name: str
+) -> str:
     """The ``conflict`` warning: both values, and how to pick one."""
-    here, there = comparable(profile.fields)[name], comparable(remote.fields)[name]
+    mine = company_names.local_fields(link, profile)
+    here, there = comparable(mine)[name], comparable(remote.fields)[name]
     shown = [one_line(v) for v in (here, there)]
     return (
         f"{name} changed on both sides since the last sync (here {shown[0]!r}, {rs.title()} "
@@ -271,12 +274,12 @@ def one_line(value: object) -> str:
 
 def pull_changes(rs: RunState) -> None:
     """Take remote-only changes into the profiles first (every role), so pushes see them."""
-    for profile, _link, remote, diff in list(planner.plan_updates(rs.book, rs.info)):
+    for profile, link, remote, diff in list(planner.plan_updates(rs.book, rs.info)):
         if not diff.pull:
             continue
-        journal.record_local_update(rs, profile, remote, diff.pull)  # undo journal
         there = remote.fields.to_dict()
-        pulled = {name: there[name] for name in diff.pull}
+        pulled = company_names.remote_changes(link, {name: there[name] for name in diff.pull})
+        journal.record_local_update(rs, profile, remote, pulled, pulled)  # undo journal
         profile.fields = profile.fields.__class__.from_dict({**profile.fields.to_dict(), **pulled})
         rs.counts["updated_local"] += 1
         rs.outcome(
@@ -284,7 +287,7 @@ def pull_changes(rs: RunState) -> None:
             "update-local",
             "updated",
             remote.remote_id,
-            f"{', '.join(sorted(diff.pull))} changed in {rs.title()}",
+            f"{', '.join(sorted(pulled))} changed in {rs.title()}",
         )
 
 
@@ -295,21 +298,23 @@ def push_changes_phase(rs: RunState) -> None:
     reaches the other roles in the same run.  A field changed on both sides is a ``conflict``:
     nothing is written for it.  A baseline moves only for fields both sides now agree on.
     """
+    company_names.follow_company(rs)
     pull_changes(rs)
     requests: list[PushRequest] = []
     for profile, link, remote, diff in list(planner.plan_updates(rs.book, rs.info)):
         for name in sorted(diff.conflicts):
-            rs.warn("conflict", profile.id, conflict_message(rs, profile, remote, name),
+            rs.warn("conflict", profile.id, conflict_message(rs, profile, link, remote, name),
                     [remote.remote_id])
         if diff.push:
             changed = frozenset(diff.push)
-            values = "|".join(f"{k}={comparable(profile.fields)[k]}" for k in sorted(changed))
+            mine = company_names.local_fields(link, profile)
+            values = "|".join(f"{k}={comparable(mine)[k]}" for k in sorted(changed))
             requests.append(
                 PushRequest(
                     "update",
                     profile.id,
                     link.role,
-                    profile.fields,
+                    mine,
                     changed,
                     remote.remote_id,
                     remote.version,
@@ -356,4 +361,5 @@ def settle_agreed(rs: RunState, link: Link) -> None:
     record = rs.book.remote_record(rs.name, link.role, link.remote_id)
     if profile is None or record is None or not link.baseline:
         return
-    link.baseline = agreed_baseline(link, profile, record, rs.info.fields_for(link.role))
+    agreed = agreed_baseline(link, profile, record, rs.info.fields_for(link.role))
+    link.baseline = company_names.track(rs.info, agreed, profile)

@@ -189,10 +189,14 @@ def record_profile_removal(rs: RunState, profile: Profile, reason: str = "") -> 
 
 
 def record_local_update(rs: RunState, profile: Profile, remote: RemoteContact,
-                        pulled: Iterable[str]) -> None:
-    """Journal remote values about to be copied into a profile (call before the change)."""
+                        pulled: Iterable[str], values: Mapping[str, Any] | None = None) -> None:
+    """Journal remote values about to be copied into a profile (call before the change).
+
+    :param values: the profile fields as they will be, when they are not the remote record's
+        own (a company-named link's remote name becomes the company).
+    """
     names = sorted(pulled)
-    there = remote.fields.to_dict()
+    there = dict(values) if values is not None else remote.fields.to_dict()
     here = profile.fields.to_dict()
     add_entry(
         rs,
