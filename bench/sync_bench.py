@@ -18,8 +18,14 @@ Runs, each through ``BookConsole.sync`` (what ``loftterm sync`` does):
 
 1. ``full``: first sync: full pull, link, import, create, update, balances, diagnose;
 2. ``incremental``: again: the incremental pull brings back what run 1 wrote (its own echo);
-3. ``incremental unchanged``: again, nothing changed anywhere: one call, nothing written;
-4. ``full again``: ``--full-pull`` with nothing changed: every page, nothing written.
+3. ``incremental unchanged``: again, nothing changed remotely (the book may still settle what
+   run 2 released);
+4. ``incremental, 1,000 changed remote``: 1,000 contacts edited in the sandbox;
+5. ``incremental, 1,000 new local``: 1,000 new payable profiles, created remotely;
+6. ``incremental unchanged again``: nothing new (the pull brings back run 5's echo);
+7. ``incremental steady``: the second run in a row with nothing new: the TUI's auto-sync on a
+   quiet day;
+8. ``full again``: ``--full-pull`` with nothing changed: every page, nothing written.
 
 Every HTTP request is recorded below httpx (by method and path) and classified; the floor is
 what the counts imply: ceil(records/1000) pages (QBO: per entity), ceil(creates/50) (QBO: /30
@@ -67,7 +73,8 @@ from _common import (
 TARGETS = {"wall_s": 60.0, "peak_mb": 500.0, "saves": 20}
 RUNS = (("full", False), ("incremental", False), ("incremental unchanged", False),
         ("incremental, 1,000 changed remote", False), ("incremental, 1,000 new local", False),
-        ("incremental unchanged again", False), ("full again", True))
+        ("incremental unchanged again", False), ("incremental steady", False),
+        ("full again", True))
 PROFILED = "full"  # the run --profile profiles (--profile-run chooses another)
 PAGE = 1000
 BATCH = {"xero": 50, "qbo": 30}
@@ -426,6 +433,10 @@ def target_rows(case: dict[str, Any]) -> list[tuple[str, float | None, str, floa
     add("unchanged incremental: written, % of the book", same,
         same and 100.0 * same["written_bytes"] / max(same["book_bytes"], 1), "%", 5.0)
     add("unchanged incremental: peak RSS", same, same and same["peak_mb"], "MB", 400.0)
+    steady = _run_of(case, "incremental steady")  # the second run in a row with nothing new
+    add("steady incremental: wall", steady, steady and steady["wall_s"], "s", 2.0)
+    add("steady incremental: written, % of the book", steady,
+        steady and 100.0 * steady["written_bytes"] / max(steady["book_bytes"], 1), "%", 5.0)
     add("1,000 changed remote: wall", edited, edited and edited["wall_s"], "s", 4.0)
     add("1,000 new local: link phase", newcomers,
         newcomers and newcomers["phases"].get("link", 0.0), "s", 0.5)

@@ -102,13 +102,37 @@ def plan_links(
     if not locals_ or not remotes:
         return MatchResult([], [], [])
     rule, limit = name_rule(settings, info), threshold(settings)
-    result = match_records(locals_, remotes, rule=rule, threshold=limit)  # type: ignore[arg-type]
+    result = _matched(f"{info.name}:{role}", locals_, remotes, rule, limit)
     excluded = decisions.excluded_pairs(book, info.name)  # "not the same" and unlinked pairs
     if excluded:
         result = decisions.without_pairs(
             result, excluded, locals_, remotes, rule=rule, threshold=limit  # type: ignore[arg-type]
         )
     return result
+
+
+#: The last matching pass of each connector and role, by its whole input: a routine sync in
+#: a long-lived process (the TUI's auto-sync) asks the same question again, and at 100k
+#: unlinked records the pass costs seconds.  The input is the key, so a hit is exact.
+_LAST_PASS: dict[str, tuple[tuple[Any, ...], MatchResult]] = {}
+
+
+def _matched(
+    slot: str, locals_: list[MatchRecord], remotes: list[MatchRecord], rule: str, limit: Fraction
+) -> MatchResult:
+    content = (
+        rule,
+        limit,
+        tuple((r.key, r.name, r.email) for r in locals_),
+        tuple((r.key, r.name, r.email, r.active) for r in remotes),
+    )
+    last = _LAST_PASS.get(slot)
+    if last is None or last[0] != content:
+        found = match_records(locals_, remotes, rule=rule, threshold=limit)  # type: ignore[arg-type]
+        last = _LAST_PASS[slot] = (content, found)
+    kept = last[1]  # callers edit the lists they get: hand out copies
+    return MatchResult(list(kept.matches), list(kept.ties), list(kept.archived_holders),
+                       list(kept.outbid))
 
 
 COMMON_NAME_MIN = 2  # a normalised name held by more records than this is "common"
