@@ -243,3 +243,33 @@ def test_threads_reading_a_part_at_once_all_see_it_whole(small_parts: None, tmp_
     for thread in threads:
         thread.join()
     assert seen == [(300, 300, 300)] * 6
+
+
+def test_mirror_changes_are_saved_and_an_unchanged_mirror_is_not_encoded(
+    small_parts: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A save encodes a mirror only when it changed: put, dropped or changed in place."""
+    path = tmp_path / "book.json"
+    build(path)
+    book = Book.open(path)
+    encoded: list[str] = []
+    real = book_module.encode_part
+    monkeypatch.setattr(book_module, "encode_part",
+                        lambda table, docs: encoded.append(table) or real(table, docs))
+    book.profiles["P0"].archived = True  # the people part is always checked
+    book.save()
+    assert "remote" not in encoded
+    record = book.remote_record("xero", "contact", "R1")
+    assert record is not None
+    record.status = "archived"
+    book.touch_remote("xero")
+    book.put_remote("qbo", [RemoteContact("Q2", role="customer",
+                                          fields=ContactFields(name="New in QBO"))])
+    book.drop_remote("xero", "contact:R2")
+    book.save()
+    assert encoded.count("remote") == 2  # both changed mirrors, once each
+    again = Book.open(path)
+    archived = again.remote_record("xero", "contact", "R1")
+    assert archived is not None and archived.status == "archived"
+    assert again.remote_record("qbo", "customer", "Q2") is not None
+    assert again.remote_record("xero", "contact", "R2") is None

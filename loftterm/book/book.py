@@ -1,10 +1,8 @@
 """The book in memory: profiles, links, the remote mirror, warnings, runs and meta.
 
-TinyDB is the file format and the storage API: the book is read through TinyDB (with
-:class:`~loftterm.book.storage.AtomicJSONStorage` behind ``CachingMiddleware``), kept in memory
-with indexes built at load (by email, by remote id), and written back in one atomic save, a
-bounded number of times per sync.  A big book lives in parts (:mod:`loftterm.book.parts`), read
-one document at a time (:mod:`loftterm.book.storage`) and only when a command needs them.
+TinyDB is the file format and the storage API (:mod:`loftterm.book.storage`): the book is kept
+in memory with indexes built at load (by email, by remote id) and written back in one atomic
+save, a bounded number of times per sync; a big one lives in parts (:mod:`loftterm.book.parts`).
 """
 
 from __future__ import annotations
@@ -24,10 +22,11 @@ from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 
 from loftterm.book.parts import (
-    PART_FILE,
     PART_TABLE,
+    MirrorChanges,
     drop_parts,
     lazy_group,
+    part_map,
     part_records,
     part_stem,
     records_of,
@@ -90,6 +89,7 @@ class Book:
         self._by_remote: dict[tuple[str, str, str], LinkKey] = {}
         self._by_email: dict[str, set[str]] = defaultdict(set)
         self._parts: dict[str, str] = {}  # part group -> file (relative to the book's folder)
+        self._mirrors = MirrorChanges()  # an unchanged mirror is neither encoded nor written
         self.saves = 0
 
     # ----------------------------------------------------------------- lazily read tables
@@ -286,16 +286,12 @@ class Book:
                 f"up to {SCHEMA_VERSION}); upgrade loftterm; the file was left untouched"
             )
         self.meta = dict(meta)
-        parts = self.meta.pop(PARTS_KEY, None) or {}
-        if not isinstance(parts, dict) or not all(
-            isinstance(name, str) and PART_FILE.fullmatch(name) for name in parts.values()
-        ):
-            raise ValueError(f"{PARTS_KEY} must map part groups to part files")
-        self._parts = {str(group): name for group, name in parts.items()}
-        for name in self._parts.values():
-            if not (self.path.parent / name).is_file():
-                raise BookCorruptError(corrupt_message(self.path, f"its part {name} is missing"))
+        try:
+            self._parts = part_map(self.path, self.meta.pop(PARTS_KEY, None) or {})
+        except FileNotFoundError as exc:
+            raise BookCorruptError(corrupt_message(self.path, str(exc))) from None
         self._unloaded = {lazy_group(group) for group in self._parts}
+        self._mirrors.read(self._parts)
         self.meta.setdefault("book_id", uuid.uuid4().hex[:12])
         self.meta["schema_version"] = SCHEMA_VERSION
 
@@ -363,14 +359,8 @@ class Book:
     def save(self) -> None:
         """Write the book atomically through TinyDB; a big book only where it changed.
 
-        A small book is one file.  A big one (:data:`PART_MIN_DOCS`) keeps its profiles, links,
-        each connector's mirror, the undo journal, the reviews and the remembered decisions in
-        part files named by their content digest (``<book>.parts/links.<digest>.json``), beside a
-        main file that holds meta, the part map, the run history and the small tables.  A part
-        whose content did not change is not written (one not even read is not encoded either); a
-        changed one is written under its new name first, and the main file, written last (temp
-        file, fsync, ``.bak``, rename), commits them all at once.  Parts that neither the main file
-        nor its backup names are removed afterwards.
+        A small book is one file; a big one (:data:`PART_MIN_DOCS`) is written in parts, the main
+        file last, committing them all at once (:mod:`loftterm.book.parts`).
         """
         if self._broken is not None:
             raise self._broken  # part of the book could not be read: saving would lose the rest
@@ -383,11 +373,15 @@ class Book:
         with gc_paused():
             for group, (table, make) in groups.items():
                 known = self._parts.get(group)
+                if known and self._mirrors.unchanged(group):
+                    parts[group] = known
+                    continue
                 before = self.path.parent / known if known else None
                 made = write_part(self.path.parent / folder, part_stem(group), before,
                                   encode_part(table, make()))
                 parts[group] = f"{folder}/{made.name}"
                 written = written or made != before
+                self._mirrors.written(group)
         if written:
             fsync_directory(self.path.parent / folder)
         held = {table for group in parts for table in PART_TABLE[lazy_group(group)]}
@@ -475,12 +469,18 @@ class Book:
         for record in records:
             mirror[record.key] = record
             count += 1
+        self._mirrors.changed(connector)
         return count
 
     def drop_remote(self, connector: str, key: str) -> None:
         """Forget a mirrored record (it is gone remotely)."""
         self.remote[connector].pop(key, None)
         self.seen[connector].pop(key, None)
+        self._mirrors.changed(connector)
+
+    def touch_remote(self, connector: str) -> None:
+        """Say that mirrored records were changed in place, so the next save writes them."""
+        self._mirrors.changed(connector)
 
     def remote_record(self, connector: str, role: str, remote_id: str) -> RemoteContact | None:
         """Return the mirrored copy of a remote record."""

@@ -1,8 +1,14 @@
 """Where a book's tables live on disk: the part files beside a big book, and their names.
 
-A book of at least ``PART_MIN_DOCS`` documents is written as a meta file plus one file per part
-group (profiles and links together, one mirror per connector, the journal, the reviews), each
-rewritten only when its documents changed and read only when a command needs it.
+A small book is one file.  A big one (``PART_MIN_DOCS`` documents) keeps its profiles, links,
+each connector's mirror, the undo journal, the reviews and the remembered decisions in part
+files named by their content digest (``<book>.parts/links.<digest>.json``), beside a main file
+that holds meta, the part map, the run history and the small tables; each part is read only
+when a command needs it.  A part whose content did not change is not written (one not even
+read, or a mirror with no change since it was written, is not encoded either); a changed one
+is written under its new name first, and the main file, written last (temp file, fsync,
+``.bak``, rename), commits them all at once.  Parts that neither the main file nor its backup
+names are removed afterwards.
 """
 
 from __future__ import annotations
@@ -79,6 +85,22 @@ def part_records(book: Path, parts: Mapping[str, str], lazy: str) -> Iterator[tu
             raise LayoutMismatch(f"its part {name} is missing or damaged: {exc}") from None
 
 
+def part_map(book: Path, parts: Any) -> dict[str, str]:
+    """A book's part map (group -> file) as its main file states it, checked.
+
+    :raises ValueError: when it is not a map of part groups to part file names.
+    :raises FileNotFoundError: naming a part the map states that is not there.
+    """
+    if not isinstance(parts, dict) or not all(
+        isinstance(name, str) and PART_FILE.fullmatch(name) for name in parts.values()
+    ):
+        raise ValueError("_parts must map part groups to part files")
+    for name in parts.values():
+        if not (book.parent / name).is_file():
+            raise FileNotFoundError(f"its part {name} is missing")
+    return {str(group): name for group, name in parts.items()}
+
+
 def drop_parts(book: Path, keep: set[str]) -> None:
     """Remove part files that neither the book nor its backup names (and leftover temps)."""
     folder = book.parent / f"{book.name}.parts"
@@ -87,3 +109,40 @@ def drop_parts(book: Path, keep: set[str]) -> None:
     for entry in folder.iterdir():
         if f"{folder.name}/{entry.name}" not in keep and entry.name.endswith((".json", ".tmp")):
             entry.unlink(missing_ok=True)
+
+
+class MirrorChanges:
+    """Each mirror's change count, and the count at which its part file was last read or written.
+
+    A mirror holds ~100k records at 100k contacts; one that did not change since its part was
+    written is neither encoded nor written again.  Changes are counted by ``Book.put_remote``,
+    ``drop_remote`` and ``touch_remote`` (records changed in place).
+    """
+
+    def __init__(self) -> None:
+        self.changes: dict[str, int] = {}
+        self.saved: dict[str, int] = {}
+
+    def changed(self, connector: str) -> None:
+        """Count a change of one connector's mirror."""
+        self.changes[connector] = self.changes.get(connector, 0) + 1
+
+    def read(self, parts: Mapping[str, str]) -> None:
+        """The part map of a book just opened: its mirrors stand as their parts hold them."""
+        self.saved = {_mirror_of(group): self.changes.get(_mirror_of(group), 0)
+                      for group in parts if group.startswith("remote:")}
+
+    def unchanged(self, group: str) -> bool:
+        """True when a part group is a mirror that did not change since its part was written."""
+        connector = _mirror_of(group)
+        return bool(connector) and self.saved.get(connector) == self.changes.get(connector, 0)
+
+    def written(self, group: str) -> None:
+        """A part group was just written."""
+        connector = _mirror_of(group)
+        if connector:
+            self.saved[connector] = self.changes.get(connector, 0)
+
+
+def _mirror_of(group: str) -> str:
+    return group.partition(":")[2] if group.startswith("remote:") else ""

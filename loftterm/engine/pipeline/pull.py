@@ -129,6 +129,7 @@ def forget_connector(rs: RunState) -> None:
         book.drop_link(link.profile_id, link.connector, link.role)
     book.remote[rs.name].clear()
     book.seen[rs.name].clear()
+    book.touch_remote(rs.name)
     meta = book.connector_meta(rs.name)
     for key in ("watermark", "last_full_pull", "resume", "resume_since"):
         meta.pop(key, None)

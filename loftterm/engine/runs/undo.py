@@ -339,6 +339,7 @@ class Undoer:
                 record = book.remote_record(rs.name, outcome.role, action.remote_id)
                 if record is not None:
                     record.status = "archived"
+                    book.touch_remote(rs.name)
             if action.action == "reactivate" and outcome.remote is not None:
                 if outcome.remote.status != "active":
                     action.status = "failed"
