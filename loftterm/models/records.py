@@ -277,6 +277,15 @@ class Link:
     at: str = ""
     baseline: dict[str, Any] = field(default_factory=dict)
     name_source: str = ""  # "company": the remote name is the profile's company (Xero)
+    # Not stored: the (profile fields, remote fields, baseline) objects the baseline was last
+    # settled from.  All three are replaced, never changed, so the same three objects settle to
+    # the same baseline again, and a long-lived process skips them.
+    settled_from: tuple[object, ...] = field(default=(), compare=False, repr=False)
+
+    def settled(self, *sources: object) -> bool:
+        """True when the baseline was last settled from these very objects."""
+        return len(sources) == len(self.settled_from) and all(
+            a is b for a, b in zip(sources, self.settled_from, strict=True))
 
     def to_dict(self) -> dict[str, Any]:
         """Return a compact JSON-ready mapping; the baseline is kept verbatim (compared exactly)."""

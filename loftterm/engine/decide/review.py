@@ -123,9 +123,8 @@ def accept_proposal(
         if mirrored is None:
             continue
         values = comparable(mirrored.fields)
-        for name in PROPOSAL_FIELDS:
-            if name in ledger.fields_for(link.role):
-                link.baseline[name] = values[name]
+        agreed = {n: values[n] for n in PROPOSAL_FIELDS if n in ledger.fields_for(link.role)}
+        link.baseline = {**link.baseline, **agreed}  # replaced, never changed in place
         affected.append(link.connector)
     stamp = now_iso()
     proposal.update(status="accepted", decided=stamp, updated=stamp, values=chosen)

@@ -361,5 +361,8 @@ def settle_agreed(rs: RunState, link: Link) -> None:
     record = rs.book.remote_record(rs.name, link.role, link.remote_id)
     if profile is None or record is None or not link.baseline:
         return
+    if link.settled(profile.fields, record.fields, link.baseline):
+        return
     agreed = agreed_baseline(link, profile, record, rs.info.fields_for(link.role))
     link.baseline = company_names.track(rs.info, agreed, profile)
+    link.settled_from = (profile.fields, record.fields, link.baseline)
