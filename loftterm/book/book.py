@@ -469,7 +469,8 @@ class Book:
         for record in records:
             mirror[record.key] = record
             count += 1
-        self._mirrors.changed(connector)
+        if count:
+            self._mirrors.changed(connector)
         return count
 
     def drop_remote(self, connector: str, key: str) -> None:
