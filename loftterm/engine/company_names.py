@@ -70,10 +70,13 @@ def follow_company(rs: RunState) -> None:
         if company == seen:
             continue
         source = COMPANY if company else ""
-        if source != link.name_source:
-            link.name_source = source
-            told = (f"company {company!r}: the {rs.title()} contact's name is its company"
-                    if company else f"company cleared: the {rs.title()} contact takes the "
-                    f"profile's name {profile.name!r} again")
-            rs.outcome(profile.id, "company-name", "planned", link.remote_id, told)
+        link.name_source = source
         link.baseline = {**link.baseline, TRACKED: company}
+        record = rs.book.remote_record(rs.name, link.role, link.remote_id)
+        name = local_fields(link, profile).name
+        if record is not None and record.name.strip() != name.strip():
+            told = (f"company {company!r}: the {rs.title()} contact {record.name!r} is renamed "
+                    "to it (its name is the organisation)" if company else
+                    f"company cleared: the {rs.title()} contact {record.name!r} takes the "
+                    f"profile's name {name!r} again")
+            rs.outcome(profile.id, "company-name", "planned", link.remote_id, told)

@@ -232,7 +232,7 @@ def test_sortscape_phone_and_company_reach_the_ledgers_in_one_sync(tmp_path: Pat
         assert user.profile(pid).name == "Bluewater Cafe"  # the book and SortScape keep theirs
         assert user.sortscape.store.contacts[ss_id]["name"] == "Bluewater Cafe"
         said = [o for o in user.outcomes() if o["action"] == "company-name"]
-        assert said and "name is its company" in said[0]["reason"]
+        assert said and "is renamed to it" in said[0]["reason"]
         for entity, rid in (("Vendor", vendor), ("Customer", customer)):
             record = user.qbo.record(entity, rid)
             assert record is not None
