@@ -2,7 +2,8 @@
 
 A full pull pages each entity with ``Active IN (true, false)`` (inactive names still block a
 DisplayName).  An incremental pull is one CDC call when ``since`` is under 30 days old; a
-saturated CDC answer (1000 objects) is not a safe checkpoint, so it falls back to a full pull.
+saturated CDC answer (1000 objects) is not a safe checkpoint, so the changed records are paged
+instead with ``MetaData.LastUpdatedTime >= since``.
 """
 
 from __future__ import annotations
@@ -42,13 +43,17 @@ def _contacts(entity: str, rows: list[dict[str, Any]], prefix: str) -> list[Remo
 
 
 def full_pull(
-    client: QboClient, resume: Mapping[str, Any] | None = None, watermark: str = ""
+    client: QboClient, resume: Mapping[str, Any] | None = None, watermark: str = "",
+    since: str = "",
 ) -> Iterator[PullPage]:
-    """Page through every Customer, Vendor and Employee, active or not.
+    """Page through every Customer, Vendor and Employee, active or not (or those changed since).
 
     :param client: the run's client.
-    :param resume: a cursor ``{"entity", "start", "watermark", "total"}`` to continue from.
+    :param resume: a cursor ``{"entity", "start", "watermark", "total", "since"}`` to continue
+        from.
     :param watermark: the time of an earlier first call of this pull (CDC fallback).
+    :param since: only the records whose ``MetaData.LastUpdatedTime`` is at or after this UTC
+        time (a saturated CDC answer: the pages are then not a full listing).
     """
     size = client.settings.page_size
     prefix = client.settings.customer_prefix
@@ -57,14 +62,16 @@ def full_pull(
     index = ENTITIES.index(entity) if entity in ENTITIES else 0
     start = max(1, int(resume.get("start") or 1))
     watermark = str(resume.get("watermark") or watermark)
+    since = str(resume.get("since") or since)
+    conditions = (ANY_ACTIVE, f"MetaData.LastUpdatedTime >= '{since}'") if since else (ANY_ACTIVE,)
     total_raw = resume.get("total")
     total: int | None = int(total_raw) if total_raw is not None else None
     while True:
         entity = ENTITIES[index]
-        rows = client.rows(select(entity).where(ANY_ACTIVE).page(start, size), entity)
+        rows = client.rows(select(entity).where(*conditions).page(start, size), entity)
         watermark = watermark or client.last_time or _now_iso()
         if total is None and start == 1 and index == 0 and len(rows) >= size:
-            total = sum(client.count(count(e).where(ANY_ACTIVE)) for e in ENTITIES)
+            total = sum(client.count(count(e).where(*conditions)) for e in ENTITIES)
         if len(rows) >= size:
             start += size
         else:
@@ -72,12 +79,12 @@ def full_pull(
             start = 1
         done = index >= len(ENTITIES)
         cursor = {} if done else {"entity": ENTITIES[index], "start": start,
-                                  "watermark": watermark, "total": total}
+                                  "watermark": watermark, "total": total, "since": since}
         yield PullPage(
             contacts=_contacts(entity, rows, prefix),
             cursor=cursor,
             done=done,
-            full=True,
+            full=not since,
             watermark=watermark if done else "",
             total=total,
         )
@@ -86,12 +93,17 @@ def full_pull(
 
 
 def incremental_pull(client: QboClient, since: str) -> Iterator[PullPage]:
-    """Pull what changed since a time with one CDC call; fall back to a full pull if saturated."""
+    """Pull what changed since a time with one CDC call.
+
+    A saturated answer (1000 objects: a batch of creates echoes back, say) is not a safe
+    checkpoint; the changed records are then paged with a ``MetaData.LastUpdatedTime`` query,
+    a few calls instead of every page of the company.
+    """
     changed_since = to_utc_iso(since)
     found = client.cdc(ENTITIES, changed_since)
     watermark = client.last_time or _now_iso()
     if sum(len(rows) for rows in found.values()) >= CDC_CAP:
-        yield from full_pull(client, watermark=watermark)
+        yield from full_pull(client, watermark=watermark, since=changed_since)
         return
     prefix = client.settings.customer_prefix
     contacts = [c for entity in ENTITIES for c in _contacts(entity, found[entity], prefix)]

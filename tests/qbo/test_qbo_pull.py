@@ -115,8 +115,9 @@ def busy_sandbox(shared_busy_sandbox: QboSandbox) -> QboSandbox:
     return shared_busy_sandbox
 
 
-def test_saturated_cdc_falls_back_to_a_full_pull(busy_sandbox: QboSandbox) -> None:
-    settings = busy_sandbox.connector_settings()
+def test_saturated_cdc_pages_only_the_changed_records(busy_sandbox: QboSandbox) -> None:
+    """1000 changes saturate CDC: the changed records are paged by LastUpdatedTime instead."""
+    settings = {**busy_sandbox.connector_settings(), "page_size": 400}
     since = datetime.now(UTC).isoformat()
     for index in range(500):
         busy_sandbox.edit("Vendor", str(1000 + 2 * index), Active=True)
@@ -127,8 +128,12 @@ def test_saturated_cdc_falls_back_to_a_full_pull(busy_sandbox: QboSandbox) -> No
     finally:
         close_client(ctx)
     assert len(busy_sandbox.calls("GET", r"/cdc$")) == 1
-    assert all(p.full for p in pages)
-    assert sum(len(p.contacts) for p in pages) == SEEDED_NAME_RECORDS + 1200
+    assert not any(p.full for p in pages)  # not a listing of everything: nothing is dropped
+    keys = [c.key for p in pages for c in p.contacts]
+    assert len(keys) == len(set(keys)) == 1000
+    queries = [c.query["query"][0] for c in busy_sandbox.calls("GET", r"/query$")]
+    assert queries and all("LastUpdatedTime >= " in q for q in queries)
+    assert pages[0].cursor["since"] and pages[-1].cursor == {}
     cdc_time = pages[-1].watermark
     assert cdc_time and cdc_time <= datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
