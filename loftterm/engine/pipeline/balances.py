@@ -222,20 +222,23 @@ def refresh_balances(rs: RunState, full_pull: bool) -> int:
     for role in rs.info.roles:
         ids = refresh_ids(rs.book, rs.info, role)
         if keys is not None:
-            ids = [i for i in ids if (role, i) in keys or _linked_since(rs, role, i, checked_at)]
+            fresh = _linked_since(rs, role, checked_at)
+            ids = [i for i in ids if (role, i) in keys or i in fresh]
         changed += _read_balances(rs, role, ids)
     watermark = changes.watermark if isinstance(changes, BalanceChanges) else ""
     meta[BALANCES_SINCE] = watermark or meta.get("watermark", "")
     return changed
 
 
-def _linked_since(rs: RunState, role: str, remote_id: str, checked_at: str) -> bool:
-    profile_id = rs.book.linked_profile(rs.name, role, remote_id)
-    link = rs.book.link_of(profile_id, rs.name, role) if profile_id else None
-    # Whole seconds: a link made in the very second of the last refresh, after it, waits for
-    # its next document or the daily full pull; counting that second would re-read every link
-    # a run just made.
-    return link is not None and (not checked_at or link.at > checked_at)
+def _linked_since(rs: RunState, role: str, checked_at: str) -> set[str]:
+    """The remote ids of a role linked after the last balance reading.
+
+    Whole seconds: a link made in the very second of the last reading, after it, waits for its
+    next document or the daily full pull; counting that second would re-read every link a run
+    just made.
+    """
+    return {link.remote_id for link in rs.book.links_of_connector(rs.name)
+            if link.role == role and (not checked_at or link.at > checked_at)}
 
 
 def _read_balances(rs: RunState, role: str, ids: list[str]) -> int:
