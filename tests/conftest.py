@@ -6,6 +6,7 @@ Each fixture starts the named connectors' sandboxes with a scratch book in the t
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -16,6 +17,10 @@ from connectors.xero.sandbox import XeroSandbox
 from loftterm.console import BookConsole
 from loftterm.demo import DemoEnvironment, start_demo
 from loftterm.plugins import make_plugin_manager
+
+# Every save checks that no record changed without being marked (loftterm/book/changes.py);
+# the CLI tests' child processes inherit it.
+os.environ.setdefault("LOFTTERM_VERIFY_SAVES", "1")
 
 
 class SandboxLike(Protocol):

@@ -75,28 +75,111 @@ def test_an_unchanged_save_writes_only_the_main_file(small_parts: None, tmp_path
     assert Book.open(path).runs[-1]["id"] == "r2"
 
 
-def test_a_change_rewrites_its_part_and_the_backup_keeps_the_old_one(
+def test_a_change_is_logged_beside_its_part_and_the_backup_keeps_the_old_one(
     small_parts: None, tmp_path: Path,
 ) -> None:
     path = tmp_path / "book.json"
     build(path)
     book = Book.open(path)
-    book.profiles["P1"].kind = "supplier"  # changed in place: found by its content digest
+    book.profiles["P1"].kind = "supplier"
+    book.touch_profile(book.profiles["P1"])  # changed in place: declared
     before = files(tmp_path)
     book.save()
     after = files(tmp_path)
     new = {name for name in after if name not in before and ".parts/" in name}
-    assert len(new) == 1 and next(iter(new)).startswith("book.json.parts/profiles.")
+    assert len(new) == 1 and next(iter(new)).startswith("book.json.parts/profiles-log.")
     assert Book.open(path).profiles["P1"].kind == "supplier"
+    assert json.loads(path.read_bytes())["meta"]["1"]["schema_version"] == 3
     assert Book.open(tmp_path / "book.json.bak").profiles["P1"].kind == "agent"
     book.profiles["P2"].kind = "supplier"
-    book.save()  # the part only the oldest generation named is removed
-    parts = {p.name.split(".")[0] for p in (tmp_path / "book.json.parts").iterdir()}
-    profiles = [p for p in (tmp_path / "book.json.parts").iterdir() if p.name.startswith("profiles.")]
-    assert len(profiles) == 2  # the book's and its backup's
-    assert parts == {"profiles", "links", "remote-xero", "remote-qbo", "journal", "proposals",
-                     "decisions"}
+    book.touch_profile(book.profiles["P2"])
+    book.save()  # the log now holds both; the one only the oldest generation named is removed
+    logs = [p for p in (tmp_path / "book.json.parts").iterdir()
+            if p.name.startswith("profiles-log.")]
+    assert len(logs) == 2  # the book's and its backup's
+    again = Book.open(path)
+    assert (again.profiles["P1"].kind, again.profiles["P2"].kind) == ("supplier", "supplier")
     assert Book.open(tmp_path / "book.json.bak").profiles["P2"].kind == "agent"
+
+
+def test_logged_puts_and_drops_read_back_as_the_book_was(small_parts: None, tmp_path: Path) -> None:
+    """Tombstones drop what the base holds; a record added then dropped leaves nothing."""
+    path = tmp_path / "book.json"
+    book = build(path, people=6)
+    book.drop_link("P1", "xero", "contact")
+    book.drop_profile("P1")
+    book.drop_remote("xero", "contact:R1")
+    book.put_profile(Profile("P9", "contact", ContactFields(name="Newcomer", email="n@example.com")))
+    book.put_link(Link("P9", "xero", "contact", "R9", "manual"))
+    book.put_remote("xero", [RemoteContact("R9", fields=ContactFields(name="Newcomer"))])
+    book.put_profile(Profile("P8", "contact", ContactFields(name="Gone again")))
+    book.drop_profile("P8")
+    link = book.link_of("P2", "xero", "contact")
+    assert link is not None
+    link.baseline = {"name": "Person 2"}
+    book.touch_link(link)
+    book.save()
+    names = {p.name.split(".")[0] for p in (tmp_path / "book.json.parts").iterdir()}
+    assert {"profiles-log", "links-log", "remote-xero-log"} <= names
+    again = Book.open(path)
+    assert sorted(again.profiles) == ["P0", "P2", "P3", "P4", "P5", "P9"]
+    assert sorted(k[0] for k in again.links) == ["P0", "P2", "P3", "P4", "P5", "P9"]
+    assert again.linked_profile("xero", "contact", "R9") == "P9"
+    assert again.linked_profile("xero", "contact", "R1") == ""
+    assert again.profiles_with_email("p1@example.com") == set()
+    assert again.profiles_with_email("n@example.com") == {"P9"}
+    assert again.remote_record("xero", "contact", "R1") is None
+    assert again.remote_record("xero", "contact", "R9") is not None
+    assert again.links[("P2", "xero", "contact")].baseline == {"name": "Person 2"}
+    # reopened, the log is carried on: one more change keeps everything logged so far
+    again.put_profile(Profile("P7", "contact", ContactFields(name="Later")))
+    again.save()
+    third = Book.open(path)
+    assert sorted(third.profiles) == ["P0", "P2", "P3", "P4", "P5", "P7", "P9"]
+    assert third.remote_record("xero", "contact", "R9") is not None
+
+
+def test_many_changes_write_the_base_again_without_a_log(
+    small_parts: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from loftterm.book import changes
+
+    path = tmp_path / "book.json"
+    build(path)
+    book = Book.open(path)
+    book.profiles["P1"].kind = "supplier"
+    book.touch_profile(book.profiles["P1"])
+    book.save()  # logged
+    monkeypatch.setattr(changes, "LOG_MIN", 1)
+    monkeypatch.setattr(changes, "LOG_SHARE", 0.0)
+    book.profiles["P2"].kind = "supplier"
+    book.touch_profile(book.profiles["P2"])
+    book.save()  # two changed since the base: past the limit, the base is written again
+    stored = json.loads(path.read_bytes())["meta"]["1"]
+    assert "profiles+log" not in stored["_parts"] and stored["schema_version"] == 2
+    again = Book.open(path)
+    assert (again.profiles["P1"].kind, again.profiles["P2"].kind) == ("supplier", "supplier")
+
+
+def test_a_change_made_in_place_without_touch_is_found_by_a_verifying_save(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The suite runs with LOFTTERM_VERIFY_SAVES=1: a forgotten touch_ fails loudly."""
+    from loftterm.book.changes import UndeclaredChange
+
+    monkeypatch.setenv("LOFTTERM_VERIFY_SAVES", "1")
+    path = tmp_path / "book.json"
+    build(path)
+    book = Book.open(path)
+    book.profiles["P1"].kind = "supplier"  # no touch_profile
+    with pytest.raises(UndeclaredChange, match="profiles record 'P1'"):
+        book.save()
+    link = book.link_of("P2", "xero", "contact")
+    assert link is not None
+    book.touch_profile(book.profiles["P1"])
+    link.baseline = {"name": "x"}  # no touch_link
+    with pytest.raises(UndeclaredChange, match="links record"):
+        book.save()
 
 
 def test_a_book_in_one_file_is_migrated_once_and_kept_as_backup(
@@ -151,11 +234,12 @@ def test_parts_are_read_when_needed_and_kept_unread(small_parts: None, tmp_path:
     assert book.profiles["P0"].name == "Person 0"
     assert book._unloaded == {"mirror", "journal", "reviews"}  # profiles and links: together
     book.profiles["P0"].kind = "supplier"
+    book.touch_profile(book.profiles["P0"])
     before = files(tmp_path)
     book.save()  # the mirror and journal are kept as they are, never read
     after = files(tmp_path)
     written = {name for name in after if before.get(name) != after[name] and ".parts/" in name}
-    assert len(written) == 1 and next(iter(written)).startswith("book.json.parts/profiles.")
+    assert len(written) == 1 and next(iter(written)).startswith("book.json.parts/profiles-log.")
     again = Book.open(path)
     assert again.remote_record("xero", "contact", "R2") is not None  # the mirror needs people
     assert again._unloaded == {"journal", "reviews"} and again.profiles["P0"].kind == "supplier"
@@ -183,10 +267,12 @@ def test_the_console_keeps_one_book_and_rereads_it_when_the_file_changed(tmp_pat
     console = BookConsole(config_from_mapping({"book": str(path)}, pm, base_dir=tmp_path), pm)
     with console.writing() as first:
         first.profiles["P1"].kind = "supplier"
+        first.touch_profile(first.profiles["P1"])
     with console.writing() as again:
         assert again is first  # the file is as this console saved it: not read again
     other = Book.open(path)  # another process changes the file
     other.profiles["P2"].kind = "supplier"
+    other.touch_profile(other.profiles["P2"])
     other.save()
     with console.writing() as fresh:
         assert fresh is not first and fresh.profiles["P2"].kind == "supplier"
@@ -256,19 +342,20 @@ def test_mirror_changes_are_saved_and_an_unchanged_mirror_is_not_encoded(
     real = book_module.encode_part
     monkeypatch.setattr(book_module, "encode_part",
                         lambda table, docs: encoded.append(table) or real(table, docs))
-    book.profiles["P0"].archived = True  # the people part is always checked
+    book.profiles["P0"].archived = True
+    book.touch_profile(book.profiles["P0"])
     book.put_remote("xero", [])  # an empty page of a pull changes nothing
     book.save()
     assert "remote" not in encoded
     record = book.remote_record("xero", "contact", "R1")
     assert record is not None
     record.status = "archived"
-    book.touch_remote("xero")
+    book.touch_remote("xero", [record.key])
     book.put_remote("qbo", [RemoteContact("Q2", role="customer",
                                           fields=ContactFields(name="New in QBO"))])
     book.drop_remote("xero", "contact:R2")
     book.save()
-    assert encoded.count("remote") == 2  # both changed mirrors, once each
+    assert encoded.count("remote") == 2  # both changed mirrors (their logs), once each
     again = Book.open(path)
     archived = again.remote_record("xero", "contact", "R1")
     assert archived is not None and archived.status == "archived"

@@ -7,9 +7,7 @@ save, a bounded number of times per sync; a big one lives in parts (:mod:`loftte
 
 from __future__ import annotations
 
-import itertools
 import os
-import sys
 import threading
 import uuid
 from collections import defaultdict
@@ -21,9 +19,11 @@ from typing import Any, cast
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 
+from loftterm.book.changes import LOG, Changes, SaveCheck, base_group, log_group
+from loftterm.book.documents import MAX_RUNS, part_groups, table_documents, tracked_groups
+from loftterm.book.loading import record_loaders
 from loftterm.book.parts import (
     PART_TABLE,
-    MirrorChanges,
     drop_parts,
     lazy_group,
     part_map,
@@ -31,12 +31,12 @@ from loftterm.book.parts import (
     part_stem,
     records_of,
 )
-from loftterm.book.sharing import share_baseline
 from loftterm.book.storage import (
     AtomicJSONStorage,
     LayoutMismatch,
     NumberedTable,
     corrupt_message,
+    encode_document,
     encode_part,
     gc_paused,
     write_part,
@@ -45,13 +45,12 @@ from loftterm.durable import fsync_directory
 from loftterm.errors import BookCorruptError, UsageError
 from loftterm.models import Link, Profile, RemoteContact, Warning
 
-SCHEMA_VERSION = 2  # what this reads; a book in one file is still written as 1 (see save)
+SCHEMA_VERSION = 3  # what this reads; written as 1 in one file, 2 in parts, 3 with logs (save)
 # A book with more profiles, links and mirrored records keeps them in parts (see save); the
 # environment can lower it so that trials on small books exercise parts (bench/chaos.py --parts).
 PART_MIN_DOCS = int(os.environ.get("LOFTTERM_PART_MIN_DOCS") or 5000)
 PARTS_KEY = "_parts"  # in the written meta document: part group -> file, beside the book
 # load order: profiles first (links and the mirror share their values)
-MAX_RUNS = 200
 
 
 def now_iso() -> str:
@@ -89,7 +88,9 @@ class Book:
         self._by_remote: dict[tuple[str, str, str], LinkKey] = {}
         self._by_email: dict[str, set[str]] = defaultdict(set)
         self._parts: dict[str, str] = {}  # part group -> file (relative to the book's folder)
-        self._mirrors = MirrorChanges()  # an unchanged mirror is neither encoded nor written
+        self._changes = Changes()  # what a save must write (book/changes.py)
+        self._check = SaveCheck()  # tests: no record changes without being marked
+        self._logged: dict[str, set[Any]] = {}  # while a group is read: the keys its log held
         self.saves = 0
 
     # ----------------------------------------------------------------- lazily read tables
@@ -165,6 +166,9 @@ class Book:
             finally:
                 self._loading.discard(group)
                 self._unloaded.discard(group)
+            for part in {base_group(part) for part in self._parts if lazy_group(part) == group}:
+                self._changes.loaded(part, self._logged.pop(part, ()))
+            self._remember_encodings()
 
     # ----------------------------------------------------------------- loading and saving
     @classmethod
@@ -184,6 +188,9 @@ class Book:
                     book._load(records_of(storage.read() or {}))
         finally:
             db.close()
+        for group in tracked_groups(book):  # read whole (parts are read later, by _need)
+            book._changes.loaded(group)
+        book._remember_encodings()
         return book
 
     def _load(self, records: Iterable[tuple[str, Any]]) -> None:
@@ -204,7 +211,7 @@ class Book:
 
         Damage is a one-line error that says how to restore the backup.
         """
-        loaders = self._loaders()
+        loaders = record_loaders(self)
         try:
             if meta is not _NO_META:
                 self._load_meta(meta)
@@ -215,68 +222,6 @@ class Book:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             detail = f"a record is malformed, {exc.__class__.__name__}: {exc}"
             raise BookCorruptError(corrupt_message(self.path, detail)) from exc  # how to restore
-
-    def _loaders(self) -> dict[str, Callable[[Any], None]]:
-        """How each table's documents are decoded into the book (meta apart).
-
-        Links and mirrored records mostly repeat their profile's values (the baseline is the
-        agreed copy, the mirror the remote one); equal values are shared with the profile instead
-        of kept twice (about a third of the memory of a 100k book).  Profiles are read first.
-        """
-        remote, seen, profiles, by_remote = self._remote, self._seen, self._profiles, self._by_remote
-
-        def profile(doc: Any) -> None:
-            self._index_profile(Profile.from_dict(doc))
-
-        def link(doc: Any) -> None:
-            found = Link.from_dict(doc)
-            owner = profiles.get(found.profile_id)
-            if owner is not None:
-                found.profile_id = owner.id
-                if found.baseline:
-                    share_baseline(found.baseline, owner.fields)
-            self.put_link(found)
-
-        def mirrored(doc: Any) -> None:
-            connector, key = sys.intern(str(doc["connector"])), str(doc["key"])
-            record = RemoteContact.from_dict(doc["record"])
-            holder = by_remote.get((connector, record.role, record.remote_id))
-            if holder is not None:
-                record.remote_id = self._links[holder].remote_id
-                owner = profiles.get(holder[0])
-                if owner is not None and owner.fields == record.fields:
-                    record.fields = owner.fields  # immutable and equal: one copy
-            if record.extra.get("display_name") == record.fields.name:
-                record.extra["display_name"] = record.fields.name
-            remote[connector][key] = record
-            if doc.get("seen"):
-                seen[connector][key] = sys.intern(str(doc["seen"]))  # one token per pull
-
-        def warning(doc: Any) -> None:
-            found = Warning.from_dict(doc)
-            self.warnings[found.key] = found
-
-        def run(doc: Any) -> None:
-            self.runs.append(dict(doc))
-
-        def keyed(table: dict[str, dict[str, Any]], key: str) -> Callable[[Any], None]:
-            def load(doc: Any) -> None:
-                if key in doc:
-                    table[str(doc[key])] = dict(doc)
-
-            return load
-
-        return {
-            "profiles": profile,
-            "links": link,
-            "remote": mirrored,
-            "warnings": warning,
-            "runs": run,
-            "proposals": keyed(self._proposals, "id"),
-            "items": keyed(self.items, "key"),
-            "decisions": keyed(self._decisions, "key"),
-            "journal": keyed(self._journal, "run_id"),
-        }
 
     def _load_meta(self, meta: Any) -> None:
         version = int(meta.get("schema_version", SCHEMA_VERSION))
@@ -291,7 +236,6 @@ class Book:
         except FileNotFoundError as exc:
             raise BookCorruptError(corrupt_message(self.path, str(exc))) from None
         self._unloaded = {lazy_group(group) for group in self._parts}
-        self._mirrors.read(self._parts)
         self.meta.setdefault("book_id", uuid.uuid4().hex[:12])
         self.meta["schema_version"] = SCHEMA_VERSION
 
@@ -302,59 +246,32 @@ class Book:
         except LayoutMismatch as exc:
             raise BookCorruptError(corrupt_message(self.path, str(exc))) from None
 
-    def _remote_documents(self, connector: str) -> Iterator[dict[str, Any]]:
-        seen = self.seen[connector]
-        return (
-            {"connector": connector, "key": key, "record": record.to_dict(),
-             "seen": seen.get(key, "")}
-            for key, record in self.remote[connector].items()
-        )
+    def _remember_encodings(self, marked: bool = False) -> None:
+        """Tests (``LOFTTERM_VERIFY_SAVES=1``): check and remember every tracked record's encoding."""
+        if self._check.enabled:
+            for group, (records, document) in tracked_groups(self).items():
+                self._check.check(group, {key: encode_document(document(key)) for key in records},
+                                  self._changes.since_save(group) if marked else None)
 
-    def _documents(self) -> dict[str, Callable[[], Iterable[dict[str, Any]]]]:
-        """Every table's documents, meta first, each made only when asked for (while written)."""
-        return {
-            "meta": lambda: [self.meta],
-            "profiles": lambda: (p.to_dict() for p in self.profiles.values()),
-            "links": lambda: (link.to_dict() for link in self.links.values()),
-            "remote": lambda: itertools.chain.from_iterable(
-                self._remote_documents(connector) for connector in list(self.remote)
-            ),
-            "warnings": lambda: (w.to_dict() for w in self.warnings.values()),
-            "runs": lambda: self.runs[-MAX_RUNS:],
-            "proposals": lambda: list(self.proposals.values()),
-            "items": lambda: list(self.items.values()),
-            "decisions": lambda: list(self.decisions.values()),
-            "journal": lambda: list(self.journal.values()),
-        }
-
-    def _part_groups(self) -> dict[str, tuple[str, Callable[[], Iterable[dict[str, Any]]]]]:
-        """The parts of a big book: group -> (table, a maker of its documents).
-
-        Empty for a small book, which stays one file (the layout the previous versions wrote).
-        A lazy group not read yet keeps its parts as they are (the book stays in parts).
-        """
-        if not self._unloaded:
-            mirrored = sum(len(records) for records in self._remote.values())
-            if len(self._profiles) + len(self._links) + mirrored < PART_MIN_DOCS:
-                return {}
-        groups: dict[str, tuple[str, Callable[[], Iterable[dict[str, Any]]]]] = {}
-        if "people" not in self._unloaded:
-            groups["profiles"] = ("profiles", lambda: (p.to_dict() for p in self._profiles.values()))
-            groups["links"] = ("links", lambda: (link.to_dict() for link in self._links.values()))
-        if "journal" not in self._unloaded and self._journal:
-            groups["journal"] = ("journal", lambda: list(self._journal.values()))
-        if "reviews" not in self._unloaded:  # held pairs: ~20k reviews in a 100k book
-            if self._proposals:
-                groups["proposals"] = ("proposals", lambda: list(self._proposals.values()))
-            if self._decisions:
-                groups["decisions"] = ("decisions", lambda: list(self._decisions.values()))
-        if "mirror" not in self._unloaded:
-            for connector in list(self._remote):
-                if self._remote[connector]:
-                    groups[f"remote:{connector}"] = (
-                        "remote", lambda c=connector: self._remote_documents(c)  # type: ignore[misc]
-                    )
-        return groups
+    def _write_group(self, group: str, table: str, make: Callable[[], Iterable[dict[str, Any]]],
+                     parts: dict[str, str]) -> bool:
+        """Write one part group where it changed (its base, or a log beside it); True if written."""
+        known, known_log = self._parts.get(group), self._parts.get(log_group(group))
+        tracked = tracked_groups(self).get(group)
+        if known and tracked is not None and not self._changes.dirty(group):
+            parts.update({group: known, **({log_group(group): known_log} if known_log else {})})
+            return False
+        logged = self._changes.logged(group, len(tracked[0])) if known and tracked else None
+        name, docs = (log_group(group), (tracked[1](key) for key in sorted(logged, key=str))) if (
+            tracked and logged is not None) else (group, make())
+        folder = self.path.parent / f"{self.path.name}.parts"
+        before = self.path.parent / self._parts[name] if name in self._parts else None
+        made = write_part(folder, part_stem(name), before, encode_part(table, docs))
+        parts[name] = f"{folder.name}/{made.name}"
+        if name != group:
+            parts[group] = cast(str, known)
+        self._changes.saved(group, base_written=name == group)
+        return made != before
 
     def save(self) -> None:
         """Write the book atomically through TinyDB; a big book only where it changed.
@@ -364,32 +281,26 @@ class Book:
         """
         if self._broken is not None:
             raise self._broken  # part of the book could not be read: saving would lose the rest
-        groups = self._part_groups()
+        self._remember_encodings(marked=True)
+        groups = part_groups(self, PART_MIN_DOCS)
         kept = {group: name for group, name in self._parts.items()
                 if lazy_group(group) in self._unloaded}
         parts: dict[str, str] = dict(kept)
-        folder = f"{self.path.name}.parts"
-        written = False
         with gc_paused():
-            for group, (table, make) in groups.items():
-                known = self._parts.get(group)
-                if known and self._mirrors.unchanged(group):
-                    parts[group] = known
-                    continue
-                before = self.path.parent / known if known else None
-                made = write_part(self.path.parent / folder, part_stem(group), before,
-                                  encode_part(table, make()))
-                parts[group] = f"{folder}/{made.name}"
-                written = written or made != before
-                self._mirrors.written(group)
-        if written:
-            fsync_directory(self.path.parent / folder)
+            written = [self._write_group(group, table, make, parts)
+                       for group, (table, make) in groups.items()]
+        if any(written):
+            fsync_directory(self.path.parent / f"{self.path.name}.parts")
+        for group in tracked_groups(self):
+            if group not in groups:  # written whole in the main file
+                self._changes.saved(group, base_written=True)
         held = {table for group in parts for table in PART_TABLE[lazy_group(group)]}
-        meta = {**self.meta, "schema_version": SCHEMA_VERSION if parts else 1}
+        logs = any(group.endswith(LOG) for group in parts)  # older loftterms cannot read them
+        meta = {**self.meta, "schema_version": SCHEMA_VERSION if logs else 2 if parts else 1}
         if parts:
             meta[PARTS_KEY] = parts
         tables = {name: NumberedTable([meta] if name == "meta" else make())
-                  for name, make in self._documents().items() if name not in held}
+                  for name, make in table_documents(self).items() if name not in held}
         db = TinyDB(str(self.path), storage=CachingMiddleware(AtomicJSONStorage))  # type: ignore[no-untyped-call]
         cast(AtomicJSONStorage, db.storage).write(tables)  # cached by the middleware...
         db.close()  # ...and flushed here in one atomic write
@@ -410,6 +321,25 @@ class Book:
         """Insert or replace a profile (stamping ``updated_at``)."""
         profile.updated_at = profile.updated_at or now_iso()
         self._index_profile(profile)
+        self._changes.mark("profiles", profile.id)
+
+    def touch_profile(self, profile: Profile) -> None:
+        """Say a profile was changed in place (its fields, balances...), so a save writes it.
+
+        Its email index follows too.
+        """
+        self._index_profile(profile)
+        self._changes.mark("profiles", profile.id)
+
+    def drop_profile(self, profile_id: str) -> None:
+        """Remove a profile (its links are the caller's to drop first)."""
+        self._drop_profile(profile_id)
+        self._changes.mark("profiles", profile_id)
+
+    def _drop_profile(self, profile_id: str) -> None:
+        old = self.profiles.pop(profile_id, None)
+        if old is not None and old.email:
+            self._by_email[old.email.strip().lower()].discard(old.id)
 
     def profile(self, profile_id: str) -> Profile:
         """Return a profile or raise a one-line error naming the id."""
@@ -433,6 +363,14 @@ class Book:
     # ----------------------------------------------------------------- links
     def put_link(self, link: Link) -> None:
         """Insert or replace the link of a profile for a connector and role."""
+        self._put_link(link)
+        self._changes.mark("links", (link.profile_id, link.connector, link.role))
+
+    def touch_link(self, link: Link) -> None:
+        """Say a link was changed in place (its baseline...), so a save writes it."""
+        self._changes.mark("links", (link.profile_id, link.connector, link.role))
+
+    def _put_link(self, link: Link) -> None:
         key = (link.profile_id, link.connector, link.role)
         old = self.links.get(key)
         if old is not None:
@@ -442,6 +380,10 @@ class Book:
 
     def drop_link(self, profile_id: str, connector: str, role: str) -> Link | None:
         """Remove a link; return it (None when there was none)."""
+        self._changes.mark("links", (profile_id, connector, role))
+        return self._drop_link(profile_id, connector, role)
+
+    def _drop_link(self, profile_id: str, connector: str, role: str) -> Link | None:
         link = self.links.pop((profile_id, connector, role), None)
         if link is not None:
             self._by_remote.pop((link.connector, link.role, link.remote_id), None)
@@ -466,22 +408,26 @@ class Book:
         """Insert or replace pulled records in the mirror; return how many."""
         mirror = self.remote[connector]
         count = 0
+        mark, group = self._changes.mark, f"remote:{connector}"
         for record in records:
-            mirror[record.key] = record
+            key = record.key
+            mirror[key] = record
+            mark(group, key)
             count += 1
-        if count:
-            self._mirrors.changed(connector)
         return count
 
     def drop_remote(self, connector: str, key: str) -> None:
         """Forget a mirrored record (it is gone remotely)."""
         self.remote[connector].pop(key, None)
         self.seen[connector].pop(key, None)
-        self._mirrors.changed(connector)
+        self._changes.mark(f"remote:{connector}", key)
 
-    def touch_remote(self, connector: str) -> None:
-        """Say that mirrored records were changed in place, so the next save writes them."""
-        self._mirrors.changed(connector)
+    def touch_remote(self, connector: str, keys: Iterable[str] | None = None) -> None:
+        """Say mirrored records (``keys``; None: any of them) were changed in place."""
+        if keys is None:
+            self._changes.mark_all(f"remote:{connector}")
+        else:
+            self._changes.mark_many(f"remote:{connector}", keys)
 
     def remote_record(self, connector: str, role: str, remote_id: str) -> RemoteContact | None:
         """Return the mirrored copy of a remote record."""

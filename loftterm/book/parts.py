@@ -4,8 +4,9 @@ A small book is one file.  A big one (``PART_MIN_DOCS`` documents) keeps its pro
 each connector's mirror, the undo journal, the reviews and the remembered decisions in part
 files named by their content digest (``<book>.parts/links.<digest>.json``), beside a main file
 that holds meta, the part map, the run history and the small tables; each part is read only
-when a command needs it.  A part whose content did not change is not written (one not even
-read, or a mirror with no change since it was written, is not encoded either); a changed one
+when a command needs it.  A part with no change since it was written is not encoded (one not
+even read is kept as it is); the profiles, the links and each mirror add a small log part when
+few of their records changed (:mod:`loftterm.book.changes`); a changed part
 is written under its new name first, and the main file, written last (temp file, fsync,
 ``.bak``, rename), commits them all at once.  Parts that neither the main file nor its backup
 names are removed afterwards.
@@ -18,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from loftterm.book.changes import LOG, base_group
 from loftterm.book.storage import LayoutMismatch, iter_book_records
 
 #: Every table of a book, in the order a whole-book file holds them.
@@ -53,7 +55,8 @@ PART_TABLE = {"people": ("profiles", "links"), "mirror": ("remote",), "journal":
 
 
 def lazy_group(part: str) -> str:
-    """The lazily read group a part belongs to: people, mirror, journal or reviews."""
+    """The lazily read group a part (or its log) belongs to: people, mirror, journal or reviews."""
+    part = base_group(part)
     if part in ("profiles", "links"):
         return "people"
     if part in ("proposals", "decisions"):
@@ -73,14 +76,24 @@ PART_ORDER = ("profiles", "links", "remote", "journal", "proposals", "decisions"
 def part_records(book: Path, parts: Mapping[str, str], lazy: str) -> Iterator[tuple[str, Any]]:
     """The documents of one lazy group's part files (``parts``: group -> file), in read order.
 
+    A group's log part comes right after its base, its table named with the ``+log`` suffix
+    (``profiles+log``): its documents replace the base's, and its tombstones drop them.
+
     :raises LayoutMismatch: naming the part file that is missing or damaged.
     """
     order = {group: position for position, group in enumerate(PART_ORDER)}
+
+    def read_order(group: str) -> tuple[int, str, bool]:
+        base = base_group(group)
+        return order.get(base.split(":")[0], 9), base, group != base
+
     chosen = [group for group in parts if lazy_group(group) == lazy]
-    for group in sorted(chosen, key=lambda g: (order.get(g.split(":")[0], 9), g)):
+    for group in sorted(chosen, key=read_order):
         name = parts[group]
+        suffix = LOG if group.endswith(LOG) else ""
         try:
-            yield from iter_book_records(book.parent / name)
+            for table, doc in iter_book_records(book.parent / name):
+                yield table + suffix, doc
         except LayoutMismatch as exc:
             raise LayoutMismatch(f"its part {name} is missing or damaged: {exc}") from None
 
@@ -109,40 +122,3 @@ def drop_parts(book: Path, keep: set[str]) -> None:
     for entry in folder.iterdir():
         if f"{folder.name}/{entry.name}" not in keep and entry.name.endswith((".json", ".tmp")):
             entry.unlink(missing_ok=True)
-
-
-class MirrorChanges:
-    """Each mirror's change count, and the count at which its part file was last read or written.
-
-    A mirror holds ~100k records at 100k contacts; one that did not change since its part was
-    written is neither encoded nor written again.  Changes are counted by ``Book.put_remote``,
-    ``drop_remote`` and ``touch_remote`` (records changed in place).
-    """
-
-    def __init__(self) -> None:
-        self.changes: dict[str, int] = {}
-        self.saved: dict[str, int] = {}
-
-    def changed(self, connector: str) -> None:
-        """Count a change of one connector's mirror."""
-        self.changes[connector] = self.changes.get(connector, 0) + 1
-
-    def read(self, parts: Mapping[str, str]) -> None:
-        """The part map of a book just opened: its mirrors stand as their parts hold them."""
-        self.saved = {_mirror_of(group): self.changes.get(_mirror_of(group), 0)
-                      for group in parts if group.startswith("remote:")}
-
-    def unchanged(self, group: str) -> bool:
-        """True when a part group is a mirror that did not change since its part was written."""
-        connector = _mirror_of(group)
-        return bool(connector) and self.saved.get(connector) == self.changes.get(connector, 0)
-
-    def written(self, group: str) -> None:
-        """A part group was just written."""
-        connector = _mirror_of(group)
-        if connector:
-            self.saved[connector] = self.changes.get(connector, 0)
-
-
-def _mirror_of(group: str) -> str:
-    return group.partition(":")[2] if group.startswith("remote:") else ""

@@ -55,6 +55,11 @@ except ImportError:  # pragma: no cover - exercised only without orjson
     _DecodeError = json.JSONDecodeError
 
 
+def encode_document(doc: Any) -> bytes:
+    """One document as the book writes it (compact JSON)."""
+    return _dumps(doc)
+
+
 class LayoutMismatch(Exception):
     """The file is not in the one-document-per-line layout: read it whole instead."""
 

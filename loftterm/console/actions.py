@@ -55,6 +55,7 @@ class Actions(ConsoleBase):
             profile = book.profile(profile_id)
             disabled = [c for c in profile.sync_disabled if c != connector]
             profile.sync_disabled = disabled if enabled else [*disabled, connector]
+            book.touch_profile(profile)
         return self._row(profile_id, connector, self._role(connector, ""))
 
     def reject_pair(

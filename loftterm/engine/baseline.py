@@ -170,6 +170,7 @@ def resolve_conflict(
     base = dict(link.baseline)
     base[field] = theirs if take == "local" else mine
     link.baseline = base
+    book.touch_link(link)
     return link
 
 
@@ -187,6 +188,7 @@ def settle_baselines(rs: RunState) -> None:
         if profile is None or record is None:
             continue
         link.baseline = baseline_for(rs.info, rs.settings, profile, record)
+        book.touch_link(link)
         report_first_link(rs, profile, record, link)
 
 

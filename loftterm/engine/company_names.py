@@ -72,6 +72,7 @@ def follow_company(rs: RunState) -> None:
         source = COMPANY if company else ""
         link.name_source = source
         link.baseline = {**link.baseline, TRACKED: company}
+        rs.book.touch_link(link)
         record = rs.book.remote_record(rs.name, link.role, link.remote_id)
         name = local_fields(link, profile).name
         if record is not None and record.name.strip() != name.strip():

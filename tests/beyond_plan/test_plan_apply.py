@@ -80,6 +80,7 @@ def test_apply_skips_a_profile_changed_locally(console: BookConsole, xero: XeroS
     with console.writing("edit") as book:
         profile = book.profile("P003")
         profile.fields = ContactFields.from_dict({**profile.fields.to_dict(), "phone": "0400 1"})
+        book.touch_profile(profile)
     report = console.apply(plan)
     mine = [r for r in report.items if r.profile_id == "P003"]
     assert mine and all(r.status == "skipped" for r in mine)

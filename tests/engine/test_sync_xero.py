@@ -99,6 +99,7 @@ def test_local_change_is_pushed_remote_change_is_pulled(
         tom.fields = tom.fields.__class__.from_dict(
             {**tom.fields.to_dict(), "email": "tom.baker@example.com"}
         )
+        book.touch_profile(tom)
     report = console.sync("xero")
     assert report.connectors["xero"]["updated_remote"] == 1
     assert xero.contact_by_name("Tom Baker")["EmailAddress"] == "tom.baker@example.com"

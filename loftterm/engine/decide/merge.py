@@ -204,6 +204,7 @@ def merge_profiles(
     payees = [p.id for p in book.profiles.values() if p.payable_to == other.id]
     for pid in payees:
         book.profiles[pid].payable_to = survivor.id
+        book.touch_profile(book.profiles[pid])
     record["payees"] = report.payees = payees
 
     moved_warnings = []
@@ -342,6 +343,7 @@ def unmerge(
         payee = book.profiles.get(pid)
         if payee is not None and payee.payable_to == survivor.id:
             payee.payable_to = other.id
+            book.touch_profile(payee)
             report.payees.append(pid)
 
     for moved in record.get("warnings", []):

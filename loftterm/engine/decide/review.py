@@ -125,6 +125,7 @@ def accept_proposal(
         values = comparable(mirrored.fields)
         agreed = {n: values[n] for n in PROPOSAL_FIELDS if n in ledger.fields_for(link.role)}
         link.baseline = {**link.baseline, **agreed}  # replaced, never changed in place
+        book.touch_link(link)
         affected.append(link.connector)
     stamp = now_iso()
     proposal.update(status="accepted", decided=stamp, updated=stamp, values=chosen)

@@ -68,7 +68,7 @@ def archive_phase(rs: RunState) -> None:
                 )
                 if record is not None:
                     record.status = "archived"
-                    rs.book.touch_remote(rs.name)
+                    rs.book.touch_remote(rs.name, [record.key])
             rs.counts["archived"] += 1
             rs.outcome(outcome.profile_id, "archive", "archived", "", "")
         elif outcome.status == "deferred":

@@ -175,10 +175,12 @@ def apply_balances(book: Book, info: ConnectorInfo, rule: str) -> int:
         new = shown_balance(book, info, profile, rule, unlinked_own)
         if new is None:
             if profile.balances.pop(info.name, None) is not None:
+                book.touch_profile(profile)
                 changed += 1
             continue
         if profile.balances.get(info.name) != new:
             profile.balances[info.name] = new
+            book.touch_profile(profile)
             changed += 1
     return changed
 

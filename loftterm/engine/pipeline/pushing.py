@@ -281,6 +281,7 @@ def pull_changes(rs: RunState) -> None:
         pulled = company_names.remote_changes(link, {name: there[name] for name in diff.pull})
         journal.record_local_update(rs, profile, remote, pulled, pulled)  # undo journal
         profile.fields = profile.fields.__class__.from_dict({**profile.fields.to_dict(), **pulled})
+        rs.book.touch_profile(profile)
         rs.counts["updated_local"] += 1
         rs.outcome(
             profile.id,
@@ -364,5 +365,8 @@ def settle_agreed(rs: RunState, link: Link) -> None:
     if link.settled(profile.fields, record.fields, link.baseline):
         return
     agreed = agreed_baseline(link, profile, record, rs.info.fields_for(link.role))
-    link.baseline = company_names.track(rs.info, agreed, profile)
+    settled = company_names.track(rs.info, agreed, profile)
+    if settled != link.baseline:
+        link.baseline = settled
+        rs.book.touch_link(link)
     link.settled_from = (profile.fields, record.fields, link.baseline)

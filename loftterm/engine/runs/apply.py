@@ -286,6 +286,7 @@ class Applier:
             {**profile.fields.to_dict(), **{n: there[n] for n in names}}
         )
         profile.updated_at = now_iso()
+        self.book.touch_profile(profile)
         self.touched.add((profile.id, record.role))
         rs.counts["updated_local"] += 1
         rs.outcome(profile.id, "update-local", "updated", record.remote_id,
@@ -375,6 +376,7 @@ class Applier:
         else:
             if outcome.remote is None and before is not None:
                 before.status = "archived"
+                book.touch_remote(rs.name, [before.key])
             rs.counts["archived"] += 1
         self.touched.add((pid, outcome.role))
         rs.outcome(pid, action, ok, remote_id, "from the plan")
@@ -393,3 +395,4 @@ class Applier:
             if not planner.diff_link(profile, remote, link, fields):
                 values = comparable(profile.fields)
                 link.baseline = {k: values[k] for k in fields}
+                book.touch_link(link)

@@ -339,7 +339,7 @@ class Undoer:
                 record = book.remote_record(rs.name, outcome.role, action.remote_id)
                 if record is not None:
                     record.status = "archived"
-                    book.touch_remote(rs.name)
+                    book.touch_remote(rs.name, [record.key])
             if action.action == "reactivate" and outcome.remote is not None:
                 if outcome.remote.status != "active":
                     action.status = "failed"
@@ -349,6 +349,7 @@ class Undoer:
             baseline = (action.entry.get("before") or {}).get("baseline")
             if action.action == "restore-fields" and link is not None and baseline is not None:
                 link.baseline = dict(baseline)
+                book.touch_link(link)
             action.status = "done"
             rs.counts["archived" if ok == "archived" else "updated_remote"] += 1
             rs.outcome(action.profile_id, "undo", ok, action.remote_id, action.description)
@@ -420,9 +421,7 @@ class Undoer:
             action.reason = f"linked to {', '.join(k[1] for k in links)} now: kept"
             return
         journal.record_profile_removal(self.rs, profile, f"undo of run {self.undo_of}")
-        # re-file it without an email first so the book's email index forgets it, then drop it
-        book.put_profile(Profile(profile.id, profile.kind, updated_at=profile.updated_at))
-        del book.profiles[profile.id]
+        book.drop_profile(profile.id)
         action.status = "done"
 
     def restore_local(self, action: UndoAction, profile: Profile | None) -> None:
@@ -444,6 +443,7 @@ class Undoer:
                           action.remote_id, changed=names, before={"fields": {n: here[n] for n in names}},
                           after={"fields": {n: before.get(n) for n in names}})
         profile.fields = ContactFields.from_dict({**here, **{n: before.get(n) for n in names}})
+        self.book.touch_profile(profile)
         action.status = "done"
 
 

@@ -1,0 +1,136 @@
+"""What changed in a book's big tables, record by record, so a save writes only that.
+
+The profiles, the links and each connector's mirror are each one *part group*.  Every change
+goes through the book (``put_profile``, ``put_link``, ``put_remote``, the ``drop_`` methods)
+or, for a record edited in place, is declared with a ``touch_`` method; each is marked here
+under its group and record key.  A save then
+
+* leaves a group alone when nothing in it changed since the last save (nothing is encoded);
+* writes a small *log* part beside the group's *base* part when few records changed since the
+  base was written: their current documents, and a tombstone for each one dropped;
+* writes the base again (and no log) when many did, or when the change is not known record by
+  record (``mark_all``: a connector forgotten, a mirror cleared).
+
+Tests run with ``LOFTTERM_VERIFY_SAVES=1``: every save then encodes every record and fails on
+one that changed without being marked (see :class:`SaveCheck`), so an edit in place that forgot
+its ``touch_`` is found by the suite, not by a user whose edit was never written.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Hashable, Iterable
+
+#: A group's log part is written while the records changed since its base are at most this
+#: share of the group (or ``LOG_MIN`` records, whichever is more); past it the base is rewritten.
+LOG_SHARE = 0.1
+LOG_MIN = 1000
+#: The suffix of a log part's group in the part map (``profiles+log``, ``remote:xero+log``).
+LOG = "+log"
+#: A log document's marker for a record dropped since the base was written.
+GONE = "_gone"
+
+_ALL = None  # a group whose changes are not known record by record
+
+
+class Changes:
+    """Record keys changed per part group: since the last save, and since the base part."""
+
+    def __init__(self) -> None:
+        self._since_save: dict[str, set[Hashable] | None] = {}
+        self._since_base: dict[str, set[Hashable] | None] = {}
+
+    def mark(self, group: str, key: Hashable) -> None:
+        """One record of a group changed (was put, dropped or edited in place)."""
+        for table in (self._since_save, self._since_base):
+            keys = table.get(group, set())
+            if keys is not _ALL:
+                keys.add(key)
+                table[group] = keys
+
+    def mark_many(self, group: str, keys: Iterable[Hashable]) -> None:
+        """Several records of a group changed."""
+        for key in keys:
+            self.mark(group, key)
+
+    def mark_all(self, group: str) -> None:
+        """A group changed in a way not known record by record: its base is written again."""
+        self._since_save[group] = _ALL
+        self._since_base[group] = _ALL
+
+    def dirty(self, group: str) -> bool:
+        """True when the group changed since the last save."""
+        return group not in self._since_save or self._since_save[group] is _ALL or bool(
+            self._since_save[group])
+
+    def logged(self, group: str, size: int) -> set[Hashable] | None:
+        """The keys a log part would hold for a group of ``size`` records; None: rewrite the base."""
+        keys = self._since_base.get(group, _ALL)
+        if keys is _ALL or len(keys) > max(LOG_MIN, int(size * LOG_SHARE)):
+            return None
+        return keys
+
+    def saved(self, group: str, base_written: bool) -> None:
+        """A group was just saved (its base written again, or a log beside its old base)."""
+        self._since_save[group] = set()
+        if base_written:
+            self._since_base[group] = set()
+
+    def loaded(self, group: str, logged: Iterable[Hashable] = ()) -> None:
+        """A group was just read from its parts: the keys its log held are what its base lacks."""
+        self._since_save[group] = set()
+        self._since_base[group] = set(logged)
+
+    def unread(self, group: str) -> None:
+        """Forget what is known of a group (a book that is not in parts rewrites it whole)."""
+        self._since_save.pop(group, None)
+        self._since_base.pop(group, None)
+
+    def since_save(self, group: str) -> set[Hashable] | None:
+        """The keys changed since the last save (None: not known record by record)."""
+        return self._since_save.get(group, _ALL)
+
+
+def log_group(group: str) -> str:
+    """The part group of a group's log."""
+    return group + LOG
+
+
+def base_group(group: str) -> str:
+    """The part group a log belongs to (itself for a base)."""
+    return group.removesuffix(LOG)
+
+
+class UndeclaredChange(AssertionError):
+    """A record changed in place without its ``touch_`` (found by a verifying save)."""
+
+
+class SaveCheck:
+    """With ``LOFTTERM_VERIFY_SAVES=1``: each record's encoding at the last save or read.
+
+    :meth:`check` encodes every record again and raises :class:`UndeclaredChange` naming the
+    first one that differs without having been marked.  It costs a copy of the encoded book in
+    memory, so it runs in tests only.
+    """
+
+    def __init__(self) -> None:
+        self.enabled = os.environ.get("LOFTTERM_VERIFY_SAVES") == "1"
+        self._encoded: dict[str, dict[Hashable, bytes]] = {}
+
+    def check(self, group: str, now: dict[Hashable, bytes], marked: set[Hashable] | None) -> None:
+        """Compare a group's encoded records with the last ones; remember the new ones.
+
+        ``marked`` is what was marked since (None: anything may have changed).
+        """
+        before = self._encoded.get(group)
+        if before is not None and marked is not _ALL:
+            for key in now.keys() | before.keys():
+                if now.get(key) != before.get(key) and key not in marked:
+                    raise UndeclaredChange(
+                        f"{group} record {key!r} changed without put_/drop_/touch_: "
+                        "a save would not write it")
+        self._encoded[group] = now
+
+    def forget(self, group: str) -> None:
+        """Drop what is remembered of a group (it is read again from the file)."""
+        self._encoded.pop(group, None)
