@@ -361,3 +361,27 @@ def test_mirror_changes_are_saved_and_an_unchanged_mirror_is_not_encoded(
     assert archived is not None and archived.status == "archived"
     assert again.remote_record("qbo", "customer", "Q2") is not None
     assert again.remote_record("xero", "contact", "R2") is None
+
+
+def test_reviews_decisions_and_journal_are_logged_too(small_parts: None, tmp_path: Path) -> None:
+    """A new run's journal and one changed review are written beside their parts, not over them."""
+    path = tmp_path / "book.json"
+    build(path)
+    book = Book.open(path)
+    book.journal["run2"] = {"run_id": "run2", "entries": []}
+    book.journal["run2"]["entries"].append({"seq": 1})
+    book.touch_document("journal", "run2")
+    book.proposals["H1"]["status"] = "rejected"
+    book.touch_document("proposals", "H1")
+    book.decisions["d2"] = {"key": "d2", "kind": "unlinked"}
+    del book.decisions["d1"]
+    before = files(tmp_path)
+    book.save()
+    after = files(tmp_path)
+    written = {name.split("/")[-1].split(".")[0] for name in after
+               if before.get(name) != after[name] and ".parts/" in name}
+    assert written == {"journal-log", "proposals-log", "decisions-log"}
+    again = Book.open(path)
+    assert again.journal["run2"]["entries"] == [{"seq": 1}] and "run1" in again.journal
+    assert again.proposals["H1"]["status"] == "rejected"
+    assert "d1" not in again.decisions and "d2" in again.decisions

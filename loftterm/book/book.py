@@ -19,7 +19,7 @@ from typing import Any, cast
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 
-from loftterm.book.changes import LOG, Changes, SaveCheck, base_group, log_group
+from loftterm.book.changes import LOG, Changes, MarkedDict, SaveCheck, base_group, log_group
 from loftterm.book.documents import MAX_RUNS, part_groups, table_documents, tracked_groups
 from loftterm.book.loading import record_loaders
 from loftterm.book.parts import (
@@ -72,7 +72,6 @@ class Book:
         self._remote: dict[str, dict[str, RemoteContact]] = defaultdict(dict)
         # the pull token of the last full pull that saw each mirrored record (resumable pulls)
         self._seen: dict[str, dict[str, str]] = defaultdict(dict)
-        self._journal: dict[str, dict[str, Any]] = {}  # by run id (engine/runs/journal.py)
         # lazy groups of a book in parts not read yet ("people", "mirror", "journal"), and the
         # error that left one half-read (such a book is never saved)
         self._unloaded: set[str] = set()
@@ -82,13 +81,14 @@ class Book:
         self.warnings: dict[str, Warning] = {}
         self.runs: list[dict[str, Any]] = []
         self.meta: dict[str, Any] = {}
-        self._proposals: dict[str, dict[str, Any]] = {}
         self.items: dict[str, dict[str, Any]] = {}
-        self._decisions: dict[str, dict[str, Any]] = {}
         self._by_remote: dict[tuple[str, str, str], LinkKey] = {}
         self._by_email: dict[str, set[str]] = defaultdict(set)
         self._parts: dict[str, str] = {}  # part group -> file (relative to the book's folder)
         self._changes = Changes()  # what a save must write (book/changes.py)
+        self._proposals = MarkedDict(self._changes, "proposals")
+        self._decisions = MarkedDict(self._changes, "decisions")
+        self._journal = MarkedDict(self._changes, "journal")  # by run id (engine/runs/journal.py)
         self._check = SaveCheck()  # tests: no record changes without being marked
         self._logged: dict[str, set[Any]] = {}  # while a group is read: the keys its log held
         self.saves = 0
@@ -421,6 +421,10 @@ class Book:
         self.remote[connector].pop(key, None)
         self.seen[connector].pop(key, None)
         self._changes.mark(f"remote:{connector}", key)
+
+    def touch_document(self, table: str, key: str) -> None:
+        """Say a document of ``proposals``, ``decisions`` or ``journal`` was changed in place."""
+        self._changes.mark(table, key)
 
     def touch_remote(self, connector: str, keys: Iterable[str] | None = None) -> None:
         """Say mirrored records (``keys``; None: any of them) were changed in place."""

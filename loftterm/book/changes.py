@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Hashable, Iterable
+from typing import Any
 
 #: A group's log part is written while the records changed since its base are at most this
 #: share of the group (or ``LOG_MIN`` records, whichever is more); past it the base is rewritten.
@@ -29,6 +30,9 @@ LOG_MIN = 1000
 LOG = "+log"
 #: A log document's marker for a record dropped since the base was written.
 GONE = "_gone"
+
+#: Groups whose documents are few and big (a run's journal): fewer of them go to a log.
+LOG_MIN_OF = {"journal": 8}
 
 _ALL = None  # a group whose changes are not known record by record
 
@@ -66,7 +70,7 @@ class Changes:
     def logged(self, group: str, size: int) -> set[Hashable] | None:
         """The keys a log part would hold for a group of ``size`` records; None: rewrite the base."""
         keys = self._since_base.get(group, _ALL)
-        if keys is _ALL or len(keys) > max(LOG_MIN, int(size * LOG_SHARE)):
+        if keys is _ALL or len(keys) > max(LOG_MIN_OF.get(group, LOG_MIN), int(size * LOG_SHARE)):
             return None
         return keys
 
@@ -89,6 +93,54 @@ class Changes:
     def since_save(self, group: str) -> set[Hashable] | None:
         """The keys changed since the last save (None: not known record by record)."""
         return self._since_save.get(group, _ALL)
+
+
+class MarkedDict(dict[str, dict[str, Any]]):
+    """A table of plain documents by key that marks every key set or removed.
+
+    The reviews, the remembered decisions and the undo journal are kept in these; a document
+    changed in place is marked with the book's ``touch_document``.
+    """
+
+    def __init__(self, changes: Changes, group: str) -> None:
+        super().__init__()
+        self._changes, self._group = changes, group
+
+    def __setitem__(self, key: str, value: dict[str, Any]) -> None:
+        super().__setitem__(key, value)
+        self._changes.mark(self._group, key)
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self._changes.mark(self._group, key)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        """Remove a document and return it (or the default)."""
+        if key in self:
+            self._changes.mark(self._group, key)
+        return super().pop(key, *default)
+
+    def popitem(self) -> tuple[str, dict[str, Any]]:
+        """Remove the last document."""
+        key, value = super().popitem()
+        self._changes.mark(self._group, key)
+        return key, value
+
+    def setdefault(self, key: str, default: dict[str, Any]) -> dict[str, Any]:
+        """The document of ``key``, set to ``default`` first when there is none."""
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        """Set several documents."""
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def clear(self) -> None:
+        """Remove every document."""
+        super().clear()
+        self._changes.mark_all(self._group)
 
 
 def log_group(group: str) -> str:

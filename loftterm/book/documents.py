@@ -58,6 +58,12 @@ def tracked_groups(book: Book) -> dict[str, tuple[dict[Any, Any], Callable[[Any]
                               if key in profiles else {"id": key, GONE: True})
         groups["links"] = (links, lambda key: links[key].to_dict() if key in links else {
             "profile_id": key[0], "connector": key[1], "role": key[2], GONE: True})
+    for table, lazy, key_name in (("journal", "journal", "run_id"),
+                                  ("proposals", "reviews", "id"), ("decisions", "reviews", "key")):
+        if lazy not in book._unloaded:
+            docs: dict[str, Any] = getattr(book, "_" + table)
+            groups[table] = (docs, lambda key, docs=docs, name=key_name: docs[key]  # type: ignore[misc]
+                             if key in docs else {name: key, GONE: True})
     if "mirror" not in book._unloaded:
         for connector in list(book._remote):
             groups[f"remote:{connector}"] = (

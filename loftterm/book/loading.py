@@ -89,6 +89,17 @@ def record_loaders(book: Book) -> dict[str, Callable[[Any], None]]:
 
         return load
 
+    def keyed_logged(table: dict[str, dict[str, Any]], key: str, group: str) -> Callable[[Any], None]:
+        load = keyed(table, key)
+
+        def load_logged(doc: Any) -> None:
+            if key in doc and logged(group, str(doc[key]), bool(doc.get(GONE))):
+                table.pop(str(doc[key]), None)
+            else:
+                load(doc)
+
+        return load_logged
+
     return {
         "profiles": profile,
         "links": link,
@@ -102,4 +113,7 @@ def record_loaders(book: Book) -> dict[str, Callable[[Any], None]]:
         "items": keyed(book.items, "key"),
         "decisions": keyed(book._decisions, "key"),
         "journal": keyed(book._journal, "run_id"),
+        "proposals" + LOG: keyed_logged(book._proposals, "id", "proposals"),
+        "decisions" + LOG: keyed_logged(book._decisions, "key", "decisions"),
+        "journal" + LOG: keyed_logged(book._journal, "run_id", "journal"),
     }

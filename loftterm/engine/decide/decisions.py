@@ -262,6 +262,7 @@ def reject_pair(book: Book, info: ConnectorInfo, profile_id: str, remote_id: str
             and proposal.get("status", "open") == "open"
         ):
             proposal.update(status="rejected", decided=stamp, updated=stamp)
+            book.touch_document("proposals", str(proposal["id"]))
     return describe(book, key, book.decisions[key])
 
 

@@ -129,6 +129,7 @@ def accept_proposal(
         affected.append(link.connector)
     stamp = now_iso()
     proposal.update(status="accepted", decided=stamp, updated=stamp, values=chosen)
+    book.touch_document("proposals", proposal_id)
     key = f"accept|{info.name}|{remote_id}|{profile.id}"
     book.decisions[key] = {"key": key, "at": stamp, "proposal": proposal_id, "values": chosen}
     for other in book.proposals.values():
@@ -143,6 +144,7 @@ def accept_proposal(
             and same_pair_side
         ):
             other.update(status="withdrawn", updated=stamp)
+            book.touch_document("proposals", str(other["id"]))
     return proposal, affected
 
 
@@ -155,4 +157,5 @@ def reject_proposal(book: Book, proposal_id: str) -> dict[str, Any]:
     key = reject_key(connector, remote_id, profile_id)
     book.decisions[key] = {"key": key, "at": stamp, "proposal": proposal_id}
     proposal.update(status="rejected", decided=stamp, updated=stamp)
+    book.touch_document("proposals", proposal_id)
     return proposal

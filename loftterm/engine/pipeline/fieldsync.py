@@ -328,6 +328,7 @@ def store_proposals(rs: RunState, candidates: Sequence[Candidate]) -> None:
         if proposal["id"] not in wanted:
             proposal["status"] = "withdrawn"
             proposal["updated"] = stamp
+            book.touch_document("proposals", str(proposal["id"]))
     if candidates:
         rs.notes.append(f"{counted(len(wanted), 'possible duplicate')} waiting for review ({new} new)")
     rs.emit("field", len(wanted), len(wanted), f"{len(wanted)} possible duplicates to review")

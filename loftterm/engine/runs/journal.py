@@ -104,6 +104,7 @@ def add_book_entry(book: Book, run_id: str, connector: str, dry_run: bool, actio
     if not run_id:
         return {}
     entries: list[dict[str, Any]] = _document(book, run_id, connector, dry_run)["entries"]
+    book.touch_document("journal", run_id)
     profile = book.profiles.get(profile_id)
     name = str(data.pop("name", "") or "")
     entry = compact(
@@ -318,6 +319,7 @@ def mark_undone(book: Book, run_id: str, seqs: Iterable[int], undo_run_id: str) 
     for entry in (book.journal.get(run_id) or {}).get("entries") or []:
         if entry.get("seq") in wanted:
             entry["undone_by"] = undo_run_id
+            book.touch_document("journal", run_id)
 
 
 def link_from(data: Mapping[str, Any] | None) -> Link | None:
