@@ -91,6 +91,8 @@ class Book:
         self._journal = MarkedDict(self._changes, "journal")  # by run id (engine/runs/journal.py)
         self._check = SaveCheck()  # tests: no record changes without being marked
         self._logged: dict[str, set[Any]] = {}  # while a group is read: the keys its log held
+        # what the engine derived from this book, by walk, with the version it saw (not stored)
+        self.derived: dict[Any, tuple[Any, Any]] = {}
         self.saves = 0
 
     # ----------------------------------------------------------------- lazily read tables
@@ -307,6 +309,14 @@ class Book:
         previous, self._parts = self._parts, parts
         drop_parts(self.path, set(parts.values()) | set(previous.values()))
         self.saves += 1
+
+    @property
+    def version(self) -> int:
+        """A number that moves with every marked change (profiles, links, mirror, reviews...).
+
+        The engine keeps what it derived from an unchanged book (``engine/derived.py``).
+        """
+        return self._changes.version
 
     # ----------------------------------------------------------------- profiles
     def _index_profile(self, profile: Profile) -> None:

@@ -43,9 +43,11 @@ class Changes:
     def __init__(self) -> None:
         self._since_save: dict[str, set[Hashable] | None] = {}
         self._since_base: dict[str, set[Hashable] | None] = {}
+        self.version = 0  # moves with every mark (engine/derived.py)
 
     def mark(self, group: str, key: Hashable) -> None:
         """One record of a group changed (was put, dropped or edited in place)."""
+        self.version += 1
         for table in (self._since_save, self._since_base):
             keys = table.get(group, set())
             if keys is not _ALL:
@@ -59,6 +61,7 @@ class Changes:
 
     def mark_all(self, group: str) -> None:
         """A group changed in a way not known record by record: its base is written again."""
+        self.version += 1
         self._since_save[group] = _ALL
         self._since_base[group] = _ALL
 

@@ -21,6 +21,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from loftterm.connector import ConnectorInfo
+from loftterm.engine import derived
 from loftterm.models import ContactFields, Link, Profile
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def follow_company(rs: RunState) -> None:
     Called before the field diff of a ``company_names`` connector, so the change is pushed in
     the same run.  The outcome says which contact is renamed and why.
     """
-    if not rs.info.company_names:
+    if not rs.info.company_names or derived.recall(rs.book, ("companies", rs.name)):
         return
     for link in rs.book.links_of_connector(rs.name):
         profile = rs.book.profiles.get(link.profile_id)
@@ -81,3 +82,4 @@ def follow_company(rs: RunState) -> None:
                     f"company cleared: the {rs.title()} contact {record.name!r} takes the "
                     f"profile's name {name!r} again")
             rs.outcome(profile.id, "company-name", "planned", link.remote_id, told)
+    derived.keep(rs.book, ("companies", rs.name), True)

@@ -14,7 +14,7 @@ from typing import Any
 
 from loftterm.book import Book
 from loftterm.connector import ConnectorInfo
-from loftterm.engine import company_names
+from loftterm.engine import company_names, derived
 from loftterm.engine.baseline import book_is_newer, initial_baseline
 from loftterm.engine.decide import decisions, merged
 from loftterm.matching import (
@@ -327,7 +327,17 @@ def _baseline_value(base: Mapping[str, Any], name: str) -> Any:
 def plan_updates(
     book: Book, info: ConnectorInfo
 ) -> Iterator[tuple[Profile, Link, RemoteContact, FieldDiff]]:
-    """Linked, enabled, active pairs whose synced fields differ."""
+    """Linked, enabled, active pairs whose synced fields differ (the same book: the same list)."""
+    known = derived.recall(book, ("updates", info.name))
+    if known is None:
+        known = list(_differing_links(book, info))
+        derived.keep(book, ("updates", info.name), known)
+    return iter(known)
+
+
+def _differing_links(
+    book: Book, info: ConnectorInfo
+) -> Iterator[tuple[Profile, Link, RemoteContact, FieldDiff]]:
     for link in list(book.links_of_connector(info.name)):
         profile = book.profiles.get(link.profile_id)
         remote = book.remote_record(info.name, link.role, link.remote_id)

@@ -35,7 +35,7 @@ from decimal import Decimal
 from loftterm.book import Book
 from loftterm.book.book import now_iso
 from loftterm.connector import BalanceChanges, ConnectorInfo
-from loftterm.engine import planner
+from loftterm.engine import derived, planner
 from loftterm.engine.runs.runstate import RunState
 from loftterm.models import Profile, RemoteContact
 
@@ -169,6 +169,8 @@ def apply_balances(book: Book, info: ConnectorInfo, rule: str) -> int:
     if info.kind != "ledger":
         return 0
     rule = rule if rule in RULES else "principal"
+    if derived.recall(book, ("balances", info.name), rule):
+        return 0  # applied to this very book already: nothing it reads changed since
     changed = 0
     unlinked_own = unlinked_own_contacts(book, info)
     for profile in book.profiles.values():
@@ -182,6 +184,7 @@ def apply_balances(book: Book, info: ConnectorInfo, rule: str) -> int:
             profile.balances[info.name] = new
             book.touch_profile(profile)
             changed += 1
+    derived.keep(book, ("balances", info.name), True, rule)
     return changed
 
 

@@ -7,7 +7,7 @@ resolved (kept for the history).  Misplaced agent/organization links are found h
 from __future__ import annotations
 
 from loftterm.book.book import now_iso
-from loftterm.engine import planner
+from loftterm.engine import derived, planner
 from loftterm.engine.runs.runstate import RunState
 from loftterm.matching import normalise
 from loftterm.models import RemoteContact, Warning
@@ -132,13 +132,30 @@ def archived_link_warnings(rs: RunState) -> None:
         )
 
 
-def diagnose_phase(rs: RunState) -> None:
-    """Merge this run's findings into the book's warnings for the connector."""
+def book_warnings(rs: RunState) -> None:
+    """Raise what the book itself shows wrong: misplaced, archived, missing, duplicate holders.
+
+    These read only the book, so an unchanged book raises what it raised last time.
+    """
+    last_full = str(rs.book.connector_meta(rs.name).get("last_full_pull") or "")
+    known = derived.recall(rs.book, ("warnings", rs.name), last_full)
+    if known is not None:
+        for kind, profile_id, message, remote_ids in known:
+            rs.warn(kind, profile_id, message, remote_ids)
+        return
+    start = len(rs.found)
     misplaced_warnings(rs)
     archived_link_warnings(rs)
     missing_warnings(rs)
     archived_holder_warnings(rs)
     duplicate_holder_warnings(rs)
+    found = [(w.kind, w.profile_id, w.message, w.remote_ids) for w in rs.found[start:]]
+    derived.keep(rs.book, ("warnings", rs.name), found, last_full)
+
+
+def diagnose_phase(rs: RunState) -> None:
+    """Merge this run's findings into the book's warnings for the connector."""
+    book_warnings(rs)
     stamp = now_iso()
     found: dict[str, Warning] = {w.key: w for w in rs.found}
     for key, warning in found.items():

@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 
 from loftterm.connector import PushRequest, RecordOutcome
-from loftterm.engine import company_names, planner, plausible
+from loftterm.engine import company_names, derived, planner, plausible
 from loftterm.engine.baseline import agreed_baseline
 from loftterm.engine.decide import decisions, holds
 from loftterm.engine.pipeline.linking import make_link
@@ -322,8 +322,10 @@ def push_changes_phase(rs: RunState) -> None:
                     intent_key(rs, link.role, profile.id, remote.remote_id, remote.version, values),
                 )
             )
-    for link in rs.book.links_of_connector(rs.name):  # what both sides agree on now
-        settle_agreed(rs, link)
+    if not derived.recall(rs.book, ("settled", rs.name)):  # what both sides agree on now
+        for link in rs.book.links_of_connector(rs.name):
+            settle_agreed(rs, link)
+        derived.keep(rs.book, ("settled", rs.name), True)
     if not requests:
         return
     rs.emit("push-changes", 0, len(requests), f"updating {len(requests)} records in {rs.title()}")
