@@ -76,11 +76,15 @@ def linkable_profiles(book: Book, info: ConnectorInfo, role: str) -> list[Profil
 
 def unlinked_remotes(book: Book, connector: str, role: str) -> list[RemoteContact]:
     """Mirrored records of a role that no profile is linked to."""
-    return [
-        r
-        for r in book.remote[connector].values()
-        if r.role == role and not book.linked_profile(connector, role, r.remote_id)
-    ]
+    known = derived.recall(book, ("unlinked", connector, role))
+    if known is None:
+        known = [
+            r
+            for r in book.remote[connector].values()
+            if r.role == role and not book.linked_profile(connector, role, r.remote_id)
+        ]
+        derived.keep(book, ("unlinked", connector, role), known)
+    return list(known)
 
 
 def plan_links(

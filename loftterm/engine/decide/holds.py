@@ -26,6 +26,7 @@ from typing import Any
 
 from loftterm.book import Book
 from loftterm.book.book import now_iso
+from loftterm.engine import derived
 from loftterm.engine.decide.reviewqueue import PROPOSAL_FIELDS, proposal_id
 from loftterm.engine.plausible import SAME_EMAIL, SAME_PHONE, Candidate
 from loftterm.engine.runs.runstate import RunState
@@ -248,6 +249,25 @@ def withdraw_stale(rs: RunState) -> None:
     did, stops holding that side.
     """
     book, stamp = rs.book, now_iso()
+    state = tuple(sorted((pid, tuple(sorted(kinds))) for pid, kinds in rs.held.items()))
+    if not derived.recall(book, ("withdrawn", rs.name), state):  # else: nothing to withdraw
+        _withdraw(rs, book, stamp)
+        derived.keep(book, ("withdrawn", rs.name), True, state)
+    subjects = {
+        (kind, p.get("role"), p["profile_id"] if kind == CREATE else p["remote_id"])
+        for pid, p in book.proposals.items()
+        if pid in rs.held and p.get("status") == "open"
+        for kind in p.get("holds", ())
+    }
+    rs.counts["held"] = len(subjects) + rs.counts.pop("held_twins", 0)
+    if rs.counts["held"]:
+        rs.notes.append(
+            f"{counted(rs.counts['held'], 'record')} held for review instead of writing a "
+            "possible duplicate (`loftterm review`)"
+        )
+
+
+def _withdraw(rs: RunState, book: Book, stamp: str) -> None:
     for proposal in book.proposals.values():
         if (
             proposal.get("connector") != rs.name
@@ -272,18 +292,6 @@ def withdraw_stale(rs: RunState) -> None:
             proposal["status"] = "withdrawn"
         if (proposal["holds"], proposal.get("note"), proposal.get("status")) != before:
             book.touch_document("proposals", str(proposal["id"]))
-    subjects = {
-        (kind, p.get("role"), p["profile_id"] if kind == CREATE else p["remote_id"])
-        for pid, p in book.proposals.items()
-        if pid in rs.held and p.get("status") == "open"
-        for kind in p.get("holds", ())
-    }
-    rs.counts["held"] = len(subjects) + rs.counts.pop("held_twins", 0)
-    if rs.counts["held"]:
-        rs.notes.append(
-            f"{counted(rs.counts['held'], 'record')} held for review instead of writing a "
-            "possible duplicate (`loftterm review`)"
-        )
 
 
 # -- a person's decisions ------------------------------------------------------------------

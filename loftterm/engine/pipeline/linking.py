@@ -9,7 +9,7 @@ warnings naming the candidates.
 from __future__ import annotations
 
 from loftterm.book.book import now_iso
-from loftterm.engine import company_names, planner, plausible
+from loftterm.engine import company_names, derived, planner, plausible
 from loftterm.engine.baseline import baseline_for, report_first_link
 from loftterm.engine.decide import holds, merged
 from loftterm.engine.runs import journal
@@ -182,6 +182,13 @@ def import_phase(rs: RunState, role: str) -> None:
     unless a person said to import it anyway.
     """
     book = rs.book
+    settings = repr(sorted(rs.settings.items()))
+    known = derived.recall(book, ("imports", rs.name, role), settings)
+    if known is not None:  # the same book as the last import phase left it: the same holds
+        for record, found in known:
+            holds.hold_import(rs, record, found)
+        return
+    held: list[tuple[RemoteContact, list[plausible.Candidate]]] = []
     records = planner.plan_imports(book, rs.info, rs.settings, role)
     checked = [r for r in records if not holds.import_overridden(book, rs.name, r.remote_id)]
     candidates = holds.standing(book, rs.name, holds.IMPORT, role, (r.remote_id for r in checked))
@@ -202,6 +209,7 @@ def import_phase(rs: RunState, role: str) -> None:
             ]
         if found:
             holds.hold_import(rs, record, found)
+            held.append((record, list(found)))
             continue
         if record.remote_id in checked_ids and record.email and book.profiles_with_email(record.email):
             continue  # its email is a profile's, which a person said it is not: a ledger duplicate
@@ -220,3 +228,5 @@ def import_phase(rs: RunState, role: str) -> None:
     if imported:
         done = len(imported)
         rs.emit("import", done, done, f"imported {done} new profiles")
+    else:
+        derived.keep(book, ("imports", rs.name, role), held, settings)
