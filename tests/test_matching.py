@@ -656,3 +656,24 @@ def test_property_search_scores_every_positive_record(
         if name_score(query, r.name, rule) > 0
     }
     assert hits == expected
+
+
+@pytest.mark.parametrize("seed", [3, 17])
+def test_a_pass_memo_gives_the_same_result_as_a_fresh_pass(seed: int) -> None:
+    """New profiles against the same pool reuse the index; a changed pool starts afresh."""
+    from loftterm.matching import PassMemo
+
+    locals_, remotes = make_books(seed, 300, 300)
+    memo = PassMemo()
+    first = match_records(locals_[:200], remotes, memo=memo)
+    assert first == match_records(locals_[:200], remotes)
+    index = memo.index
+    # 100 new profiles with no email (one that claims a remote by email changes the pool)
+    grown = locals_[:200] + [R(r.key, r.name, "") for r in locals_[200:]]
+    more = match_records(grown, remotes, memo=memo)
+    assert memo.index is index and more == match_records(grown, remotes)
+    fewer = remotes[:250]
+    changed = match_records(locals_, fewer, memo=memo)  # the pool changed: a new index
+    assert memo.index is not index and changed == match_records(locals_, fewer)
+    again = match_records(locals_, fewer, rule="overlap", memo=memo)
+    assert again == match_records(locals_, fewer, rule="overlap")

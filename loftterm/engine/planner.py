@@ -21,6 +21,7 @@ from loftterm.matching import (
     Match,
     MatchRecord,
     MatchResult,
+    PassMemo,
     match_records,
     normalise,
     parse_threshold,
@@ -117,8 +118,11 @@ def plan_links(
 
 #: The last matching pass of each connector and role, by its whole input: a routine sync in
 #: a long-lived process (the TUI's auto-sync) asks the same question again, and at 100k
-#: unlinked records the pass costs seconds.  The input is the key, so a hit is exact.
+#: unlinked records the pass costs seconds.  The input is the key, so a hit is exact.  When
+#: only the profiles changed (new ones), the pass reuses its index and best scores over the
+#: same remote pool (``PassMemo``) and searches just the new names.
 _LAST_PASS: dict[str, tuple[tuple[Any, ...], MatchResult]] = {}
+_MEMOS: dict[str, PassMemo] = {}
 
 
 def _matched(
@@ -132,7 +136,9 @@ def _matched(
     )
     last = _LAST_PASS.get(slot)
     if last is None or last[0] != content:
-        found = match_records(locals_, remotes, rule=rule, threshold=limit)  # type: ignore[arg-type]
+        memo = _MEMOS.setdefault(slot, PassMemo())
+        found = match_records(locals_, remotes, rule=rule, threshold=limit,  # type: ignore[arg-type]
+                              memo=memo)
         last = _LAST_PASS[slot] = (content, found)
     kept = last[1]  # callers edit the lists they get: hand out copies
     return MatchResult(list(kept.matches), list(kept.ties), list(kept.archived_holders),

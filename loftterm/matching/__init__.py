@@ -19,7 +19,7 @@ size, prefix and position filters finds the few candidates, which are then score
 
 from ._fold import MIN_PHONE_DIGITS, fold, fold_core, phone_key
 from ._index import NameIndex
-from ._match import match_records
+from ._match import PassMemo, match_records
 from ._records import ArchivedHolder, Match, MatchMethod, MatchRecord, MatchResult, Outbid, Tie
 from ._text import (
     DEFAULT_THRESHOLD,
@@ -44,6 +44,7 @@ __all__ = [
     "NameIndex",
     "NameRule",
     "Outbid",
+    "PassMemo",
     "Tie",
     "fold",
     "fold_core",

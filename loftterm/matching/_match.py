@@ -7,6 +7,7 @@ import pickle
 import threading
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import chain
 
@@ -76,6 +77,21 @@ def _best_many(
     return merged
 
 
+@dataclass
+class PassMemo:
+    """What a name pass may take from the last one: its index and best scores, by remote pool.
+
+    A routine sync asks the link pass again with a few new profiles (or none) against the same
+    unlinked remotes.  While the pool of remotes (keys, names), the rule and the threshold are
+    the same, the index built over it and the best score found for each name are the same too,
+    so only names not looked up before are searched.  Any change to the pool starts afresh.
+    """
+
+    pool: tuple[object, ...] = ()
+    index: NameIndex | None = None
+    best: dict[str, _Best] = field(default_factory=dict)
+
+
 def _check_unique(records: Sequence[MatchRecord], side: str) -> None:
     seen: set[str] = set()
     for rec in records:
@@ -91,6 +107,7 @@ def match_records(
     rule: NameRule = "jaccard",
     threshold: Fraction | float | str = DEFAULT_THRESHOLD,
     workers: int = 1,
+    memo: PassMemo | None = None,
 ) -> MatchResult:
     """Decide which unlinked profiles link to which unlinked remote contacts.
 
@@ -114,6 +131,9 @@ def match_records(
     only).  It is used only for large passes from a single-threaded process (forking a
     threaded process, such as a running TUI, is unsafe); otherwise the pass runs in this
     process.  The result is the same either way.
+
+    ``memo`` (a :class:`PassMemo` kept by the caller between passes) reuses the last pass's
+    index and best scores when the remote pool is the same; the result is the same either way.
     """
     rule = check_rule(rule)
     limit = parse_threshold(threshold)
@@ -167,17 +187,23 @@ def match_records(
             if norm:
                 wanted_norms[i] = norm
     distinct = list(dict.fromkeys(wanted_norms.values()))
+    pool = [rec for rec in remotes if rec.active and rec.key not in taken]
+    signature = (rule, limit, *((rec.key, rec.name) for rec in pool))
+    memo = memo if memo is not None else PassMemo()
+    if memo.index is None or memo.pool != signature:
+        memo.pool, memo.index, memo.best = signature, None, {}
+    known = memo.best
+    asked = [norm for norm in distinct if norm not in known]
     # Trigrams of the names looked up, computed once: counted so the index filters on
     # trigrams rare on both sides, then handed to the searches.
-    grams = [gram_set(norm) for norm in distinct]
-    query_grams = Counter(chain.from_iterable(grams))
-    pool = [rec for rec in remotes if rec.active and rec.key not in taken]
-    index = NameIndex(pool, rule, limit, query_grams=query_grams)
-    del query_grams
+    grams = [gram_set(norm) for norm in asked]
+    if memo.index is None:
+        memo.index = NameIndex(pool, rule, limit, query_grams=Counter(chain.from_iterable(grams)))
+    index = memo.index
+    known.update(zip(asked, _best_many(index, asked, grams, workers), strict=True))
     best: dict[str, tuple[Fraction, list[str]]] = {}
-    for norm, (num, den, units) in zip(
-        distinct, _best_many(index, distinct, grams, workers), strict=True
-    ):
+    for norm in distinct:
+        num, den, units = known[norm]
         if units:
             best[norm] = (Fraction(num, den), index.active_keys(units))
     name_claims: dict[str, list[tuple[int, Fraction]]] = {}
