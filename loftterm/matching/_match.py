@@ -26,6 +26,9 @@ _ONE = Fraction(1)
 _FORK_MIN = 4000
 """Fewer distinct names than this are searched in-process: forking would cost more."""
 
+_MEMO_POOL_MAX = 50_000
+"""A pass memo keeps no index over a bigger pool (~1.1 MB per 1,000 names held: a first sync's)."""
+
 _Best = tuple[int, int, list[int]]
 _NONE_BEST: _Best = (0, 1, [])
 
@@ -201,6 +204,8 @@ def match_records(
         memo.index = NameIndex(pool, rule, limit, query_grams=Counter(chain.from_iterable(grams)))
     index = memo.index
     known.update(zip(asked, _best_many(index, asked, grams, workers), strict=True))
+    if len(pool) > _MEMO_POOL_MAX:
+        memo.pool, memo.index, memo.best = (), None, {}
     best: dict[str, tuple[Fraction, list[str]]] = {}
     for norm in distinct:
         num, den, units = known[norm]
