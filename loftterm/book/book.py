@@ -320,16 +320,17 @@ class Book:
 
     # ----------------------------------------------------------------- profiles
     def _index_profile(self, profile: Profile) -> None:
-        old = self.profiles.get(profile.id)
+        old = self._profiles.get(profile.id)  # the people are read (callers see to it)
         if old is not None and old.email:
             self._by_email[old.email.strip().lower()].discard(old.id)
-        self.profiles[profile.id] = profile
+        self._profiles[profile.id] = profile
         if profile.email:
             self._by_email[profile.email.strip().lower()].add(profile.id)
 
     def put_profile(self, profile: Profile) -> None:
         """Insert or replace a profile (stamping ``updated_at``)."""
         profile.updated_at = profile.updated_at or now_iso()
+        self._need("people")
         self._index_profile(profile)
         self._changes.mark("profiles", profile.id)
 
@@ -338,16 +339,18 @@ class Book:
 
         Its email index follows too.
         """
+        self._need("people")
         self._index_profile(profile)
         self._changes.mark("profiles", profile.id)
 
     def drop_profile(self, profile_id: str) -> None:
         """Remove a profile (its links are the caller's to drop first)."""
+        self._need("people")
         self._drop_profile(profile_id)
         self._changes.mark("profiles", profile_id)
 
     def _drop_profile(self, profile_id: str) -> None:
-        old = self.profiles.pop(profile_id, None)
+        old = self._profiles.pop(profile_id, None)
         if old is not None and old.email:
             self._by_email[old.email.strip().lower()].discard(old.id)
 
@@ -373,6 +376,7 @@ class Book:
     # ----------------------------------------------------------------- links
     def put_link(self, link: Link) -> None:
         """Insert or replace the link of a profile for a connector and role."""
+        self._need("people")
         self._put_link(link)
         self._changes.mark("links", (link.profile_id, link.connector, link.role))
 
@@ -382,19 +386,20 @@ class Book:
 
     def _put_link(self, link: Link) -> None:
         key = (link.profile_id, link.connector, link.role)
-        old = self.links.get(key)
+        old = self._links.get(key)
         if old is not None:
             self._by_remote.pop((old.connector, old.role, old.remote_id), None)
-        self.links[key] = link
+        self._links[key] = link
         self._by_remote[(link.connector, link.role, link.remote_id)] = key
 
     def drop_link(self, profile_id: str, connector: str, role: str) -> Link | None:
         """Remove a link; return it (None when there was none)."""
+        self._need("people")
         self._changes.mark("links", (profile_id, connector, role))
         return self._drop_link(profile_id, connector, role)
 
     def _drop_link(self, profile_id: str, connector: str, role: str) -> Link | None:
-        link = self.links.pop((profile_id, connector, role), None)
+        link = self._links.pop((profile_id, connector, role), None)
         if link is not None:
             self._by_remote.pop((link.connector, link.role, link.remote_id), None)
         return link
