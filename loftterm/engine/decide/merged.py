@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from loftterm.book import Book
 from loftterm.book.book import now_iso
 from loftterm.connector import ConnectorInfo
+from loftterm.engine import derived
 from loftterm.engine.decide import decisions
 from loftterm.engine.runs.runstate import RunState
 from loftterm.errors import UsageError
@@ -57,7 +58,17 @@ def detects(info: ConnectorInfo) -> bool:
 def suspects(book: Book, info: ConnectorInfo, role: str, profile_id: str = "") -> Iterator[Suspect]:
     """Linked inactive records whose name or email an active record of the role now holds."""
     if not detects(info):
-        return
+        return iter(())
+    if profile_id:
+        return _suspects(book, info, role, profile_id)
+    known = derived.recall(book, ("suspects", info.name, role))
+    if known is None:  # the whole book's: kept while it does not change
+        known = list(_suspects(book, info, role, ""))
+        derived.keep(book, ("suspects", info.name, role), known)
+    return iter(known)
+
+
+def _suspects(book: Book, info: ConnectorInfo, role: str, profile_id: str) -> Iterator[Suspect]:
     by_name: dict[str, list[RemoteContact]] = defaultdict(list)
     by_email: dict[str, list[RemoteContact]] = defaultdict(list)
     for record in book.remote[info.name].values():

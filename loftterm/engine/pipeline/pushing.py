@@ -116,6 +116,10 @@ def creates_with_candidates(
 
     Profiles a person said to create anyway are not checked.
     """
+    state = (tuple((p.id, r) for p, r in wanted), repr(sorted(rs.settings.items())))
+    known = derived.recall(rs.book, ("creates", rs.name), state)
+    if known is not None:  # the same book and the same creates: the same candidates
+        return dict(known)
     out: dict[tuple[str, str], list[plausible.Candidate]] = {}
     for role in rs.info.roles:
         profiles = [
@@ -127,6 +131,7 @@ def creates_with_candidates(
         fresh = [p for p in profiles if p.id not in found]
         found.update(plausible.remote_candidates(rs.book, rs.info, rs.settings, role, fresh))
         out.update({(pid, role): cands for pid, cands in found.items()})
+    derived.keep(rs.book, ("creates", rs.name), dict(out), state)
     return out
 
 
