@@ -89,6 +89,7 @@ def heal_merges(rs: RunState, role: str) -> None:
 def link_phase(rs: RunState, role: str) -> None:
     """Link blank profiles of one role; ties become warnings naming every party."""
     book = rs.book
+    rs.emit("link", 0, None, f"matching blank profiles with {rs.title()} {role}s")
     heal_merges(rs, role)
     merged.warn_renamed_merges(rs, role)  # QBO: no merge pointer; propose the relink
     for profile, record in list(planner.recoverable(book, rs.info, role)):
@@ -182,6 +183,7 @@ def import_phase(rs: RunState, role: str) -> None:
     unless a person said to import it anyway.
     """
     book = rs.book
+    rs.emit("import", 0, None, f"checking unlinked {rs.title()} {role}s for import")
     settings = repr(sorted(rs.settings.items()))
     known = derived.recall(book, ("imports", rs.name, role), settings)
     if known is not None:  # the same book as the last import phase left it: the same holds
