@@ -385,3 +385,28 @@ def test_reviews_decisions_and_journal_are_logged_too(small_parts: None, tmp_pat
     assert again.journal["run2"]["entries"] == [{"seq": 1}] and "run1" in again.journal
     assert again.proposals["H1"]["status"] == "rejected"
     assert "d1" not in again.decisions and "d2" in again.decisions
+
+
+def test_a_save_that_fails_before_its_book_file_keeps_the_marks(
+    small_parts: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The parts are written but never committed: the next save writes the change again."""
+    from loftterm.book.storage import AtomicJSONStorage
+
+    path = tmp_path / "book.json"
+    build(path)
+    book = Book.open(path)
+    book.profiles["P1"].kind = "supplier"
+    book.touch_profile(book.profiles["P1"])
+    real = AtomicJSONStorage.write
+
+    def full_disk(self: AtomicJSONStorage, data: object) -> None:
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(AtomicJSONStorage, "write", full_disk)
+    with pytest.raises(OSError):
+        book.save()
+    monkeypatch.setattr(AtomicJSONStorage, "write", real)
+    assert Book.open(path).profiles["P1"].kind == "agent"  # the failed save committed nothing
+    book.save()
+    assert Book.open(path).profiles["P1"].kind == "supplier"

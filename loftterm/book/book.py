@@ -256,8 +256,12 @@ class Book:
                                   self._changes.since_save(group) if marked else None)
 
     def _write_group(self, group: str, table: str, make: Callable[[], Iterable[dict[str, Any]]],
-                     parts: dict[str, str]) -> bool:
-        """Write one part group where it changed (its base, or a log beside it); True if written."""
+                     parts: dict[str, str], saved: list[tuple[str, bool]]) -> bool:
+        """Write one part group where it changed (its base, or a log beside it); True if written.
+
+        ``saved`` collects (group, base written) for the marks to clear once the book file,
+        which commits the parts, is written.
+        """
         known, known_log = self._parts.get(group), self._parts.get(log_group(group))
         tracked = tracked_groups(self).get(group)
         if known and tracked is not None and not self._changes.dirty(group):
@@ -272,7 +276,7 @@ class Book:
         parts[name] = f"{folder.name}/{made.name}"
         if name != group:
             parts[group] = cast(str, known)
-        self._changes.saved(group, base_written=name == group)
+        saved.append((group, name == group))
         return made != before
 
     def save(self) -> None:
@@ -288,14 +292,12 @@ class Book:
         kept = {group: name for group, name in self._parts.items()
                 if lazy_group(group) in self._unloaded}
         parts: dict[str, str] = dict(kept)
+        saved = [(group, True) for group in tracked_groups(self) if group not in groups]
         with gc_paused():
-            written = [self._write_group(group, table, make, parts)
+            written = [self._write_group(group, table, make, parts, saved)
                        for group, (table, make) in groups.items()]
         if any(written):
             fsync_directory(self.path.parent / f"{self.path.name}.parts")
-        for group in tracked_groups(self):
-            if group not in groups:  # written whole in the main file
-                self._changes.saved(group, base_written=True)
         held = {table for group in parts for table in PART_TABLE[lazy_group(group)]}
         logs = any(group.endswith(LOG) for group in parts)  # older loftterms cannot read them
         meta = {**self.meta, "schema_version": SCHEMA_VERSION if logs else 2 if parts else 1}
@@ -306,6 +308,8 @@ class Book:
         db = TinyDB(str(self.path), storage=CachingMiddleware(AtomicJSONStorage))  # type: ignore[no-untyped-call]
         cast(AtomicJSONStorage, db.storage).write(tables)  # cached by the middleware...
         db.close()  # ...and flushed here in one atomic write
+        for group, base_written in saved:  # committed: what was marked is on disk now
+            self._changes.saved(group, base_written)
         previous, self._parts = self._parts, parts
         drop_parts(self.path, set(parts.values()) | set(previous.values()))
         self.saves += 1
