@@ -24,6 +24,7 @@ record too.  A file in any other layout (an older loftterm, TinyDB, a hand edit)
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import hashlib
 import json
@@ -98,6 +99,21 @@ def gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def release_free_memory() -> None:
+    """Hand the C heap's free pages back to the system after a big run (glibc only).
+
+    A sync of a 100k book frees hundreds of megabytes of indexes and copies when it ends, but
+    glibc keeps freed pages for reuse, so a long-lived process (the TUI, a fleet) stayed at its
+    largest run's size: measured at 100k, ``malloc_trim`` after each run lowers the next quiet
+    runs' peak from ~1.0 GB to ~0.78 GB.  Elsewhere (no ``malloc_trim``) this does nothing.
+    """
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
 
 
 def backup_path(path: Path) -> Path:

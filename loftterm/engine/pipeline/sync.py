@@ -19,7 +19,7 @@ import pluggy
 
 from loftterm.book import Book
 from loftterm.book.book import now_iso
-from loftterm.book.storage import gc_paused
+from loftterm.book.storage import gc_paused, release_free_memory
 from loftterm.connector import SyncEvent, TokenStoreProtocol
 from loftterm.engine.baseline import settle_baselines
 from loftterm.engine.context import build_context, close_context
@@ -161,6 +161,7 @@ def run_connector(
             }
         )
         book.save()
+    release_free_memory()  # the run's indexes are gone: a long-lived process shrinks back
     observe(
         SyncEvent(
             name,
