@@ -410,3 +410,25 @@ def test_a_save_that_fails_before_its_book_file_keeps_the_marks(
     assert Book.open(path).profiles["P1"].kind == "agent"  # the failed save committed nothing
     book.save()
     assert Book.open(path).profiles["P1"].kind == "supplier"
+
+
+def test_a_whole_save_folds_the_logs_and_writes_even_an_unmarked_edit(
+    small_parts: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What a full sync's last save does: every part whole again, nothing left unsaved."""
+    monkeypatch.delenv("LOFTTERM_VERIFY_SAVES", raising=False)  # the unmarked edit is the point
+    path = tmp_path / "book.json"
+    build(path)
+    book = Book.open(path)
+    book.profiles["P1"].kind = "supplier"
+    book.touch_profile(book.profiles["P1"])
+    book.save()
+    assert "profiles+log" in json.loads(path.read_bytes())["meta"]["1"]["_parts"]
+    book.profiles["P2"].kind = "supplier"  # no touch_profile: a plain save would miss it
+    book.save()
+    assert Book.open(path).profiles["P2"].kind == "agent"
+    book.save(whole=True)
+    stored = json.loads(path.read_bytes())["meta"]["1"]
+    assert not any(group.endswith("+log") for group in stored["_parts"])
+    again = Book.open(path)
+    assert (again.profiles["P1"].kind, again.profiles["P2"].kind) == ("supplier", "supplier")

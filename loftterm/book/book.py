@@ -279,15 +279,20 @@ class Book:
         saved.append((group, name == group))
         return made != before
 
-    def save(self) -> None:
+    def save(self, whole: bool = False) -> None:
         """Write the book atomically through TinyDB; a big book only where it changed.
 
         A small book is one file; a big one (:data:`PART_MIN_DOCS`) is written in parts, the main
-        file last, committing them all at once (:mod:`loftterm.book.parts`).
+        file last, committing them all at once (:mod:`loftterm.book.parts`).  ``whole`` writes
+        every part read again, logs folded in (a full sync does, once a day): a record edited in
+        place without its ``touch_`` is then saved at the latest by the next full sync.
         """
         if self._broken is not None:
             raise self._broken  # part of the book could not be read: saving would lose the rest
         self._remember_encodings(marked=True)
+        if whole:
+            for group in tracked_groups(self):
+                self._changes.mark_all(group)
         groups = part_groups(self, PART_MIN_DOCS)
         kept = {group: name for group, name in self._parts.items()
                 if lazy_group(group) in self._unloaded}

@@ -160,7 +160,7 @@ def run_connector(
                 "outcomes": [o.__dict__ for o in rs.outcomes[:MAX_OUTCOMES_KEPT]],
             }
         )
-        book.save()
+        book.save(whole=rs.pulled_whole)  # daily: logs folded in, nothing unsaved can linger
     release_free_memory()  # the run's indexes are gone: a long-lived process shrinks back
     observe(
         SyncEvent(
@@ -181,7 +181,7 @@ def run_phases(rs: RunState, options: SyncOptions) -> None:
         push_changes_phase(rs)
         keep_found(rs)
         return
-    was_full = pull_phase(rs)
+    was_full = rs.pulled_whole = pull_phase(rs)
     if not rs.dry_run and (was_full or rs.counts["pulled"] >= CHECKPOINT_PULLED):
         rs.book.save()  # a full or big pull is a checkpoint of its own; a small one is cheap to redo
     for role in rs.info.roles:

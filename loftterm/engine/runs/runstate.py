@@ -57,6 +57,7 @@ class RunState:
     notes: list[str] = field(default_factory=list)
     run_id: str = ""  # the undo journal files this run's writes under it (engine/runs/journal.py)
     held: dict[str, set[str]] = field(default_factory=dict)  # review id -> held kinds (holds.py)
+    pulled_whole: bool = False  # a complete full pull: the run's last save rewrites every part
 
     @property
     def name(self) -> str:
