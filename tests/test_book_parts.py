@@ -37,6 +37,15 @@ def build(path: Path, people: int = 4) -> Book:
     return book
 
 
+def with_p1_changed(path: Path) -> Book:
+    """The built book, opened, with P1 turned into a supplier (declared with touch_profile)."""
+    build(path)
+    book = Book.open(path)
+    book.profiles["P1"].kind = "supplier"
+    book.touch_profile(book.profiles["P1"])
+    return book
+
+
 def files(folder: Path) -> dict[str, tuple[int, int]]:
     """Every file under ``folder`` with its inode and modification time."""
     return {str(p.relative_to(folder)): (p.stat().st_ino, p.stat().st_mtime_ns)
@@ -145,10 +154,7 @@ def test_many_changes_write_the_base_again_without_a_log(
     from loftterm.book import changes
 
     path = tmp_path / "book.json"
-    build(path)
-    book = Book.open(path)
-    book.profiles["P1"].kind = "supplier"
-    book.touch_profile(book.profiles["P1"])
+    book = with_p1_changed(path)
     book.save()  # logged
     monkeypatch.setattr(changes, "LOG_MIN", 1)
     monkeypatch.setattr(changes, "LOG_SHARE", 0.0)
@@ -394,10 +400,7 @@ def test_a_save_that_fails_before_its_book_file_keeps_the_marks(
     from loftterm.book.storage import AtomicJSONStorage
 
     path = tmp_path / "book.json"
-    build(path)
-    book = Book.open(path)
-    book.profiles["P1"].kind = "supplier"
-    book.touch_profile(book.profiles["P1"])
+    book = with_p1_changed(path)
     real = AtomicJSONStorage.write
 
     def full_disk(self: AtomicJSONStorage, data: object) -> None:
@@ -418,10 +421,7 @@ def test_a_whole_save_folds_the_logs_and_writes_even_an_unmarked_edit(
     """What a full sync's last save does: every part whole again, nothing left unsaved."""
     monkeypatch.delenv("LOFTTERM_VERIFY_SAVES", raising=False)  # the unmarked edit is the point
     path = tmp_path / "book.json"
-    build(path)
-    book = Book.open(path)
-    book.profiles["P1"].kind = "supplier"
-    book.touch_profile(book.profiles["P1"])
+    book = with_p1_changed(path)
     book.save()
     assert "profiles+log" in json.loads(path.read_bytes())["meta"]["1"]["_parts"]
     book.profiles["P2"].kind = "supplier"  # no touch_profile: a plain save would miss it
