@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -95,3 +96,13 @@ def test_lock_of_a_killed_process_is_not_stale(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
     with BookLock(path, wait_s=0):
         pass
+
+
+def test_an_email_edited_in_place_and_touched_is_found_by_its_new_email_only(tmp_path: Path) -> None:
+    book = Book(tmp_path / "book.json")
+    book.put_profile(Profile("P1", "agent", ContactFields(name="Ann", email="ann@old.example")))
+    profile = book.profiles["P1"]
+    profile.fields = dataclasses.replace(profile.fields, email="Ann@New.example")
+    book.touch_profile(profile)
+    assert book.profiles_with_email("ann@new.example") == {"P1"}
+    assert book.profiles_with_email("ann@old.example") == set()

@@ -255,28 +255,29 @@ class Book:
                 self._check.check(group, {key: encode_document(document(key)) for key in records},
                                   self._changes.since_save(group) if marked else None)
 
-    def _write_group(self, group: str, table: str, make: Callable[[], Iterable[dict[str, Any]]],
-                     parts: dict[str, str], saved: list[tuple[str, bool]]) -> bool:
+    def _write_group(self, group: str, table: str, records: dict[Any, Any],
+                     document: Callable[[Any], dict[str, Any]], parts: dict[str, str],
+                     saved: list[tuple[str, bool]]) -> bool:
         """Write one part group where it changed (its base, or a log beside it); True if written.
 
         ``saved`` collects (group, base written) for the marks to clear once the book file,
         which commits the parts, is written.
         """
         known, known_log = self._parts.get(group), self._parts.get(log_group(group))
-        tracked = tracked_groups(self).get(group)
-        if known and tracked is not None and not self._changes.dirty(group):
+        if known and not self._changes.dirty(group):
             parts.update({group: known, **({log_group(group): known_log} if known_log else {})})
             return False
-        logged = self._changes.logged(group, len(tracked[0])) if known and tracked else None
-        name, docs = (log_group(group), (tracked[1](key) for key in sorted(logged, key=str))) if (
-            tracked and logged is not None) else (group, make())
+        logged = self._changes.logged(group, len(records)) if known else None
+        name = group if logged is None else log_group(group)
+        keys = records if logged is None else sorted(logged, key=str)
         folder = self.path.parent / f"{self.path.name}.parts"
         before = self.path.parent / self._parts[name] if name in self._parts else None
-        made = write_part(folder, part_stem(name), before, encode_part(table, docs))
+        made = write_part(folder, part_stem(name), before,
+                          encode_part(table, (document(key) for key in keys)))
         parts[name] = f"{folder.name}/{made.name}"
-        if name != group:
-            parts[group] = cast(str, known)
-        saved.append((group, name == group))
+        if known and logged is not None:
+            parts[group] = known
+        saved.append((group, logged is None))
         return made != before
 
     def save(self, whole: bool = False) -> None:
@@ -299,8 +300,8 @@ class Book:
         parts: dict[str, str] = dict(kept)
         saved = [(group, True) for group in tracked_groups(self) if group not in groups]
         with gc_paused():
-            written = [self._write_group(group, table, make, parts, saved)
-                       for group, (table, make) in groups.items()]
+            written = [self._write_group(group, table, records, document, parts, saved)
+                       for group, (table, records, document) in groups.items()]
         if any(written):
             fsync_directory(self.path.parent / f"{self.path.name}.parts")
         held = {table for group in parts for table in PART_TABLE[lazy_group(group)]}
@@ -346,7 +347,7 @@ class Book:
     def touch_profile(self, profile: Profile) -> None:
         """Say a profile was changed in place (its fields, balances...), so a save writes it.
 
-        Its email index follows too.
+        Its new email is indexed too (``profiles_with_email`` skips the old one).
         """
         self._need("people")
         self._index_profile(profile)
@@ -371,9 +372,16 @@ class Book:
             raise UsageError(f"profile {profile_id!r} is not in the book {self.path}") from None
 
     def profiles_with_email(self, email: str) -> set[str]:
-        """Return the ids of profiles with this email (normalised)."""
+        """Return the ids of profiles with this email (normalised).
+
+        The index may still name a profile under an email it had before an edit in place (the
+        edit does not say what the email was); such stale entries are left out here.
+        """
         self._need("people")
-        return set(self._by_email.get(email.strip().lower(), ()))
+        key = email.strip().lower()
+        profiles = self._profiles
+        return {pid for pid in self._by_email.get(key, ())
+                if (found := profiles.get(pid)) is not None and found.email.strip().lower() == key}
 
     def new_profile_id(self, prefix: str = "P") -> str:
         """Return an unused profile id."""

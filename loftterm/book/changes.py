@@ -88,11 +88,6 @@ class Changes:
         self._since_save[group] = set()
         self._since_base[group] = set(logged)
 
-    def unread(self, group: str) -> None:
-        """Forget what is known of a group (a book that is not in parts rewrites it whole)."""
-        self._since_save.pop(group, None)
-        self._since_base.pop(group, None)
-
     def since_save(self, group: str) -> set[Hashable] | None:
         """The keys changed since the last save (None: not known record by record)."""
         return self._since_save.get(group, _ALL)
@@ -185,7 +180,3 @@ class SaveCheck:
                         f"{group} record {key!r} changed without put_/drop_/touch_: "
                         "a save would not write it")
         self._encoded[group] = now
-
-    def forget(self, group: str) -> None:
-        """Drop what is remembered of a group (it is read again from the file)."""
-        self._encoded.pop(group, None)

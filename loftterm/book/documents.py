@@ -72,31 +72,18 @@ def tracked_groups(book: Book) -> dict[str, tuple[dict[Any, Any], Callable[[Any]
     return groups
 
 
-def part_groups(book: Book, min_docs: int) -> dict[str, tuple[str, Callable[[], Iterable[dict[str, Any]]]]]:
-    """The parts of a big book: group -> (table, a maker of its documents).
+def part_groups(book: Book, min_docs: int) -> dict[str, tuple[str, dict[Any, Any],
+                                                            Callable[[Any], dict[str, Any]]]]:
+    """The parts of a big book: group -> (table, its records by key, key -> document).
 
-    Empty for a small book, which stays one file (the layout the previous versions wrote).
-    A lazy group not read yet keeps its parts as they are (the book stays in parts).
+    Every part group is a tracked one; profiles and links are parts even when empty, the others
+    only when they hold something.  Empty for a small book, which stays one file (the layout
+    the previous versions wrote).  A lazy group not read yet keeps its parts as they are.
     """
     if not book._unloaded:
         mirrored = sum(len(records) for records in book._remote.values())
         if len(book._profiles) + len(book._links) + mirrored < min_docs:
             return {}
-    groups: dict[str, tuple[str, Callable[[], Iterable[dict[str, Any]]]]] = {}
-    if "people" not in book._unloaded:
-        groups["profiles"] = ("profiles", lambda: (p.to_dict() for p in book._profiles.values()))
-        groups["links"] = ("links", lambda: (link.to_dict() for link in book._links.values()))
-    if "journal" not in book._unloaded and book._journal:
-        groups["journal"] = ("journal", lambda: list(book._journal.values()))
-    if "reviews" not in book._unloaded:  # held pairs: ~20k reviews in a 100k book
-        if book._proposals:
-            groups["proposals"] = ("proposals", lambda: list(book._proposals.values()))
-        if book._decisions:
-            groups["decisions"] = ("decisions", lambda: list(book._decisions.values()))
-    if "mirror" not in book._unloaded:
-        for connector in list(book._remote):
-            if book._remote[connector]:
-                groups[f"remote:{connector}"] = (
-                    "remote", lambda c=connector: remote_documents(book, c)  # type: ignore[misc]
-                )
-    return groups
+    return {group: (group.partition(":")[0], records, document)
+            for group, (records, document) in tracked_groups(book).items()
+            if records or group in ("profiles", "links")}

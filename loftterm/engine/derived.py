@@ -10,12 +10,15 @@ extra ``state`` the walk also read, such as a balance rule) stands, the walk is 
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 from loftterm.book import Book
 
-_MISSING = object()
+
+def settings_state(settings: Mapping[str, Any]) -> str:
+    """A connector's settings as a walk's ``state`` (a walk that reads them must name them)."""
+    return repr(sorted(settings.items()))
 
 
 def recall(book: Book, key: Hashable, state: Hashable = ()) -> Any:

@@ -191,7 +191,8 @@ def match_records(
                 wanted_norms[i] = norm
     distinct = list(dict.fromkeys(wanted_norms.values()))
     pool = [rec for rec in remotes if rec.active and rec.key not in taken]
-    signature = (rule, limit, *((rec.key, rec.name) for rec in pool))
+    # a pass with no memo to reuse builds no signature (the pool can hold 100k names)
+    signature = (rule, limit, *((rec.key, rec.name) for rec in pool)) if memo is not None else ()
     memo = memo if memo is not None else PassMemo()
     if memo.index is None or memo.pool != signature:
         memo.pool, memo.index, memo.best = signature, None, {}

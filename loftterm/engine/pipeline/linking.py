@@ -184,7 +184,7 @@ def import_phase(rs: RunState, role: str) -> None:
     """
     book = rs.book
     rs.emit("import", 0, None, f"checking unlinked {rs.title()} {role}s for import")
-    settings = repr(sorted(rs.settings.items()))
+    settings = derived.settings_state(rs.settings)
     known = derived.recall(book, ("imports", rs.name, role), settings)
     if known is not None:  # the same book as the last import phase left it: the same holds
         for record, found in known:

@@ -116,7 +116,7 @@ def creates_with_candidates(
 
     Profiles a person said to create anyway are not checked.
     """
-    state = (tuple((p.id, r) for p, r in wanted), repr(sorted(rs.settings.items())))
+    state = (tuple((p.id, r) for p, r in wanted), derived.settings_state(rs.settings))
     known = derived.recall(rs.book, ("creates", rs.name), state)
     if known is not None:  # the same book and the same creates: the same candidates
         return dict(known)
