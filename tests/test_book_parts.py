@@ -432,3 +432,38 @@ def test_a_whole_save_folds_the_logs_and_writes_even_an_unmarked_edit(
     assert not any(group.endswith("+log") for group in stored["_parts"])
     again = Book.open(path)
     assert (again.profiles["P1"].kind, again.profiles["P2"].kind) == ("supplier", "supplier")
+
+
+def test_changes_since_a_version_are_told_record_by_record(tmp_path: Path) -> None:
+    """What a kept index asks: which records changed since it was built (None: build again)."""
+    book = build(tmp_path / "book.json")
+    at = book.version
+    assert book.changed_since(at, ["profiles", "links"]) == {"profiles": set(), "links": set()}
+    book.touch_profile(book.profiles["P1"])
+    book.drop_link("P2", "xero", "contact")
+    book.put_remote("xero", [RemoteContact("R9", fields=ContactFields(name="New"))])
+    assert book.changed_since(at, ["profiles", "links"]) == {
+        "profiles": {"P1"}, "links": {("P2", "xero", "contact")}}
+    assert book.changed_since(at, ["remote:xero"]) == {"remote:xero": {"contact:R9"}}
+    book.save(whole=True)  # rewrites every part, changes nothing: what was derived still holds
+    assert book.changed_since(at, ["profiles"]) == {"profiles": {"P1"}}
+    later = book.version
+    book.touch_remote("xero")  # not known record by record
+    assert book.changed_since(at, ["remote:xero"]) is None
+    assert book.changed_since(later, ["profiles"]) == {"profiles": set()}
+    assert book.changed_since(book.version + 1, ["profiles"]) is None  # another book's version
+
+
+def test_changes_reach_back_only_so_far(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from loftterm.book import changes
+
+    monkeypatch.setattr(changes, "FEED_MAX", 4)
+    book = build(tmp_path / "book.json", people=1)
+    at = book.version
+    for _ in range(3):
+        book.touch_profile(book.profiles["P0"])
+    assert book.changed_since(at, ["profiles"]) == {"profiles": {"P0"}}
+    for _ in range(3):
+        book.touch_profile(book.profiles["P0"])
+    assert book.changed_since(at, ["profiles"]) is None  # forgotten: the walk starts over
+    assert book.changed_since(book.version - 1, ["profiles"]) == {"profiles": {"P0"}}

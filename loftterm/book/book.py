@@ -11,7 +11,7 @@ import os
 import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -293,7 +293,7 @@ class Book:
         self._remember_encodings(marked=True)
         if whole:
             for group in tracked_groups(self):
-                self._changes.mark_all(group)
+                self._changes.rewrite(group)
         groups = part_groups(self, PART_MIN_DOCS)
         kept = {group: name for group, name in self._parts.items()
                 if lazy_group(group) in self._unloaded}
@@ -327,6 +327,17 @@ class Book:
         The engine keeps what it derived from an unchanged book (``engine/derived.py``).
         """
         return self._changes.version
+
+    def changed_since(
+        self, version: int, groups: Iterable[str]
+    ) -> dict[str, set[Hashable]] | None:
+        """The record keys of part ``groups`` changed after ``version`` (see ``Changes.since``).
+
+        Groups are ``profiles``, ``links`` (keys ``(profile id, connector, role)``),
+        ``remote:<connector>`` (keys ``role:remote id``), ``proposals``, ``decisions``,
+        ``journal``.  None when not known record by record: derive again from scratch.
+        """
+        return self._changes.since(version, groups)
 
     # ----------------------------------------------------------------- profiles
     def _index_profile(self, profile: Profile) -> None:

@@ -18,6 +18,7 @@ its ``touch_`` is found by the suite, not by a user whose edit was never written
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Hashable, Iterable
 from typing import Any
@@ -36,6 +37,9 @@ LOG_MIN_OF = {"journal": 8}
 
 _ALL = None  # a group whose changes are not known record by record
 
+#: Marks kept in order for :meth:`Changes.since` (a walk further behind starts over).
+FEED_MAX = 100_000
+
 
 class Changes:
     """Record keys changed per part group: since the last save, and since the base part."""
@@ -44,10 +48,21 @@ class Changes:
         self._since_save: dict[str, set[Hashable] | None] = {}
         self._since_base: dict[str, set[Hashable] | None] = {}
         self.version = 0  # moves with every mark (engine/derived.py)
+        # (group, key) of the marks since version ``_feed_start``; key None: mark_all
+        self._feed: list[tuple[str, Hashable]] = []
+        self._feed_start = 0
+
+    def _record(self, group: str, key: Hashable) -> None:
+        if len(self._feed) >= FEED_MAX:  # forget the older half: walks that far behind redo
+            half = FEED_MAX // 2
+            del self._feed[:half]
+            self._feed_start += half
+        self._feed.append((group, key))
+        self.version += 1
 
     def mark(self, group: str, key: Hashable) -> None:
         """One record of a group changed (was put, dropped or edited in place)."""
-        self.version += 1
+        self._record(group, key)
         for table in (self._since_save, self._since_base):
             keys = table.get(group, set())
             if keys is not _ALL:
@@ -61,9 +76,30 @@ class Changes:
 
     def mark_all(self, group: str) -> None:
         """A group changed in a way not known record by record: its base is written again."""
-        self.version += 1
+        self._record(group, _ALL)
+        self.rewrite(group)
+
+    def rewrite(self, group: str) -> None:
+        """Have the next save write a group's base again (its records did not change)."""
         self._since_save[group] = _ALL
         self._since_base[group] = _ALL
+
+    def since(self, version: int, groups: Iterable[str]) -> dict[str, set[Hashable]] | None:
+        """The keys of ``groups`` marked after ``version``, by group.
+
+        None when that is not known record by record: a group was changed as a whole since, or
+        the marks reach back no further (see :data:`FEED_MAX`).
+        """
+        if version < self._feed_start or version > self.version:
+            return None
+        wanted = set(groups)
+        out: dict[str, set[Hashable]] = {group: set() for group in wanted}
+        for group, key in itertools.islice(self._feed, version - self._feed_start, None):
+            if group in wanted:
+                if key is _ALL:
+                    return None
+                out[group].add(key)
+        return out
 
     def dirty(self, group: str) -> bool:
         """True when the group changed since the last save."""

@@ -10,7 +10,7 @@ extra ``state`` the walk also read, such as a balance rule) stands, the walk is 
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 
 from loftterm.book import Book
@@ -32,3 +32,54 @@ def recall(book: Book, key: Hashable, state: Hashable = ()) -> Any:
 def keep(book: Book, key: Hashable, value: Any, state: Hashable = ()) -> None:
     """Remember what the walk ``key`` found, as of the book's version now and ``state``."""
     book.derived[key] = ((book.version, state), value)
+
+
+def kept_since(
+    book: Book, key: Hashable, groups: Iterable[str], state: Hashable = ()
+) -> tuple[Any, dict[str, set[Hashable]]] | None:
+    """What was kept under ``key`` (:func:`keep_base`) and the keys of ``groups`` changed since.
+
+    For a structure that is cheaper to bring up to date than to build again (an index: the
+    caller lays the changed records over it).  None when nothing is kept under ``key`` for
+    ``state``, or when the changes since are not known record by record.
+    """
+    known = book.derived.get(key)
+    if known is None or known[0][1] != state:
+        return None
+    changed = book.changed_since(known[0][0], groups)
+    return None if changed is None else (known[1], changed)
+
+
+def keep_base(book: Book, key: Hashable, value: Any, state: Hashable = ()) -> None:
+    """Keep ``value`` as derived from the book as it is now (see :func:`kept_since`)."""
+    keep(book, key, value, state)
+
+
+def pair_groups(connector: str) -> tuple[str, ...]:
+    """The part groups a walk over a connector's linked pairs reads."""
+    return ("profiles", "links", f"remote:{connector}")
+
+
+def pairs_moved(
+    book: Book, connector: str, roles: Iterable[str], changed: Mapping[str, set[Hashable]]
+) -> set[tuple[str, str, str]]:
+    """The link keys of ``connector`` whose pair changed: the link, its profile or its record.
+
+    ``changed`` is what :func:`kept_since` returned for :func:`pair_groups`.
+    """
+    moved = {k for k in changed["links"] if isinstance(k, tuple) and k[1] == connector}
+    roles = tuple(roles)
+    links = book.links
+    for profile_id in changed["profiles"]:
+        moved.update(key for role in roles if (key := (str(profile_id), connector, role)) in links)
+    for record_key in changed[f"remote:{connector}"]:
+        role, _, remote_id = str(record_key).partition(":")
+        holder = book.linked_profile(connector, role, remote_id)
+        if holder:
+            moved.add((holder, connector, role))
+    return moved
+
+
+def few(changed: Mapping[str, set[Hashable]], size: int) -> bool:
+    """True when the changes are few enough to walk them instead of everything (a tenth)."""
+    return sum(map(len, changed.values())) <= max(1000, size // 10)

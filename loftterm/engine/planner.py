@@ -334,30 +334,46 @@ def _baseline_value(base: Mapping[str, Any], name: str) -> Any:
     return value
 
 
-def plan_updates(
-    book: Book, info: ConnectorInfo
-) -> Iterator[tuple[Profile, Link, RemoteContact, FieldDiff]]:
-    """Linked, enabled, active pairs whose synced fields differ (the same book: the same list)."""
-    known = derived.recall(book, ("updates", info.name))
-    if known is None:
-        known = list(_differing_links(book, info))
-        derived.keep(book, ("updates", info.name), known)
-    return iter(known)
+_Update = tuple[Profile, Link, RemoteContact, FieldDiff]
 
 
-def _differing_links(
-    book: Book, info: ConnectorInfo
-) -> Iterator[tuple[Profile, Link, RemoteContact, FieldDiff]]:
-    for link in list(book.links_of_connector(info.name)):
-        profile = book.profiles.get(link.profile_id)
-        remote = book.remote_record(info.name, link.role, link.remote_id)
-        if profile is None or remote is None or profile.archived or remote.status != "active":
-            continue
-        if not profile.sync_enabled(info.name):
-            continue
-        diff = diff_link(profile, remote, link, info.fields_for(link.role))
-        if diff:
-            yield profile, link, remote, diff
+def plan_updates(book: Book, info: ConnectorInfo) -> Iterator[_Update]:
+    """Linked, enabled, active pairs whose synced fields differ (the same book: the same list).
+
+    After a few changes only the pairs they touched are compared again.
+    """
+    key = ("updates", info.name)
+    kept = derived.kept_since(book, key, derived.pair_groups(info.name))
+    if kept is not None and derived.few(kept[1], len(book.links)):
+        table: dict[tuple[str, str, str], _Update] = kept[0]
+        moved = derived.pairs_moved(book, info.name, info.roles, kept[1])
+        if moved:
+            for link_key in moved:
+                table.pop(link_key, None)
+                link = book.links.get(link_key)
+                found = _differing(book, info, link) if link is not None else None
+                if found is not None:
+                    table[link_key] = found
+            table = {k: table[k] for k in book.links if k in table}  # the book's order
+    else:
+        table = {}
+        for link in list(book.links_of_connector(info.name)):
+            found = _differing(book, info, link)
+            if found is not None:
+                table[(link.profile_id, link.connector, link.role)] = found
+    derived.keep_base(book, key, table)
+    return iter(list(table.values()))
+
+
+def _differing(book: Book, info: ConnectorInfo, link: Link) -> _Update | None:
+    profile = book.profiles.get(link.profile_id)
+    remote = book.remote_record(info.name, link.role, link.remote_id)
+    if profile is None or remote is None or profile.archived or remote.status != "active":
+        return None
+    if not profile.sync_enabled(info.name):
+        return None
+    diff = diff_link(profile, remote, link, info.fields_for(link.role))
+    return (profile, link, remote, diff) if diff else None
 
 
 def display_key(name: str) -> str:

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from fractions import Fraction
 
 from ._postings import Postings, Rec, bound, postings
@@ -141,6 +141,7 @@ class NameIndex(RelinkSearch):
         self._flat: list[list[int]] | None = None
         self._key_base = 1
         self._size_order: dict[int, list[int]] = {}
+        self._key_unit: dict[str, int] | None = None  # built by the first best_except
 
         active = sorted(
             (u for u in indexed if self._unit_active[u]), key=self._unit_size.__getitem__
@@ -217,23 +218,48 @@ class NameIndex(RelinkSearch):
         num, den, units = self.best_units(normalise(name))
         return (Fraction(num, den), self.active_keys(units)) if units else (Fraction(0), [])
 
+    def best_except(self, name: str, skip: Collection[str]) -> tuple[Fraction, list[str]]:
+        """:meth:`best` as if the records with the keys ``skip`` were not indexed.
+
+        Lets an index built once stand in for one whose records changed since: the changed
+        records are skipped here and searched in a small index of their own.
+        """
+        if not skip:
+            return self.best(name)
+        dead = self._dead_units(skip)
+        num, den, units = self.best_units(normalise(name), dead=dead)
+        keys = [key for key in self.active_keys(units) if key not in skip]
+        return (Fraction(num, den), keys) if keys else (Fraction(0), [])
+
+    def _dead_units(self, skip: Collection[str]) -> frozenset[int]:
+        """The units whose every active record has a key in ``skip``."""
+        if self._key_unit is None:
+            self._key_unit = {
+                rec[1]: unit for unit, recs in enumerate(self._unit_recs) for rec in recs
+            }
+        units = {u for key in skip if (u := self._key_unit.get(key)) is not None}
+        return frozenset(
+            u for u in units if all(rec[1] in skip for rec in self._unit_recs[u] if rec[3])
+        )
+
     def best_units(
-        self, norm: str, grams: frozenset[str] | None = None
+        self, norm: str, grams: frozenset[str] | None = None, dead: frozenset[int] = frozenset()
     ) -> tuple[int, int, list[int]]:
         """Return ``(numerator, denominator, units)`` of the best score for a normalised name.
 
         ``grams``, when given, must be ``gram_set(norm)`` (saves computing it again).
+        ``dead`` units are never returned (see :meth:`best_except`).
         """
         if not norm:
             return _NONE
         unit = self._norm_unit.get(norm)
-        if unit is not None and self._unit_active[unit]:
+        if unit is not None and self._unit_active[unit] and unit not in dead:
             return 1, 1, [unit]
         if grams is None:
             grams = gram_set(norm)
         if self.rule == "containment":
-            return self._best_contained(norm, grams)
-        return self._best_grams(norm, grams)
+            return self._best_contained(norm, grams, dead)
+        return self._best_grams(norm, grams, dead)
 
     def active_keys(self, units: list[int]) -> list[str]:
         """Return the keys of the active records of ``units``, in input order."""
@@ -254,7 +280,9 @@ class NameIndex(RelinkSearch):
             self._size_order[n] = sizes
         return sizes
 
-    def _best_grams(self, norm: str, grams: frozenset[str]) -> tuple[int, int, list[int]]:
+    def _best_grams(
+        self, norm: str, grams: frozenset[str], dead: frozenset[int]
+    ) -> tuple[int, int, list[int]]:
         n = len(grams)
         shared = grams & self._vocab_set
         num, den = self._num, self._den  # the score to reach: the threshold, then the best
@@ -263,7 +291,7 @@ class NameIndex(RelinkSearch):
         unknown = n - len(shared)
         known = sorted(map(self._gid.__getitem__, shared))
         if self._flat is not None:
-            return self._best_flat(n, known, unknown)
+            return self._best_flat(n, known, unknown, dead)
         overlap = frozenset(known).intersection
         query_sig = bytes({i & 255 for i in known})
         marks = bytearray(256)  # 1 for the bytes of the query's signature
@@ -303,6 +331,8 @@ class NameIndex(RelinkSearch):
                 found: Iterable[int] = bound(slices, signatures, m, need, query_marks)
             else:  # byte sums could overflow: one unit at a time
                 found = self._survivors(slices, need, query_sig)
+            if dead:
+                found = [u for u in found if u not in dead]
             for u in found:
                 common = len(overlap(unit_ids[u]))
                 total = whole - common if jaccard else whole
@@ -329,7 +359,9 @@ class NameIndex(RelinkSearch):
                 out.append(u)
         return out
 
-    def _best_flat(self, n: int, known: list[int], unknown: int) -> tuple[int, int, list[int]]:
+    def _best_flat(
+        self, n: int, known: list[int], unknown: int, dead: frozenset[int]
+    ) -> tuple[int, int, list[int]]:
         """Best for a small index: one pass over the trigram postings, sizes checked after."""
         num, den = self._num, self._den
         jaccard = self.rule == "jaccard"
@@ -343,6 +375,8 @@ class NameIndex(RelinkSearch):
         unit_ids, unit_size = self._unit_ids, self._unit_size
         best: list[int] = []
         for u in self._survivors(slices, need, query_sig):
+            if u in dead:
+                continue
             m = unit_size[u]
             common = len(overlap(unit_ids[u]))
             total = n + m - common if jaccard else (n if n > m else m)
@@ -355,7 +389,9 @@ class NameIndex(RelinkSearch):
             best.sort()
         return (num, den, best) if best else _NONE
 
-    def _best_contained(self, norm: str, grams: frozenset[str]) -> tuple[int, int, list[int]]:
+    def _best_contained(
+        self, norm: str, grams: frozenset[str], dead: frozenset[int]
+    ) -> tuple[int, int, list[int]]:
         n = len(norm)
         num, den = self._num, self._den
         best: list[int] = []
@@ -363,6 +399,8 @@ class NameIndex(RelinkSearch):
 
         def offer(s_num: int, s_den: int, unit: int) -> None:
             nonlocal num, den, best
+            if unit in dead:
+                return
             diff = s_num * den - num * s_den
             if diff > 0 or (diff == 0 and not best):
                 num, den, best = s_num, s_den, [unit]
@@ -386,7 +424,7 @@ class NameIndex(RelinkSearch):
                 for j in range(bisect_right(lengths, n), bisect_right(lengths, longest)):
                     if hit and lengths[j] != hit:
                         break
-                    if norm in unit_norm[units[j]]:
+                    if norm in unit_norm[units[j]] and units[j] not in dead:
                         hit = lengths[j]
                         offer(n, hit, units[j])
         # Shorter names contained in the query: longest first.

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
+
+import pytest
 
 from loftterm.engine.pipeline.balances import apply_balances, shown_balance
 from loftterm.models import Profile
@@ -178,3 +181,52 @@ def test_an_unlinked_contact_of_the_agents_own_counts_when_the_user_maintains_bo
     assert bal(maker, "P001")["ar"] == "99.00"
     apply_balances(maker.book, XERO, "principal")
     assert bal(maker, "P001")["ar"] == "99.00" and bal(maker, "P010")["ar"] == "0"
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("rule", ["principal", "organization_first"])
+def test_a_walk_of_what_changed_leaves_every_balance_as_a_whole_walk(
+    maker: BookMaker, seed: int, rule: str
+) -> None:
+    """apply_balances after edits walks only the profiles they can move: none is left stale."""
+    rng = random.Random(seed)
+    names = ["Harbour Realty", "Siobhan O'Leary", "Tom Baker", "Anna Lee", "Coastal Group"]
+    orgs = [f"O{i}" for i in range(4)]
+    people = [f"P{i:02d}" for i in range(20)]
+    records = [f"R{i:02d}" for i in range(30)]
+
+    def edit() -> None:
+        what = rng.randrange(5)
+        if what == 0:  # a profile renamed, re-paid, archived or new
+            pid = rng.choice(orgs + people)
+            kind = "organization" if pid in orgs else "agent"
+            maker.profile(pid, kind, rng.choice(names), email=rng.choice(["", "a@x.example"]),
+                          payable_to="" if kind == "organization" else rng.choice(["", *orgs]),
+                          archived=rng.random() < 0.1)
+        elif what == 1:  # a record's balance, status or email moved
+            maker.remote(rng.choice(records), rng.choice(names), str(rng.randint(0, 9)),
+                         str(rng.randint(0, 9)), status=rng.choice(["active", "archived"]),
+                         email=rng.choice(["", "a@x.example"]))
+        elif what == 2:
+            pid, rid = rng.choice(orgs + people), rng.choice(records)
+            if maker.book.linked_profile("xero", "contact", rid) or not maker.book.remote_record(
+                    "xero", "contact", rid):
+                return
+            maker.book.drop_link(pid, "xero", "contact")
+            maker.link(pid, rid)
+        elif what == 3:
+            maker.book.drop_link(rng.choice(orgs + people), "xero", "contact")
+        elif (pid := rng.choice(people)) in maker.book.profiles:
+            maker.book.drop_link(pid, "xero", "contact")
+            maker.book.drop_profile(pid)
+
+    for _ in range(60):
+        edit()
+    apply_balances(maker.book, XERO, rule)
+    for _ in range(50):
+        for _ in range(rng.randint(1, 4)):
+            edit()
+        apply_balances(maker.book, XERO, rule)
+        for profile in maker.book.profiles.values():
+            assert profile.balances.get("xero") == shown_balance(
+                maker.book, XERO, profile, rule), profile.id

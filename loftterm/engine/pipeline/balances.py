@@ -29,7 +29,7 @@ When the organization has no linked contact the agent shows its own balance, if 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from decimal import Decimal
 
 from loftterm.book import Book
@@ -165,15 +165,22 @@ def shown_balance(
 
 
 def apply_balances(book: Book, info: ConnectorInfo, rule: str) -> int:
-    """Write each profile's balance for a ledger connector; return how many profiles changed."""
+    """Write each profile's balance for a ledger connector; return how many profiles changed.
+
+    A run after the last one walks only the profiles what changed since could move (see
+    :func:`_moved_since`); otherwise, or when too much changed, every profile.
+    """
     if info.kind != "ledger":
         return 0
     rule = rule if rule in RULES else "principal"
-    if derived.recall(book, ("balances", info.name), rule):
-        return 0  # applied to this very book already: nothing it reads changed since
+    key = ("balances", info.name)
+    moved = _moved_since(book, info, derived.kept_since(book, key, _reads(info), rule))
+    profiles = book.profiles
+    walked = profiles.values() if moved is None else (
+        p for pid in sorted(moved) if (p := profiles.get(pid)) is not None)
     changed = 0
     unlinked_own = unlinked_own_contacts(book, info)
-    for profile in book.profiles.values():
+    for profile in walked:
         new = shown_balance(book, info, profile, rule, unlinked_own)
         if new is None:
             if profile.balances.pop(info.name, None) is not None:
@@ -184,8 +191,44 @@ def apply_balances(book: Book, info: ConnectorInfo, rule: str) -> int:
             profile.balances[info.name] = new
             book.touch_profile(profile)
             changed += 1
-    derived.keep(book, ("balances", info.name), True, rule)
+    derived.keep_base(book, key, True, rule)
     return changed
+
+
+def _reads(info: ConnectorInfo) -> tuple[str, ...]:
+    """The book's part groups a shown balance reads."""
+    return ("profiles", "links", f"remote:{info.name}")
+
+
+def _moved_since(
+    book: Book, info: ConnectorInfo, kept: tuple[object, dict[str, set[Hashable]]] | None
+) -> set[str] | None:
+    """The profiles whose shown balance the changes since the last walk could move.
+
+    Those changed, those whose link of this connector changed, the holders of the records
+    that changed, and every profile paid to an organization (its balance reads the
+    organization's records and the unlinked records that may be its own contact).  None:
+    walk every profile (no walk kept, changes not known, or more than a tenth of the book).
+    """
+    if kept is None:
+        return None
+    changed = kept[1]
+    profiles = changed["profiles"]
+    links = changed["links"]
+    records = changed[f"remote:{info.name}"]
+    if len(profiles) + len(links) + len(records) > max(1000, len(book.profiles) // 10):
+        return None
+    moved = {str(pid) for pid in profiles}
+    moved.update(str(k[0]) for k in links if isinstance(k, tuple) and k[1] == info.name)
+    for record_key in records:
+        role, _, remote_id = str(record_key).partition(":")
+        holder = book.linked_profile(info.name, role, remote_id)
+        if holder:
+            moved.add(holder)
+    if moved or records:
+        moved.update(p.id for p in book.profiles.values()
+                     if planner.paid_through_organization(book, p) is not None)
+    return moved
 
 
 def refresh_ids(book: Book, info: ConnectorInfo, role: str) -> list[str]:

@@ -6,19 +6,41 @@ resolved (kept for the history).  Misplaced agent/organization links are found h
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable, Mapping, Set
+
 from loftterm.book.book import now_iso
 from loftterm.engine import derived, planner
 from loftterm.engine.runs.runstate import RunState
 from loftterm.matching import normalise
-from loftterm.models import RemoteContact, Warning
+from loftterm.models import Link, Profile, RemoteContact, Warning
 
 
-def misplaced_warnings(rs: RunState) -> None:
-    """Warn about agents paid to an organization that hold a link, or whose org has none."""
+def _profiles(rs: RunState, only: Set[str] | None) -> Iterable[Profile]:
+    """Every profile, or those of ``only`` still in the book."""
+    profiles = rs.book.profiles
+    if only is None:
+        return profiles.values()
+    return [p for pid in sorted(only) if (p := profiles.get(pid)) is not None]
+
+
+def _links(rs: RunState, only: Set[str] | None) -> Iterable[Link]:
+    """Every link of the connector, or those of the profiles ``only``."""
+    if only is None:
+        return rs.book.links_of_connector(rs.name)
+    links = rs.book.links
+    return [link for pid in sorted(only) for role in rs.info.roles
+            if (link := links.get((pid, rs.name, role))) is not None]
+
+
+def misplaced_warnings(rs: RunState, only: Set[str] | None = None) -> None:
+    """Warn about agents paid to an organization that hold a link, or whose org has none.
+
+    ``only``: look at these profiles alone (here and in the other walks).
+    """
     if rs.info.kind != "ledger":
         return
     book = rs.book
-    for profile in book.profiles.values():
+    for profile in _profiles(rs, only):
         org = planner.paid_through_organization(book, profile)
         if org is None or profile.archived or not profile.sync_enabled(rs.name):
             continue
@@ -40,11 +62,11 @@ def misplaced_warnings(rs: RunState) -> None:
                 )
 
 
-def missing_warnings(rs: RunState) -> None:
+def missing_warnings(rs: RunState, only: Set[str] | None = None) -> None:
     """Warn about links whose remote record disappeared from a full pull."""
     if not rs.book.connector_meta(rs.name).get("last_full_pull"):
         return
-    for link in rs.book.links_of_connector(rs.name):
+    for link in _links(rs, only):
         if rs.book.remote_record(rs.name, link.role, link.remote_id) is None:
             rs.warn(
                 "missing",
@@ -55,7 +77,7 @@ def missing_warnings(rs: RunState) -> None:
             )
 
 
-def archived_holder_warnings(rs: RunState) -> None:
+def archived_holder_warnings(rs: RunState, only: Set[str] | None = None) -> None:
     """Warn while an archived remote record still holds the email of a profile (seeds 001/002)."""
     holders: dict[tuple[str, str], list[RemoteContact]] = {}
     for record in rs.book.remote[rs.name].values():
@@ -63,7 +85,7 @@ def archived_holder_warnings(rs: RunState) -> None:
             holders.setdefault((record.role, normalise(record.email)), []).append(record)
     if not holders:
         return
-    for profile in rs.book.profiles.values():
+    for profile in _profiles(rs, only):
         if not profile.email or profile.archived:
             continue
         if planner.must_stay_blank(rs.book, rs.info, profile):
@@ -87,7 +109,7 @@ def archived_holder_warnings(rs: RunState) -> None:
                 )
 
 
-def duplicate_holder_warnings(rs: RunState) -> None:
+def duplicate_holder_warnings(rs: RunState, only: Set[str] | None = None) -> None:
     """Warn when an active, unlinked remote record holds the email of a profile linked elsewhere."""
     book = rs.book
     for record in book.remote[rs.name].values():
@@ -96,6 +118,8 @@ def duplicate_holder_warnings(rs: RunState) -> None:
         if book.linked_profile(rs.name, record.role, record.remote_id):
             continue
         for profile_id in sorted(book.profiles_with_email(record.email)):
+            if only is not None and profile_id not in only:
+                continue
             link = book.link_of(profile_id, rs.name, record.role)
             if link is None:
                 continue  # the link phase reports ties for blank profiles
@@ -107,7 +131,7 @@ def duplicate_holder_warnings(rs: RunState) -> None:
                     [record.remote_id, link.remote_id])
 
 
-def archived_link_warnings(rs: RunState) -> None:
+def archived_link_warnings(rs: RunState, only: Set[str] | None = None) -> None:
     """Warn when a ledger contact a profile is linked to is archived (or inactive) remotely.
 
     A record merged away is relinked to its survivor (or warned about) by the link phase.
@@ -115,7 +139,7 @@ def archived_link_warnings(rs: RunState) -> None:
     if rs.info.kind != "ledger":
         return
     book = rs.book
-    for link in book.links_of_connector(rs.name):
+    for link in _links(rs, only):
         record = book.remote_record(rs.name, link.role, link.remote_id)
         profile = book.profiles.get(link.profile_id)
         if record is None or profile is None or profile.archived:
@@ -132,25 +156,90 @@ def archived_link_warnings(rs: RunState) -> None:
         )
 
 
+_Found = tuple[str, str, str, list[str]]  # kind, profile id, message, remote ids
+_WALKS = (misplaced_warnings, archived_link_warnings, missing_warnings,
+          archived_holder_warnings, duplicate_holder_warnings)
+_ORDER = {"misplaced": 0, "archived": 1, "missing": 2, "archived-duplicate": 3, "duplicate": 4}
+
+
 def book_warnings(rs: RunState) -> None:
     """Raise what the book itself shows wrong: misplaced, archived, missing, duplicate holders.
 
-    These read only the book, so an unchanged book raises what it raised last time.
+    These read only the book, so an unchanged book raises what it raised last time, and after
+    a few changes only the profiles they could concern are looked at again
+    (:func:`_concerned`).  They are raised in one order (kind, profile), however found.
     """
-    last_full = str(rs.book.connector_meta(rs.name).get("last_full_pull") or "")
-    known = derived.recall(rs.book, ("warnings", rs.name), last_full)
-    if known is not None:
-        for kind, profile_id, message, remote_ids in known:
-            rs.warn(kind, profile_id, message, remote_ids)
-        return
+    book = rs.book
+    key = ("warnings", rs.name)
+    last_full = str(book.connector_meta(rs.name).get("last_full_pull") or "")
+    kept = derived.kept_since(book, key, (*derived.pair_groups(rs.name), "decisions"), last_full)
+    only = None
+    if kept is not None and derived.few(kept[1], len(book.profiles)):
+        known, linked = kept[0]
+        only = _concerned(rs, known, linked, kept[1])
     start = len(rs.found)
-    misplaced_warnings(rs)
-    archived_link_warnings(rs)
-    missing_warnings(rs)
-    archived_holder_warnings(rs)
-    duplicate_holder_warnings(rs)
-    found = [(w.kind, w.profile_id, w.message, w.remote_ids) for w in rs.found[start:]]
-    derived.keep(rs.book, ("warnings", rs.name), found, last_full)
+    if only is None or only:
+        for walk in _WALKS:
+            walk(rs, only)
+    found: list[_Found] = [(w.kind, w.profile_id, w.message, w.remote_ids)
+                           for w in rs.found[start:]]
+    del rs.found[start:]
+    if only is None:
+        linked = {k: link.remote_id for k, link in book.links.items() if k[1] == rs.name}
+    else:
+        found += (w for w in known if w[1] not in only)
+    found.sort(key=lambda w: (_ORDER.get(w[0], 9), w[1], w[2]))
+    for kind, profile_id, message, remote_ids in found:
+        rs.warn(kind, profile_id, message, remote_ids)
+    derived.keep_base(book, key, (found, linked), last_full)
+
+
+def _concerned(
+    rs: RunState,
+    known: list[_Found],
+    linked: dict[tuple[str, str, str], str],
+    changed: Mapping[str, set[Hashable]],
+) -> set[str]:
+    """The profiles whose warnings the changes since ``known`` was found could move.
+
+    Those changed or whose links changed; the holders of the records that changed or were
+    linked or unlinked (``linked``: each link's record at the last walk, brought up to date
+    here) and the profiles sharing their email; those warned about such a record (its email
+    may have moved); and, when anything changed, every profile paid to an organization (its
+    warnings read the organization).  A remembered "not the same" counts as a change of its
+    record and its profile.
+    """
+    book, name = rs.book, rs.name
+    only = {str(pid) for pid in changed["profiles"]}
+    records = {str(k).partition(":")[::2] for k in changed[f"remote:{name}"]}  # (role, id)
+    for link_key in changed["links"]:
+        if not isinstance(link_key, tuple) or link_key[1] != name:
+            continue
+        pid, _, role = link_key
+        only.add(pid)
+        if (before := linked.pop(link_key, None)) is not None:
+            records.add((role, before))
+        if (link := book.links.get(link_key)) is not None:
+            linked[link_key] = link.remote_id
+            records.add((role, link.remote_id))
+    for decision in changed["decisions"]:
+        parts = str(decision).split("|")
+        if parts[0] == "reject" and len(parts) >= 3 and parts[1] == name:
+            records.update((role, parts[2]) for role in rs.info.roles)
+            only.update(parts[3:4])
+    remote_ids = {remote_id for _, remote_id in records}
+    for role, remote_id in records:
+        holder = book.linked_profile(name, role, remote_id)
+        if holder:
+            only.add(holder)
+        record = book.remote_record(name, role, remote_id)
+        if record is not None and record.email:
+            only.update(book.profiles_with_email(record.email))
+    only.update(w[1] for w in known if not remote_ids.isdisjoint(w[3]))
+    if only or records:
+        only.update(p.id for p in book.profiles.values()
+                    if planner.paid_through_organization(book, p) is not None)
+    return only
 
 
 def diagnose_phase(rs: RunState) -> None:

@@ -11,7 +11,7 @@ person said to create anyway, is sent.  A clash left after that stops the record
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from loftterm.connector import PushRequest, RecordOutcome
 from loftterm.engine import company_names, derived, planner, plausible
@@ -327,10 +327,7 @@ def push_changes_phase(rs: RunState) -> None:
                     intent_key(rs, link.role, profile.id, remote.remote_id, remote.version, values),
                 )
             )
-    if not derived.recall(rs.book, ("settled", rs.name)):  # what both sides agree on now
-        for link in rs.book.links_of_connector(rs.name):
-            settle_agreed(rs, link)
-        derived.keep(rs.book, ("settled", rs.name), True)
+    settle_all_agreed(rs)
     if not requests:
         return
     rs.emit("push-changes", 0, len(requests), f"updating {len(requests)} records in {rs.title()}")
@@ -361,6 +358,21 @@ def push_changes_phase(rs: RunState) -> None:
         else:
             record_failure(rs, profile, "update", outcome)
     rs.emit("push-changes", len(requests), len(requests), f"updated {rs.counts['updated_remote']}")
+
+
+def settle_all_agreed(rs: RunState) -> None:
+    """Settle every link's baseline (:func:`settle_agreed`); after a few changes, theirs only."""
+    book, key = rs.book, ("settled", rs.name)
+    links: Iterable[Link]
+    kept = derived.kept_since(book, key, derived.pair_groups(rs.name))
+    if kept is not None and derived.few(kept[1], len(book.links)):
+        moved = derived.pairs_moved(book, rs.name, rs.info.roles, kept[1])
+        links = [link for k in sorted(moved) if (link := book.links.get(k)) is not None]
+    else:
+        links = book.links_of_connector(rs.name)
+    for link in links:
+        settle_agreed(rs, link)
+    derived.keep_base(book, key, True)
 
 
 def settle_agreed(rs: RunState, link: Link) -> None:

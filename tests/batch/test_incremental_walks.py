@@ -1,0 +1,124 @@
+"""A walk of what changed finds what a walk of the whole book finds (warnings, field diffs).
+
+A routine sync of a big book looks again only at the pairs and profiles the changes since the
+last run can concern.  Random books and random edits, each followed by both walks: the one
+kept since the last run and one from scratch (nothing kept), which must agree.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any, cast
+
+import pytest
+
+from loftterm.engine import planner
+from loftterm.engine.pipeline.diagnose import book_warnings
+from loftterm.engine.runs.runstate import RunState
+from loftterm.models import ContactFields
+from tests.batch.conftest import XERO, BookMaker
+
+NAMES = ["Harbour Realty", "Siobhan O'Leary", "Tom Baker", "Anna Lee", "Coastal Group"]
+EMAILS = ["", "a@x.example", "b@x.example"]
+
+
+def random_editor(maker: BookMaker, rng: random.Random) -> Callable[[], None]:
+    """One random edit a sync or a person makes: profiles, records, links, "not the same"."""
+    book = maker.book
+    orgs = [f"O{i}" for i in range(4)]
+    people = [f"P{i:02d}" for i in range(20)]
+    records = [f"R{i:02d}" for i in range(30)]
+
+    def edit() -> None:
+        what = rng.choices(range(7), weights=(3, 3, 5, 1, 1, 1, 2))[0]
+        if what == 0:
+            pid = rng.choice(orgs + people)
+            kind = "organization" if pid in orgs else "agent"
+            maker.profile(pid, kind, rng.choice(NAMES), email=rng.choice(EMAILS),
+                          payable_to="" if kind == "organization" else rng.choice(["", "", *orgs]),
+                          archived=rng.random() < 0.1)
+        elif what == 1:
+            maker.remote(rng.choice(records), rng.choice(NAMES),
+                         status=rng.choice(["active", "active", "archived"]),
+                         email=rng.choice(EMAILS))
+        elif what == 2:
+            pid, rid = rng.choice(orgs + people), rng.choice(records)
+            if pid in book.profiles and book.remote_record("xero", "contact", rid) and not (
+                    book.linked_profile("xero", "contact", rid)):
+                book.drop_link(pid, "xero", "contact")
+                maker.link(pid, rid)
+        elif what == 3:
+            book.drop_link(rng.choice(orgs + people), "xero", "contact")
+        elif what == 4:
+            book.drop_remote("xero", f"contact:{rng.choice(records)}")
+        elif what == 5:
+            key = f"reject|xero|{rng.choice(records)}|{rng.choice(people)}"
+            if key in book.decisions:
+                del book.decisions[key]
+            else:
+                book.decisions[key] = {"key": key, "kind": "reject"}
+        elif (pid := rng.choice(people)) in book.profiles:  # a profile edited in place
+            profile = book.profiles[pid]
+            profile.fields = ContactFields(name=rng.choice(NAMES), email=rng.choice(EMAILS))
+            book.touch_profile(profile)
+
+    return edit
+
+
+def run_state(maker: BookMaker) -> RunState:
+    return RunState(maker.book, cast(Any, None), XERO, {}, cast(Any, None))
+
+
+def from_scratch(maker: BookMaker, walk: Callable[[], Any]) -> Any:
+    """What ``walk`` finds with nothing kept from an earlier walk (what was kept stays)."""
+    kept, maker.book.derived = maker.book.derived, {}
+    try:
+        return walk()
+    finally:
+        maker.book.derived = kept
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_warnings_of_what_changed_are_the_warnings_of_the_whole_book(
+    maker: BookMaker, seed: int
+) -> None:
+    rng = random.Random(seed)
+    edit = random_editor(maker, rng)
+    maker.book.connector_meta("xero")["last_full_pull"] = "2026-01-01T00:00:00+00:00"
+
+    def warnings() -> list[tuple[str, str, str, list[str]]]:
+        rs = run_state(maker)
+        book_warnings(rs)
+        return [(w.kind, w.profile_id, w.message, w.remote_ids) for w in rs.found]
+
+    for _ in range(80):
+        edit()
+    seen = 0
+    for _ in range(40):
+        for _ in range(rng.randint(1, 3)):
+            edit()
+        now = warnings()
+        assert now == from_scratch(maker, warnings)
+        seen += len(now)
+    assert seen  # the random books do raise warnings
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_field_diffs_of_what_changed_are_those_of_every_link(maker: BookMaker, seed: int) -> None:
+    rng = random.Random(seed)
+    edit = random_editor(maker, rng)
+
+    def updates() -> list[tuple[str, str, Any]]:
+        return [(p.id, r.remote_id, d) for p, _, r, d in planner.plan_updates(maker.book, XERO)]
+
+    for _ in range(80):
+        edit()
+    seen = 0
+    for _ in range(40):
+        for _ in range(rng.randint(1, 3)):
+            edit()
+        now = updates()
+        assert now == from_scratch(maker, updates)
+        seen += len(now)
+    assert seen
