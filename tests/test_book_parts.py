@@ -467,3 +467,18 @@ def test_changes_reach_back_only_so_far(monkeypatch: pytest.MonkeyPatch, tmp_pat
         book.touch_profile(book.profiles["P0"])
     assert book.changed_since(at, ["profiles"]) is None  # forgotten: the walk starts over
     assert book.changed_since(book.version - 1, ["profiles"]) == {"profiles": {"P0"}}
+
+
+def test_only_a_big_books_heap_is_frozen_out_of_the_collector() -> None:
+    import gc
+
+    from loftterm.book import storage
+
+    before = gc.get_freeze_count()
+    storage.freeze_big_heap(storage.FREEZE_MIN - 1)
+    assert gc.get_freeze_count() == before
+    try:
+        storage.freeze_big_heap(storage.FREEZE_MIN)
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()

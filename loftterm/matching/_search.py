@@ -20,7 +20,7 @@ class RelinkSearch:
     _norm_unit: dict[str, int]
     _unit_norm: list[str]
     _unit_recs: list[list[Rec]]
-    _unit_ids: list[frozenset[int]]
+    _unit_ids: list[tuple[int, ...]]
     _unit_size: list[int]
     _gid: dict[str, int]
     _vocab_set: frozenset[str]
@@ -63,7 +63,7 @@ class RelinkSearch:
                 self._vocab, ((self._unit_size[u], u, self._unit_ids[u]) for u in units)
             )
             rare = (
-                ((self._unit_size[u], u, (min(self._unit_ids[u]),)) for u in units)
+                ((self._unit_size[u], u, self._unit_ids[u][:1]) for u in units)
                 if self.rule == "containment"
                 else ()
             )
