@@ -21,7 +21,7 @@ here is pure: it reads the book and returns candidates, strongest first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -313,9 +313,43 @@ def remote_candidates(
     """
     if not profiles:
         return {}
-    records = [r for r in book.remote[info.name].values() if r.role == role]
-    index = _index(info, settings, (_remote_entry(book, info.name, r) for r in records))
+    index = _records_index(book, info, settings, role)
     return _search(book, info.name, index, ((p.id, "", p.fields) for p in profiles))
+
+
+def _records_index(
+    book: Book, info: ConnectorInfo, settings: Mapping[str, Any], role: str
+) -> CandidateIndex | LayeredIndex:
+    """The candidate index of every mirrored record of a role, kept (see :func:`_kept_index`).
+
+    A record's entry names the profile linked to it, so the records once held by a profile
+    whose links or name changed are looked at again too.
+    """
+    connector = info.name
+
+    def every() -> tuple[Iterable[_Entry], dict[str, str]]:
+        records = [r for r in book.remote[connector].values() if r.role == role]
+        held = {holder: r.remote_id for r in records
+                if (holder := book.linked_profile(connector, role, r.remote_id))}
+        return (_remote_entry(book, connector, r) for r in records), held
+
+    def touched(changed: Mapping[str, set[Hashable]], held: dict[str, str]) -> set[str]:
+        found = {rid for k in changed[f"remote:{connector}"]
+                 for kind, _, rid in [str(k).partition(":")] if kind == role}
+        people = {str(k) for k in changed["profiles"]} | {
+            str(k[0]) for k in changed["links"] if isinstance(k, tuple) and k[1] == connector}
+        for pid in people:
+            if (link := book.link_of(pid, connector, role)) is not None:
+                found.add(link.remote_id)
+            if pid in held:
+                found.add(held[pid])
+        return found
+
+    def entry_now(remote_id: str) -> _Entry | None:
+        record = book.remote_record(connector, role, remote_id)
+        return _remote_entry(book, connector, record) if record is not None else None
+
+    return _kept_index(book, info, settings, f"records:{role}", every, touched, entry_now)
 
 
 def local_candidates(
@@ -338,34 +372,54 @@ def local_candidates(
 def _profiles_index(
     book: Book, info: ConnectorInfo, settings: Mapping[str, Any]
 ) -> CandidateIndex | LayeredIndex:
-    """The candidate index of every profile that is not archived.
+    """The candidate index of every profile that is not archived (see :func:`_kept_index`)."""
 
-    It is kept with the book: a later run lays the profiles changed since (and those whose
-    links of this connector changed) over it, until they are more than :data:`LAYERED_MAX`
-    of it; then it is built again.  Building it costs about 1.5 s at 100k profiles, the
-    layer over it a sixtieth of that per thousand changed profiles.
+    def every() -> tuple[Iterable[_Entry], dict[str, str]]:
+        profiles = (p for p in book.profiles.values() if not p.archived)
+        return (_profile_entry(book, info, p) for p in profiles), {}
+
+    def touched(changed: Mapping[str, set[Hashable]], held: dict[str, str]) -> set[str]:
+        return {str(k) for k in changed["profiles"]} | {
+            str(k[0]) for k in changed["links"] if isinstance(k, tuple) and k[1] == info.name}
+
+    def entry_now(profile_id: str) -> _Entry | None:
+        profile = book.profiles.get(profile_id)
+        return _profile_entry(book, info, profile) if profile and not profile.archived else None
+
+    return _kept_index(book, info, settings, "profiles", every, touched, entry_now)
+
+
+def _kept_index(
+    book: Book,
+    info: ConnectorInfo,
+    settings: Mapping[str, Any],
+    side: str,
+    every: Callable[[], tuple[Iterable[_Entry], dict[str, str]]],
+    touched: Callable[[Mapping[str, set[Hashable]], dict[str, str]], set[str]],
+    entry_now: Callable[[str], _Entry | None],
+) -> CandidateIndex | LayeredIndex:
+    """One side's candidate index, kept with the book and brought up to date by layering.
+
+    ``every`` gives every entry (and who holds which record, for ``touched``); ``touched``
+    the keys whose entry the changes since could have moved; ``entry_now`` one key's entry
+    now (None: not indexed).  The entries that did move are laid over the kept index until
+    they are more than :data:`LAYERED_MAX` of it; then it is built again (about 1.5 s at 100k;
+    a layer of a thousand entries costs a few hundredths of that).
     """
-    key = ("profile candidates", info.name)
+    key = ("candidates", info.name, side)
     state = (planner.name_rule(settings, info), band_floor(settings))
-    kept = derived.kept_since(book, key, ("profiles", "links"), state)
+    kept = derived.kept_since(book, key, derived.pair_groups(info.name), state)
     if kept is not None:
-        base, changed = kept
-        touched = {str(k) for k in changed["profiles"]} | {
-            str(k[0]) for k in changed["links"] if isinstance(k, tuple) and k[1] == info.name
-        }
-        now: dict[str, _Entry | None] = {}
-        for pid in sorted(touched):
-            profile = book.profiles.get(pid)
-            now[pid] = _profile_entry(book, info, profile) if profile and not profile.archived \
-                else None
+        (base, held), changed = kept
+        now = {k: entry_now(k) for k in sorted(touched(changed, held))}
         # a balance or a baseline moved, not what is indexed: the kept entry still holds
-        stale = {pid for pid, entry in now.items() if entry != base.entries.get(pid)}
+        stale = {k for k, entry in now.items() if entry != base.entries.get(k)}
         if len(stale) <= max(LAYERED_MIN, int(len(base.entries) * LAYERED_MAX)):
-            fresh = (entry for pid in sorted(stale) if (entry := now[pid]) is not None)
+            fresh = (entry for k in sorted(stale) if (entry := now[k]) is not None)
             return LayeredIndex(base, frozenset(stale), _index(info, settings, fresh))
-    profiles = (p for p in book.profiles.values() if not p.archived)
-    index = _index(info, settings, (_profile_entry(book, info, p) for p in profiles))
-    derived.keep_base(book, key, index, state)
+    entries, held = every()
+    index = _index(info, settings, entries)
+    derived.keep_base(book, key, (index, held), state)
     return index
 
 

@@ -144,6 +144,7 @@ class NameIndex(RelinkSearch):
         self._key_base = 1
         self._size_order: dict[int, list[int]] = {}
         self._key_unit: dict[str, int] | None = None  # built by the first best_except
+        self._dead: tuple[Collection[str], frozenset[int]] | None = None
 
         active = sorted(
             (u for u in indexed if self._unit_active[u]), key=self._unit_size.__getitem__
@@ -234,15 +235,19 @@ class NameIndex(RelinkSearch):
         return (Fraction(num, den), keys) if keys else (Fraction(0), [])
 
     def _dead_units(self, skip: Collection[str]) -> frozenset[int]:
-        """The units whose every active record has a key in ``skip``."""
+        """The units whose every active record has a key in ``skip`` (the last answer kept)."""
+        if self._dead is not None and self._dead[0] is skip:
+            return self._dead[1]
         if self._key_unit is None:
             self._key_unit = {
                 rec[1]: unit for unit, recs in enumerate(self._unit_recs) for rec in recs
             }
         units = {u for key in skip if (u := self._key_unit.get(key)) is not None}
-        return frozenset(
+        dead = frozenset(
             u for u in units if all(rec[1] in skip for rec in self._unit_recs[u] if rec[3])
         )
+        self._dead = (skip, dead)  # a layered index asks with the same keys for every query
+        return dead
 
     def best_units(
         self, norm: str, grams: frozenset[str] | None = None, dead: frozenset[int] = frozenset()

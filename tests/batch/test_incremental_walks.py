@@ -13,7 +13,7 @@ from typing import Any, cast
 
 import pytest
 
-from loftterm.engine import planner
+from loftterm.engine import planner, plausible
 from loftterm.engine.pipeline.diagnose import book_warnings
 from loftterm.engine.runs.runstate import RunState
 from loftterm.models import ContactFields
@@ -122,3 +122,31 @@ def test_field_diffs_of_what_changed_are_those_of_every_link(maker: BookMaker, s
         assert now == from_scratch(maker, updates)
         seen += len(now)
     assert seen
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_kept_candidate_indexes_find_what_new_ones_find(maker: BookMaker, seed: int) -> None:
+    """The import and create checks' indexes of both sides, kept and layered between runs."""
+    rng = random.Random(seed)
+    edit = random_editor(maker, rng)
+    book = maker.book
+
+    def candidates() -> tuple[Any, Any]:
+        profiles = sorted(book.profiles.values(), key=lambda p: p.id)
+        records = sorted(book.remote["xero"].values(), key=lambda r: r.key)
+        return (plausible.remote_candidates(book, XERO, {}, "contact", profiles),
+                plausible.local_candidates(book, XERO, {}, records))
+
+    for _ in range(80):
+        edit()
+    seen = 0
+    for _ in range(40):
+        for _ in range(rng.randint(1, 3)):
+            edit()
+        now = candidates()
+        assert now == from_scratch(maker, candidates)
+        seen += len(now[0]) + len(now[1])
+    assert seen
+    # both were kept (and each later round laid its few changes over them)
+    assert {("candidates", "xero", "profiles"), ("candidates", "xero", "records:contact")} <= set(
+        book.derived)
