@@ -659,9 +659,11 @@ def test_property_search_scores_every_positive_record(
 
 
 @pytest.mark.parametrize("seed", [3, 17])
-def test_a_pass_memo_gives_the_same_result_as_a_fresh_pass(seed: int) -> None:
-    """New profiles against the same pool reuse the index; a changed pool starts afresh."""
-    from loftterm.matching import PassMemo
+def test_a_pass_memo_gives_the_same_result_as_a_fresh_pass(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New profiles or a few pool changes reuse the index; many changes build a new one."""
+    from loftterm.matching import PassMemo, _match
 
     locals_, remotes = make_books(seed, 300, 300)
     memo = PassMemo()
@@ -673,7 +675,37 @@ def test_a_pass_memo_gives_the_same_result_as_a_fresh_pass(seed: int) -> None:
     more = match_records(grown, remotes, memo=memo)
     assert memo.index is index and more == match_records(grown, remotes)
     fewer = remotes[:250]
-    changed = match_records(locals_, fewer, memo=memo)  # the pool changed: a new index
-    assert memo.index is not index and changed == match_records(locals_, fewer)
+    changed = match_records(locals_, fewer, memo=memo)  # 50 gone: skipped in the same index
+    assert memo.index is index and changed == match_records(locals_, fewer)
+    monkeypatch.setattr(_match, "_LAYERED_MIN", 10)
+    monkeypatch.setattr(_match, "_LAYERED_MAX", 0.1)
+    changed = match_records(locals_, remotes[:200], memo=memo)  # 100 gone: a new index
+    assert memo.index is not index and changed == match_records(locals_, remotes[:200])
     again = match_records(locals_, fewer, rule="overlap", memo=memo)
     assert again == match_records(locals_, fewer, rule="overlap")
+
+
+@pytest.mark.parametrize("rule", ["jaccard", "overlap", "containment"])
+@pytest.mark.parametrize("seed", range(6))
+def test_a_pass_memo_follows_a_pool_that_changes_a_little_each_pass(seed: int, rule: str) -> None:
+    """Records linked away, new ones pulled, renamed, back again: the kept index answers alike."""
+    from loftterm.matching import PassMemo
+
+    rng = random.Random(seed)
+    locals_, remotes = make_books(seed, 200, 300)
+    pool = list(remotes[:200])
+    spare = list(remotes[200:])
+    memo = PassMemo()
+    for _ in range(25):
+        for _ in range(rng.randint(0, 6)):
+            what = rng.randrange(4)
+            if what == 0 and pool:  # linked: leaves the pool
+                spare.append(pool.pop(rng.randrange(len(pool))))
+            elif what == 1 and spare:  # pulled, or unlinked again: (back) in the pool
+                pool.append(spare.pop(rng.randrange(len(spare))))
+            elif what == 2 and pool:  # renamed in the ledger, keeps its place
+                i = rng.randrange(len(pool))
+                pool[i] = R(pool[i].key, rng.choice(remotes).name, pool[i].email)
+        asked = rng.sample(locals_, 120)
+        got = match_records(asked, pool, rule=rule, memo=memo)
+        assert got == match_records(asked, pool, rule=rule)

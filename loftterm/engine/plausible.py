@@ -21,7 +21,7 @@ here is pure: it reads the book and returns candidates, strongest first.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -118,7 +118,7 @@ class Candidate:
         return f"{self.name} ({evidence}{'; ' + self.note if self.note else ''})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Entry:
     key: str
     name: str
@@ -127,29 +127,39 @@ class _Entry:
     note: str
 
 
+_Keys = str | list[str]  # one key, or several (most values are held by one record)
+
+
 class CandidateIndex:
     """One side's records indexed by email, phone, folded name and folded name score."""
 
     def __init__(self, entries: Iterable[_Entry], rule: NameRule, floor: Fraction) -> None:
         self.rule, self.floor = rule, floor
         self.entries: dict[str, _Entry] = {}
-        self.by_email: dict[str, list[str]] = {}
-        self.by_phone: dict[str, list[str]] = {}
-        self.by_name: dict[str, list[str]] = {}
+        self.by_email: dict[str, _Keys] = {}
+        self.by_phone: dict[str, _Keys] = {}
+        self.by_name: dict[str, _Keys] = {}
         records: list[MatchRecord] = []
         for entry in entries:
-            self.entries[entry.key] = entry
+            key = entry.key
+            self.entries[key] = entry
+            folded = fold_name(entry.name)
             for table, value in (
                 (self.by_email, normalise(entry.email)),
                 (self.by_phone, phone_key(entry.phone)),
-                (self.by_name, fold_name(entry.name)),
+                (self.by_name, folded),
                 (self.by_name, "core:" + fold_core(entry.name)),
             ):
                 if value and value != "core:":
-                    table.setdefault(value, []).append(entry.key)
-            folded = fold_name(entry.name)
+                    held = table.get(value)
+                    if held is None:
+                        table[value] = key
+                    elif isinstance(held, str):
+                        table[value] = [held, key]
+                    else:
+                        held.append(key)
             if folded:
-                records.append(MatchRecord(entry.key, folded))
+                records.append(MatchRecord(key, folded))
         self.names = NameIndex(records, rule, floor)
 
     def find_exact(self, key: str, name: str, email: str, phone: str) -> list[Candidate]:
@@ -210,7 +220,8 @@ def _find(
         if not value or value == "core:":
             continue
         for index, hidden in layers:
-            for key in getattr(index, table).get(value, ()):
+            held = getattr(index, table).get(value, ())
+            for key in (held,) if isinstance(held, str) else held:
                 if key in hidden:
                     continue
                 reasons = found.setdefault(key, [])
@@ -319,37 +330,14 @@ def remote_candidates(
 
 def _records_index(
     book: Book, info: ConnectorInfo, settings: Mapping[str, Any], role: str
-) -> CandidateIndex | LayeredIndex:
-    """The candidate index of every mirrored record of a role, kept (see :func:`_kept_index`).
+) -> CandidateIndex:
+    """The candidate index of every mirrored record of a role, built for this one check.
 
-    A record's entry names the profile linked to it, so the records once held by a profile
-    whose links or name changed are looked at again too.
+    Not kept between runs as the profiles' index is: runs that create are rarer than runs
+    that import, and at 100k records it would hold about 125 MB for the next one.
     """
-    connector = info.name
-
-    def every() -> tuple[Iterable[_Entry], dict[str, str]]:
-        records = [r for r in book.remote[connector].values() if r.role == role]
-        held = {holder: r.remote_id for r in records
-                if (holder := book.linked_profile(connector, role, r.remote_id))}
-        return (_remote_entry(book, connector, r) for r in records), held
-
-    def touched(changed: Mapping[str, set[Hashable]], held: dict[str, str]) -> set[str]:
-        found = {rid for k in changed[f"remote:{connector}"]
-                 for kind, _, rid in [str(k).partition(":")] if kind == role}
-        people = {str(k) for k in changed["profiles"]} | {
-            str(k[0]) for k in changed["links"] if isinstance(k, tuple) and k[1] == connector}
-        for pid in people:
-            if (link := book.link_of(pid, connector, role)) is not None:
-                found.add(link.remote_id)
-            if pid in held:
-                found.add(held[pid])
-        return found
-
-    def entry_now(remote_id: str) -> _Entry | None:
-        record = book.remote_record(connector, role, remote_id)
-        return _remote_entry(book, connector, record) if record is not None else None
-
-    return _kept_index(book, info, settings, f"records:{role}", every, touched, entry_now)
+    records = (r for r in book.remote[info.name].values() if r.role == role)
+    return _index(info, settings, (_remote_entry(book, info.name, r) for r in records))
 
 
 def local_candidates(
@@ -372,55 +360,36 @@ def local_candidates(
 def _profiles_index(
     book: Book, info: ConnectorInfo, settings: Mapping[str, Any]
 ) -> CandidateIndex | LayeredIndex:
-    """The candidate index of every profile that is not archived (see :func:`_kept_index`)."""
+    """The candidate index of every profile that is not archived, kept with the book.
 
-    def every() -> tuple[Iterable[_Entry], dict[str, str]]:
-        profiles = (p for p in book.profiles.values() if not p.archived)
-        return (_profile_entry(book, info, p) for p in profiles), {}
-
-    def touched(changed: Mapping[str, set[Hashable]], held: dict[str, str]) -> set[str]:
-        return {str(k) for k in changed["profiles"]} | {
-            str(k[0]) for k in changed["links"] if isinstance(k, tuple) and k[1] == info.name}
-
-    def entry_now(profile_id: str) -> _Entry | None:
-        profile = book.profiles.get(profile_id)
-        return _profile_entry(book, info, profile) if profile and not profile.archived else None
-
-    return _kept_index(book, info, settings, "profiles", every, touched, entry_now)
-
-
-def _kept_index(
-    book: Book,
-    info: ConnectorInfo,
-    settings: Mapping[str, Any],
-    side: str,
-    every: Callable[[], tuple[Iterable[_Entry], dict[str, str]]],
-    touched: Callable[[Mapping[str, set[Hashable]], dict[str, str]], set[str]],
-    entry_now: Callable[[str], _Entry | None],
-) -> CandidateIndex | LayeredIndex:
-    """One side's candidate index, kept with the book and brought up to date by layering.
-
-    ``every`` gives every entry (and who holds which record, for ``touched``); ``touched``
-    the keys whose entry the changes since could have moved; ``entry_now`` one key's entry
-    now (None: not indexed).  The entries that did move are laid over the kept index until
-    they are more than :data:`LAYERED_MAX` of it; then it is built again (about 1.5 s at 100k;
-    a layer of a thousand entries costs a few hundredths of that).
+    A later run lays the profiles whose entry moved since (name, email, phone, or links of
+    this connector; a balance or a baseline does not count) over the kept index until they
+    are more than :data:`LAYERED_MAX` of it; then it is built again.  Building it costs
+    about 1.5 s at 100k profiles and holds about 110 MB; a layer of a thousand profiles
+    costs a few hundredths of a second.
     """
-    key = ("candidates", info.name, side)
+    key = ("candidates", info.name)
     state = (planner.name_rule(settings, info), band_floor(settings))
-    kept = derived.kept_since(book, key, derived.pair_groups(info.name), state)
+    kept = derived.kept_since(book, key, ("profiles", "links"), state)
     if kept is not None:
-        (base, held), changed = kept
-        now = {k: entry_now(k) for k in sorted(touched(changed, held))}
-        # a balance or a baseline moved, not what is indexed: the kept entry still holds
-        stale = {k for k, entry in now.items() if entry != base.entries.get(k)}
+        base, changed = kept
+        touched = {str(k) for k in changed["profiles"]} | {
+            str(k[0]) for k in changed["links"] if isinstance(k, tuple) and k[1] == info.name}
+        now = {pid: _entry_now(book, info, pid) for pid in sorted(touched)}
+        stale = {pid for pid, entry in now.items() if entry != base.entries.get(pid)}
         if len(stale) <= max(LAYERED_MIN, int(len(base.entries) * LAYERED_MAX)):
-            fresh = (entry for k in sorted(stale) if (entry := now[k]) is not None)
+            fresh = (entry for pid in sorted(stale) if (entry := now[pid]) is not None)
             return LayeredIndex(base, frozenset(stale), _index(info, settings, fresh))
-    entries, held = every()
-    index = _index(info, settings, entries)
-    derived.keep_base(book, key, (index, held), state)
+    profiles = (p for p in book.profiles.values() if not p.archived)
+    index = _index(info, settings, (_profile_entry(book, info, p) for p in profiles))
+    derived.keep_base(book, key, index, state)
     return index
+
+
+def _entry_now(book: Book, info: ConnectorInfo, profile_id: str) -> _Entry | None:
+    """A profile's entry in the candidate index now (None: not indexed)."""
+    profile = book.profiles.get(profile_id)
+    return _profile_entry(book, info, profile) if profile and not profile.archived else None
 
 
 def pair_candidate(

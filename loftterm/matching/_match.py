@@ -82,17 +82,100 @@ def _best_many(
 
 @dataclass
 class PassMemo:
-    """What a name pass may take from the last one: its index and best scores, by remote pool.
+    """What a name pass may take from the last one: its index and best answers, by remote pool.
 
-    A routine sync asks the link pass again with a few new profiles (or none) against the same
-    unlinked remotes.  While the pool of remotes (keys, names), the rule and the threshold are
-    the same, the index built over it and the best score found for each name are the same too,
-    so only names not looked up before are searched.  Any change to the pool starts afresh.
+    A routine sync asks the link pass again with a few new profiles (or none) against almost
+    the same unlinked remotes: the last pass linked a few of them, a pull brought a few more.
+    The index built over the last pool is kept with the best answer found for each name;
+    records gone from the pool (or renamed) are skipped in it (``NameIndex.best_except``) and
+    those new to it are searched in a small index of their own, so only what changed costs.
+    Past :data:`_LAYERED_MAX` of the pool changed, the index is built again.
     """
 
-    pool: tuple[object, ...] = ()
     index: NameIndex | None = None
-    best: dict[str, _Best] = field(default_factory=dict)
+    rule: tuple[str, Fraction] | None = None
+    names: dict[str, str] = field(default_factory=dict)  # key -> name, of the pool indexed
+    skip: frozenset[str] = frozenset()  # keys of ``names`` not in the pool now (as they were)
+    answers: dict[str, tuple[Fraction, list[str]]] = field(default_factory=dict)
+
+    def reuse(
+        self, pool: Sequence[MatchRecord], rule: str, limit: Fraction
+    ) -> list[MatchRecord] | None:
+        """The records new to the kept index (to search beside it), or None: build one anew.
+
+        Brings :attr:`skip` and :attr:`answers` up to the pool: an answer naming a record
+        now skipped is dropped; all of them when a skipped record came back.
+        """
+        if self.index is None or self.rule != (rule, limit):
+            return None
+        now = {rec.key: rec.name for rec in pool}
+        gone = frozenset(k for k, name in self.names.items() if now.get(k) != name)
+        added = [rec for rec in pool if self.names.get(rec.key) != rec.name]
+        if len(gone) + len(added) > max(_LAYERED_MIN, int(len(self.names) * _LAYERED_MAX)):
+            return None
+        if not gone >= self.skip:  # a skipped record is back: it may beat a kept answer
+            self.answers = {}
+        elif gone != self.skip:
+            newly = gone - self.skip
+            self.answers = {norm: answer for norm, answer in self.answers.items()
+                            if newly.isdisjoint(answer[1])}
+        self.skip = gone
+        return added
+
+
+_LAYERED_MAX = 0.25
+_LAYERED_MIN = 2000
+
+
+def _name_answers(
+    pool: Sequence[MatchRecord],
+    distinct: list[str],
+    rule: NameRule,
+    limit: Fraction,
+    workers: int,
+    memo: PassMemo | None,
+) -> dict[str, tuple[Fraction, list[str]]]:
+    """Each distinct normalised name -> its best score in ``pool`` and the keys tied at it."""
+    kept = memo is not None
+    memo = memo if memo is not None else PassMemo()
+    added = memo.reuse(pool, rule, limit)
+    delta = None
+    if added is None:
+        # Trigrams of the names looked up, computed once: counted so the index filters on
+        # trigrams rare on both sides, then handed to the searches.
+        grams = [gram_set(norm) for norm in distinct]
+        index = NameIndex(pool, rule, limit, query_grams=Counter(chain.from_iterable(grams)))
+        found = _best_many(index, distinct, grams, workers)
+        memo.index, memo.rule, memo.skip = index, (rule, limit), frozenset()
+        memo.names = {rec.key: rec.name for rec in pool} if kept else {}
+        memo.answers = {
+            norm: (Fraction(num, den), index.active_keys(units)) if units else (Fraction(0), [])
+            for norm, (num, den, units) in zip(distinct, found, strict=True)
+        }
+    else:
+        assert memo.index is not None
+        for norm in distinct:
+            if norm not in memo.answers:
+                memo.answers[norm] = memo.index.best_except(norm, memo.skip)
+        delta = NameIndex(added, rule, limit) if added else None
+    position: dict[str, int] = {}
+    out: dict[str, tuple[Fraction, list[str]]] = {}
+    for norm in distinct:
+        score, keys = memo.answers[norm]
+        if delta is not None:
+            their_score, theirs = delta.best(norm)
+            if theirs and their_score > score:
+                score, keys = their_score, theirs
+            elif theirs and their_score == score:
+                keys = keys + theirs
+        if len(keys) > 1 and added is not None:  # ties in the pool's order, as one index gives
+            position = position or {rec.key: i for i, rec in enumerate(pool)}
+            keys = sorted(keys, key=position.__getitem__)
+        if keys:
+            out[norm] = (score, keys)
+    if len(pool) > _MEMO_POOL_MAX or not kept:
+        memo.index, memo.names, memo.answers = None, {}, {}
+    return out
 
 
 def _check_unique(records: Sequence[MatchRecord], side: str) -> None:
@@ -191,27 +274,7 @@ def match_records(
                 wanted_norms[i] = norm
     distinct = list(dict.fromkeys(wanted_norms.values()))
     pool = [rec for rec in remotes if rec.active and rec.key not in taken]
-    # a pass with no memo to reuse builds no signature (the pool can hold 100k names)
-    signature = (rule, limit, *((rec.key, rec.name) for rec in pool)) if memo is not None else ()
-    memo = memo if memo is not None else PassMemo()
-    if memo.index is None or memo.pool != signature:
-        memo.pool, memo.index, memo.best = signature, None, {}
-    known = memo.best
-    asked = [norm for norm in distinct if norm not in known]
-    # Trigrams of the names looked up, computed once: counted so the index filters on
-    # trigrams rare on both sides, then handed to the searches.
-    grams = [gram_set(norm) for norm in asked]
-    if memo.index is None:
-        memo.index = NameIndex(pool, rule, limit, query_grams=Counter(chain.from_iterable(grams)))
-    index = memo.index
-    known.update(zip(asked, _best_many(index, asked, grams, workers), strict=True))
-    if len(pool) > _MEMO_POOL_MAX:
-        memo.pool, memo.index, memo.best = (), None, {}
-    best: dict[str, tuple[Fraction, list[str]]] = {}
-    for norm in distinct:
-        num, den, units = known[norm]
-        if units:
-            best[norm] = (Fraction(num, den), index.active_keys(units))
+    best = _name_answers(pool, distinct, rule, limit, workers, memo)
     name_claims: dict[str, list[tuple[int, Fraction]]] = {}
     for i, norm in wanted_norms.items():
         found = best.get(norm)

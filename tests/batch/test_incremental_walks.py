@@ -125,8 +125,8 @@ def test_field_diffs_of_what_changed_are_those_of_every_link(maker: BookMaker, s
 
 
 @pytest.mark.parametrize("seed", range(10))
-def test_kept_candidate_indexes_find_what_new_ones_find(maker: BookMaker, seed: int) -> None:
-    """The import and create checks' indexes of both sides, kept and layered between runs."""
+def test_a_kept_candidate_index_finds_what_a_new_one_finds(maker: BookMaker, seed: int) -> None:
+    """The import check's index of every profile, kept and layered between runs."""
     rng = random.Random(seed)
     edit = random_editor(maker, rng)
     book = maker.book
@@ -147,6 +147,4 @@ def test_kept_candidate_indexes_find_what_new_ones_find(maker: BookMaker, seed: 
         assert now == from_scratch(maker, candidates)
         seen += len(now[0]) + len(now[1])
     assert seen
-    # both were kept (and each later round laid its few changes over them)
-    assert {("candidates", "xero", "profiles"), ("candidates", "xero", "records:contact")} <= set(
-        book.derived)
+    assert ("candidates", "xero") in book.derived  # kept (each later round laid its edits over)

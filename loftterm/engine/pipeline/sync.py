@@ -172,8 +172,8 @@ def _run_connector(
             }
         )
         book.save(whole=rs.pulled_whole)  # daily: logs folded in, nothing unsaved can linger
+    freeze_big_heap(len(book.profiles))  # the run's garbage cycles are collected first
     release_free_memory()  # the run's indexes are gone: a long-lived process shrinks back
-    freeze_big_heap(len(book.profiles))
     observe(
         SyncEvent(
             name,
