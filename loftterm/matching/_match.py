@@ -123,7 +123,7 @@ class PassMemo:
         return added
 
 
-_LAYERED_MAX = 0.25
+_LAYERED_MAX = 0.5
 _LAYERED_MIN = 2000
 
 

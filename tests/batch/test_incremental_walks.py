@@ -7,6 +7,7 @@ kept since the last run and one from scratch (nothing kept), which must agree.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Callable
 from typing import Any, cast
@@ -14,6 +15,7 @@ from typing import Any, cast
 import pytest
 
 from loftterm.engine import planner, plausible
+from loftterm.engine.decide import merged
 from loftterm.engine.pipeline.diagnose import book_warnings
 from loftterm.engine.runs.runstate import RunState
 from loftterm.models import ContactFields
@@ -148,3 +150,32 @@ def test_a_kept_candidate_index_finds_what_a_new_one_finds(maker: BookMaker, see
         seen += len(now[0]) + len(now[1])
     assert seen
     assert ("candidates", "xero") in book.derived  # kept (each later round laid its edits over)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_kept_merge_suspects_are_those_of_the_whole_book(maker: BookMaker, seed: int) -> None:
+    """QBO-like names (unique across inactive records): suspects kept while profiles change."""
+    rng = random.Random(seed)
+    edit = random_editor(maker, rng)
+    info = dataclasses.replace(XERO, name_scope="all")
+    book = maker.book
+
+    def suspects() -> list[tuple[str, str, list[str]]]:
+        return [(s.profile_id, s.old.remote_id, [r.remote_id for r in s.survivors])
+                for s in merged.suspects(book, info, "contact")]
+
+    for _ in range(250):
+        edit()
+    seen = 0
+    for _ in range(40):
+        if rng.random() < 0.5:  # profiles alone changed: the kept suspects may stand
+            for pid in rng.sample(sorted(book.profiles), min(3, len(book.profiles))):
+                profile = book.profiles[pid]
+                profile.archived = rng.random() < 0.1
+                book.touch_profile(profile)
+        else:
+            edit()
+        now = suspects()
+        assert now == from_scratch(maker, suspects)
+        seen += len(now)
+    assert seen

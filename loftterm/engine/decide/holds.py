@@ -19,6 +19,7 @@ always what the next sync would hold.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
@@ -112,6 +113,16 @@ def pair_fingerprint(profile: Profile, record: RemoteContact) -> str:
     return found
 
 
+@functools.lru_cache(maxsize=4096)
+def stored_score(value: object) -> Fraction:
+    """A review's stored score (a float) as the exact fraction it was, to a thousandth.
+
+    Remembered: a routine sync reads back thousands of held reviews with a few scores between
+    them, and ``limit_denominator`` was a third of that.
+    """
+    return Fraction(str(value)).limit_denominator(1000)
+
+
 def standing(
     book: Book, connector: str, kind: str, role: str, subjects: Iterable[str]
 ) -> dict[str, list[Candidate]]:
@@ -146,7 +157,7 @@ def standing(
                 break
             name = record.name if kind == CREATE else profile.name
             evidence = tuple(str(e) for e in review.get("evidence", ()))
-            score = Fraction(str(review.get("score", 0.0))).limit_denominator(1000)
+            score = stored_score(review.get("score", 0.0))
             found.append(Candidate(str(review[other]), name, score, evidence))
         else:
             out[subject] = found

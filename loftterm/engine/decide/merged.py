@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass
 
 from loftterm.book import Book
@@ -61,11 +61,34 @@ def suspects(book: Book, info: ConnectorInfo, role: str, profile_id: str = "") -
         return iter(())
     if profile_id:
         return _suspects(book, info, role, profile_id)
-    known = derived.recall(book, ("suspects", info.name, role))
-    if known is None:  # the whole book's: kept while it does not change
+    key = ("suspects", info.name, role)
+    kept = derived.kept_since(
+        book, key, ("profiles", "links", f"remote:{info.name}", "decisions"))
+    if kept is not None and _still_holds(book, info, role, kept[1]):
+        known: list[Suspect] = kept[0]
+    else:  # the whole book's: kept while only profiles that hold no inactive record change
         known = list(_suspects(book, info, role, ""))
-        derived.keep(book, ("suspects", info.name, role), known)
+    derived.keep_base(book, key, known)
     return iter(known)
+
+
+def _still_holds(
+    book: Book, info: ConnectorInfo, role: str, changed: Mapping[str, set[Hashable]]
+) -> bool:
+    """True when the changes cannot move a suspect.
+
+    No record, link or decision changed, and no changed profile holds an inactive record of
+    the role (new profiles, a new balance: what a routine run changes).
+    """
+    if changed[f"remote:{info.name}"] or changed["decisions"] or any(
+            isinstance(k, tuple) and k[1] == info.name for k in changed["links"]):
+        return False
+    for profile_id in changed["profiles"]:
+        link = book.link_of(str(profile_id), info.name, role)
+        record = book.remote_record(info.name, role, link.remote_id) if link else None
+        if record is not None and record.status != "active":
+            return False
+    return True
 
 
 def _suspects(book: Book, info: ConnectorInfo, role: str, profile_id: str) -> Iterator[Suspect]:
