@@ -81,6 +81,31 @@ def from_scratch(maker: BookMaker, walk: Callable[[], Any]) -> Any:
         maker.book.derived = kept
 
 
+def agree_after_edits(
+    maker: BookMaker, edit_round: Callable[[], None], walk: Callable[[], Any],
+    size: Callable[[Any], int] = len,
+) -> int:
+    """40 rounds of ``edit_round`` then ``walk`` kept and from scratch, which must agree.
+
+    Return how much the walks found in all (a test of nothing found proves nothing).
+    """
+    seen = 0
+    for _ in range(40):
+        edit_round()
+        now = walk()
+        assert now == from_scratch(maker, walk)
+        seen += size(now)
+    return seen
+
+
+def few(rng: random.Random, edit: Callable[[], None]) -> Callable[[], None]:
+    """One to three edits."""
+    def edits() -> None:
+        for _ in range(rng.randint(1, 3)):
+            edit()
+    return edits
+
+
 @pytest.mark.parametrize("seed", range(10))
 def test_warnings_of_what_changed_are_the_warnings_of_the_whole_book(
     maker: BookMaker, seed: int
@@ -96,14 +121,7 @@ def test_warnings_of_what_changed_are_the_warnings_of_the_whole_book(
 
     for _ in range(80):
         edit()
-    seen = 0
-    for _ in range(40):
-        for _ in range(rng.randint(1, 3)):
-            edit()
-        now = warnings()
-        assert now == from_scratch(maker, warnings)
-        seen += len(now)
-    assert seen  # the random books do raise warnings
+    assert agree_after_edits(maker, few(rng, edit), warnings)  # the random books do warn
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -116,14 +134,7 @@ def test_field_diffs_of_what_changed_are_those_of_every_link(maker: BookMaker, s
 
     for _ in range(80):
         edit()
-    seen = 0
-    for _ in range(40):
-        for _ in range(rng.randint(1, 3)):
-            edit()
-        now = updates()
-        assert now == from_scratch(maker, updates)
-        seen += len(now)
-    assert seen
+    assert agree_after_edits(maker, few(rng, edit), updates)
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -141,14 +152,7 @@ def test_a_kept_candidate_index_finds_what_a_new_one_finds(maker: BookMaker, see
 
     for _ in range(80):
         edit()
-    seen = 0
-    for _ in range(40):
-        for _ in range(rng.randint(1, 3)):
-            edit()
-        now = candidates()
-        assert now == from_scratch(maker, candidates)
-        seen += len(now[0]) + len(now[1])
-    assert seen
+    assert agree_after_edits(maker, few(rng, edit), candidates, lambda c: len(c[0]) + len(c[1]))
     assert ("candidates", "xero") in book.derived  # kept (each later round laid its edits over)
 
 
@@ -166,8 +170,7 @@ def test_kept_merge_suspects_are_those_of_the_whole_book(maker: BookMaker, seed:
 
     for _ in range(250):
         edit()
-    seen = 0
-    for _ in range(40):
+    def edit_round() -> None:
         if rng.random() < 0.5:  # profiles alone changed: the kept suspects may stand
             for pid in rng.sample(sorted(book.profiles), min(3, len(book.profiles))):
                 profile = book.profiles[pid]
@@ -175,7 +178,5 @@ def test_kept_merge_suspects_are_those_of_the_whole_book(maker: BookMaker, seed:
                 book.touch_profile(profile)
         else:
             edit()
-        now = suspects()
-        assert now == from_scratch(maker, suspects)
-        seen += len(now)
-    assert seen
+
+    assert agree_after_edits(maker, edit_round, suspects)
