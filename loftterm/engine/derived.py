@@ -37,7 +37,7 @@ def keep(book: Book, key: Hashable, value: Any, state: Hashable = ()) -> None:
 def kept_since(
     book: Book, key: Hashable, groups: Iterable[str], state: Hashable = ()
 ) -> tuple[Any, dict[str, set[Hashable]]] | None:
-    """What was kept under ``key`` (:func:`keep_base`) and the keys of ``groups`` changed since.
+    """What was kept under ``key`` (:func:`keep`) and the keys of ``groups`` changed since.
 
     For a structure that is cheaper to bring up to date than to build again (an index: the
     caller lays the changed records over it).  None when nothing is kept under ``key`` for
@@ -48,11 +48,6 @@ def kept_since(
         return None
     changed = book.changed_since(known[0][0], groups)
     return None if changed is None else (known[1], changed)
-
-
-def keep_base(book: Book, key: Hashable, value: Any, state: Hashable = ()) -> None:
-    """Keep ``value`` as derived from the book as it is now (see :func:`kept_since`)."""
-    keep(book, key, value, state)
 
 
 def pair_groups(connector: str) -> tuple[str, ...]:

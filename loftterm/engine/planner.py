@@ -361,7 +361,7 @@ def plan_updates(book: Book, info: ConnectorInfo) -> Iterator[_Update]:
             found = _differing(book, info, link)
             if found is not None:
                 table[(link.profile_id, link.connector, link.role)] = found
-    derived.keep_base(book, key, table)
+    derived.keep(book, key, table)
     return iter(list(table.values()))
 
 

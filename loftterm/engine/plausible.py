@@ -382,7 +382,7 @@ def _profiles_index(
             return LayeredIndex(base, frozenset(stale), _index(info, settings, fresh))
     profiles = (p for p in book.profiles.values() if not p.archived)
     index = _index(info, settings, (_profile_entry(book, info, p) for p in profiles))
-    derived.keep_base(book, key, index, state)
+    derived.keep(book, key, index, state)
     return index
 
 

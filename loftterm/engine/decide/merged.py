@@ -68,7 +68,7 @@ def suspects(book: Book, info: ConnectorInfo, role: str, profile_id: str = "") -
         known: list[Suspect] = kept[0]
     else:  # the whole book's: kept while only profiles that hold no inactive record change
         known = list(_suspects(book, info, role, ""))
-    derived.keep_base(book, key, known)
+    derived.keep(book, key, known)
     return iter(known)
 
 

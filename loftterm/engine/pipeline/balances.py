@@ -174,7 +174,7 @@ def apply_balances(book: Book, info: ConnectorInfo, rule: str) -> int:
         return 0
     rule = rule if rule in RULES else "principal"
     key = ("balances", info.name)
-    moved = _moved_since(book, info, derived.kept_since(book, key, _reads(info), rule))
+    moved = _moved_since(book, info, derived.kept_since(book, key, derived.pair_groups(info.name), rule))
     profiles = book.profiles
     walked = profiles.values() if moved is None else (
         p for pid in sorted(moved) if (p := profiles.get(pid)) is not None)
@@ -191,13 +191,8 @@ def apply_balances(book: Book, info: ConnectorInfo, rule: str) -> int:
             profile.balances[info.name] = new
             book.touch_profile(profile)
             changed += 1
-    derived.keep_base(book, key, True, rule)
+    derived.keep(book, key, True, rule)
     return changed
-
-
-def _reads(info: ConnectorInfo) -> tuple[str, ...]:
-    """The book's part groups a shown balance reads."""
-    return ("profiles", "links", f"remote:{info.name}")
 
 
 def _moved_since(
@@ -216,7 +211,7 @@ def _moved_since(
     profiles = changed["profiles"]
     links = changed["links"]
     records = changed[f"remote:{info.name}"]
-    if len(profiles) + len(links) + len(records) > max(1000, len(book.profiles) // 10):
+    if not derived.few(changed, len(book.profiles)):
         return None
     moved = {str(pid) for pid in profiles}
     moved.update(str(k[0]) for k in links if isinstance(k, tuple) and k[1] == info.name)

@@ -191,7 +191,7 @@ def book_warnings(rs: RunState) -> None:
     found.sort(key=lambda w: (_ORDER.get(w[0], 9), w[1], w[2]))
     for kind, profile_id, message, remote_ids in found:
         rs.warn(kind, profile_id, message, remote_ids)
-    derived.keep_base(book, key, (found, linked), last_full)
+    derived.keep(book, key, (found, linked), last_full)
 
 
 def _concerned(

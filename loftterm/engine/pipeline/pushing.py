@@ -372,7 +372,7 @@ def settle_all_agreed(rs: RunState) -> None:
         links = book.links_of_connector(rs.name)
     for link in links:
         settle_agreed(rs, link)
-    derived.keep_base(book, key, True)
+    derived.keep(book, key, True)
 
 
 def settle_agreed(rs: RunState, link: Link) -> None:
