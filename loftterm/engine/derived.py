@@ -10,7 +10,7 @@ extra ``state`` the walk also read, such as a balance rule) stands, the walk is 
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from typing import Any
 
 from loftterm.book import Book
@@ -67,12 +67,27 @@ def pairs_moved(
     links = book.links
     for profile_id in changed["profiles"]:
         moved.update(key for role in roles if (key := (str(profile_id), connector, role)) in links)
-    for record_key in changed[f"remote:{connector}"]:
-        role, _, remote_id = str(record_key).partition(":")
-        holder = book.linked_profile(connector, role, remote_id)
-        if holder:
-            moved.add((holder, connector, role))
+    records = changed_records(changed, connector)
+    moved.update((holder, connector, role) for holder, role in holders(book, connector, records))
     return moved
+
+
+def changed_records(changed: Mapping[str, set[Hashable]], connector: str) -> set[tuple[str, str]]:
+    """``(role, remote id)`` of the mirrored records of ``connector`` in ``changed``."""
+    out: set[tuple[str, str]] = set()
+    for key in changed[f"remote:{connector}"]:
+        role, _, remote_id = str(key).partition(":")
+        out.add((role, remote_id))
+    return out
+
+
+def holders(
+    book: Book, connector: str, records: Iterable[tuple[str, str]]
+) -> Iterator[tuple[str, str]]:
+    """``(profile id, role)`` of the profiles linked now to ``(role, remote id)`` records."""
+    for role, remote_id in records:
+        if holder := book.linked_profile(connector, role, remote_id):
+            yield holder, role
 
 
 def few(changed: Mapping[str, set[Hashable]], size: int) -> bool:

@@ -58,6 +58,11 @@ def paid_through_organization(book: Book, profile: Profile) -> Profile | None:
     return book.profiles.get(profile.payable_to)
 
 
+def paid_through_any(book: Book) -> set[str]:
+    """The ids of every profile paid to an (existing) organization."""
+    return {p.id for p in book.profiles.values() if paid_through_organization(book, p) is not None}
+
+
 def must_stay_blank(book: Book, info: ConnectorInfo, profile: Profile) -> bool:
     """Seeds 000-002: an agent paid to an organization has a blank ledger link."""
     return info.kind == "ledger" and paid_through_organization(book, profile) is not None

@@ -21,6 +21,7 @@ here is pure: it reads the book and returns candidates, strongest first.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from fractions import Fraction
@@ -34,6 +35,7 @@ from loftterm.matching import (
     MatchRecord,
     NameIndex,
     NameRule,
+    best_of,
     fold_core,
     name_score,
     normalise,
@@ -229,13 +231,8 @@ def _find(
                     reasons.append(reason)
     folded = fold_name(name)
     if folded and near:
-        score, keys = Fraction(0), []
-        for index, hidden in layers:
-            their_score, theirs = index.names.best_except(folded, hidden)
-            if theirs and their_score > score:
-                score, keys = their_score, theirs
-            elif theirs and their_score == score:
-                keys = keys + theirs
+        score, keys = functools.reduce(
+            best_of, (index.names.best_except(folded, hidden) for index, hidden in layers))
         for key in keys:
             found.setdefault(key, [])
         if len(keys) > 1:
@@ -243,6 +240,7 @@ def _find(
                 found[key].append(f"tied at name {float(score):.0%}")
     out = []
     own_email = normalise(email)
+    rule = layers[0][0].rule
     for key, reasons in sorted(found.items()):
         entry = next((index.entries[key] for index, hidden in layers
                       if key not in hidden and key in index.entries), None)
@@ -250,7 +248,6 @@ def _find(
             continue
         if not any(r in STRONG for r in reasons) and different_emails(own_email, entry.email):
             continue  # a near name is weak; two known, different emails outweigh it
-        rule = layers[0][0].rule
         score = name_score(folded, fold_name(entry.name), rule) if folded else Fraction(0)
         out.append(Candidate(key, entry.name, score, tuple(reasons or [NEAR_NAME]), entry.note))
     out.sort(key=lambda c: c.strength, reverse=True)  # equal evidence: by key

@@ -18,7 +18,7 @@ size, prefix and position filters finds the few candidates, which are then score
 """
 
 from ._fold import MIN_PHONE_DIGITS, fold, fold_core, phone_key
-from ._index import NameIndex
+from ._index import NameIndex, best_of
 from ._match import PassMemo, match_records
 from ._records import ArchivedHolder, Match, MatchMethod, MatchRecord, MatchResult, Outbid, Tie
 from ._text import (
@@ -46,6 +46,7 @@ __all__ = [
     "Outbid",
     "PassMemo",
     "Tie",
+    "best_of",
     "fold",
     "fold_core",
     "match_records",

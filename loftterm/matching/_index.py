@@ -48,6 +48,20 @@ _FLAT_MAX = 20_000
 """Indexes of at most this many active units skip the per-size buckets at query time."""
 
 
+def best_of(
+    answer: tuple[Fraction, list[str]], other: tuple[Fraction, list[str]]
+) -> tuple[Fraction, list[str]]:
+    """The better of two :meth:`NameIndex.best` answers over disjoint records; both keys on a tie.
+
+    How an index laid over another (records changed since it was built) answers as one.
+    """
+    if not other[1] or (answer[1] and answer[0] > other[0]):
+        return answer
+    if not answer[1] or other[0] > answer[0]:
+        return other
+    return answer[0], answer[1] + other[1]
+
+
 class NameIndex(RelinkSearch):
     """Remote names indexed once for the automatic link pass and the relink search box.
 

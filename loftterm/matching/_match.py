@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import chain
 
-from ._index import NameIndex
+from ._index import NameIndex, best_of
 from ._records import ArchivedHolder, Match, MatchRecord, MatchResult, Outbid, Tie
 from ._text import (
     DEFAULT_THRESHOLD,
@@ -161,13 +161,8 @@ def _name_answers(
     position: dict[str, int] = {}
     out: dict[str, tuple[Fraction, list[str]]] = {}
     for norm in distinct:
-        score, keys = memo.answers[norm]
-        if delta is not None:
-            their_score, theirs = delta.best(norm)
-            if theirs and their_score > score:
-                score, keys = their_score, theirs
-            elif theirs and their_score == score:
-                keys = keys + theirs
+        answer = memo.answers[norm]
+        score, keys = answer if delta is None else best_of(answer, delta.best(norm))
         if len(keys) > 1 and added is not None:  # ties in the pool's order, as one index gives
             position = position or {rec.key: i for i, rec in enumerate(pool)}
             keys = sorted(keys, key=position.__getitem__)

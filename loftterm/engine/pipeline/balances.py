@@ -174,7 +174,8 @@ def apply_balances(book: Book, info: ConnectorInfo, rule: str) -> int:
         return 0
     rule = rule if rule in RULES else "principal"
     key = ("balances", info.name)
-    moved = _moved_since(book, info, derived.kept_since(book, key, derived.pair_groups(info.name), rule))
+    kept = derived.kept_since(book, key, derived.pair_groups(info.name), rule)
+    moved = _moved_since(book, info, kept[1]) if kept is not None else None
     profiles = book.profiles
     walked = profiles.values() if moved is None else (
         p for pid in sorted(moved) if (p := profiles.get(pid)) is not None)
@@ -196,33 +197,23 @@ def apply_balances(book: Book, info: ConnectorInfo, rule: str) -> int:
 
 
 def _moved_since(
-    book: Book, info: ConnectorInfo, kept: tuple[object, dict[str, set[Hashable]]] | None
+    book: Book, info: ConnectorInfo, changed: dict[str, set[Hashable]]
 ) -> set[str] | None:
     """The profiles whose shown balance the changes since the last walk could move.
 
     Those changed, those whose link of this connector changed, the holders of the records
     that changed, and every profile paid to an organization (its balance reads the
     organization's records and the unlinked records that may be its own contact).  None:
-    walk every profile (no walk kept, changes not known, or more than a tenth of the book).
+    walk every profile (more than a tenth of the book changed).
     """
-    if kept is None:
-        return None
-    changed = kept[1]
-    profiles = changed["profiles"]
-    links = changed["links"]
-    records = changed[f"remote:{info.name}"]
     if not derived.few(changed, len(book.profiles)):
         return None
-    moved = {str(pid) for pid in profiles}
-    moved.update(str(k[0]) for k in links if isinstance(k, tuple) and k[1] == info.name)
-    for record_key in records:
-        role, _, remote_id = str(record_key).partition(":")
-        holder = book.linked_profile(info.name, role, remote_id)
-        if holder:
-            moved.add(holder)
+    moved = {str(pid) for pid in changed["profiles"]}
+    moved.update(str(k[0]) for k in changed["links"] if isinstance(k, tuple) and k[1] == info.name)
+    records = derived.changed_records(changed, info.name)
+    moved.update(holder for holder, _ in derived.holders(book, info.name, records))
     if moved or records:
-        moved.update(p.id for p in book.profiles.values()
-                     if planner.paid_through_organization(book, p) is not None)
+        moved |= planner.paid_through_any(book)
     return moved
 
 

@@ -211,7 +211,7 @@ def _concerned(
     """
     book, name = rs.book, rs.name
     only = {str(pid) for pid in changed["profiles"]}
-    records = {str(k).partition(":")[::2] for k in changed[f"remote:{name}"]}  # (role, id)
+    records = derived.changed_records(changed, name)
     for link_key in changed["links"]:
         if not isinstance(link_key, tuple) or link_key[1] != name:
             continue
@@ -228,17 +228,14 @@ def _concerned(
             records.update((role, parts[2]) for role in rs.info.roles)
             only.update(parts[3:4])
     remote_ids = {remote_id for _, remote_id in records}
+    only.update(holder for holder, _ in derived.holders(book, name, records))
     for role, remote_id in records:
-        holder = book.linked_profile(name, role, remote_id)
-        if holder:
-            only.add(holder)
         record = book.remote_record(name, role, remote_id)
         if record is not None and record.email:
             only.update(book.profiles_with_email(record.email))
     only.update(w[1] for w in known if not remote_ids.isdisjoint(w[3]))
     if only or records:
-        only.update(p.id for p in book.profiles.values()
-                    if planner.paid_through_organization(book, p) is not None)
+        only |= planner.paid_through_any(book)
     return only
 
 
