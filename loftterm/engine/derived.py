@@ -91,5 +91,10 @@ def holders(
 
 
 def few(changed: Mapping[str, set[Hashable]], size: int) -> bool:
-    """True when the changes are few enough to walk them instead of everything (a tenth)."""
-    return sum(map(len, changed.values())) <= max(1000, size // 10)
+    """True when the changes are few enough to walk them instead of everything (half).
+
+    A walk of what changed costs about what the whole walk costs per record, so it pays until
+    the changes near the book's size: a run that imported a tenth of the book and then wrote
+    their balances must not have the next routine run walk everything again.
+    """
+    return sum(map(len, changed.values())) <= max(1000, size // 2)

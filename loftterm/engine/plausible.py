@@ -254,20 +254,29 @@ def _find(
     return out
 
 
-def _remote_entry(book: Book, connector: str, record: RemoteContact) -> _Entry:
+def record_note(book: Book, connector: str, record: RemoteContact) -> str:
+    """What a person should know of a candidate record: ``archived``, ``linked to P003 Anna Lee``."""
     notes: list[str] = [] if record.status == "active" else [record.status]
     holder = book.linked_profile(connector, record.role, record.remote_id)
     if holder:
         profile = book.profiles.get(holder)
         notes.append(f"linked to {holder}" + (f" {profile.name}" if profile else ""))
-    return _Entry(
-        record.remote_id, record.name, record.email, record.fields.phone, "; ".join(notes)
-    )
+    return "; ".join(notes)
+
+
+def profile_note(book: Book, info: ConnectorInfo, profile: Profile) -> str:
+    """What a person should know of a candidate profile: ``linked to Xero R22``."""
+    links = [link for r in info.roles if (link := book.link_of(profile.id, info.name, r))]
+    return ", ".join(f"linked to {info.title} {link.remote_id}" for link in links)
+
+
+def _remote_entry(book: Book, connector: str, record: RemoteContact) -> _Entry:
+    note = record_note(book, connector, record)
+    return _Entry(record.remote_id, record.name, record.email, record.fields.phone, note)
 
 
 def _profile_entry(book: Book, info: ConnectorInfo, profile: Profile) -> _Entry:
-    links = [link for r in info.roles if (link := book.link_of(profile.id, info.name, r))]
-    note = ", ".join(f"linked to {info.title} {link.remote_id}" for link in links)
+    note = profile_note(book, info, profile)
     return _Entry(profile.id, profile.name, profile.email, profile.fields.phone, note)
 
 

@@ -27,7 +27,8 @@ from typing import Any
 
 from loftterm.book import Book
 from loftterm.book.book import now_iso
-from loftterm.engine import derived
+from loftterm.connector import ConnectorInfo
+from loftterm.engine import derived, plausible
 from loftterm.engine.decide.reviewqueue import PROPOSAL_FIELDS, proposal_id
 from loftterm.engine.plausible import SAME_EMAIL, SAME_PHONE, Candidate
 from loftterm.engine.runs.runstate import RunState
@@ -124,15 +125,17 @@ def stored_score(value: object) -> Fraction:
 
 
 def standing(
-    book: Book, connector: str, kind: str, role: str, subjects: Iterable[str]
+    book: Book, info: ConnectorInfo, kind: str, role: str, subjects: Iterable[str]
 ) -> dict[str, list[Candidate]]:
     """Subjects whose open holds still stand because neither side of any pair changed.
 
     ``subjects`` are profile ids (``kind="create"``) or remote ids (``"import"``).  Their
     candidates are read back from the reviews, so a routine sync of a big book does not search
     again for records that wait for a person (a candidate that appeared since is not added
-    until either side changes).
+    until either side changes); what a person should know of each (linked, archived) is as
+    the search would say it now.
     """
+    connector = info.name
     side, other = ("profile_id", "remote_id") if kind == CREATE else ("remote_id", "profile_id")
     wanted = set(subjects)
     pairs: dict[str, list[dict[str, Any]]] = {}
@@ -155,11 +158,16 @@ def standing(
                 break
             if review.get("fingerprint") != pair_fingerprint(profile, record):
                 break
-            name = record.name if kind == CREATE else profile.name
+            if kind == CREATE:
+                name, note = record.name, plausible.record_note(book, connector, record)
+            else:
+                name, note = profile.name, plausible.profile_note(book, info, profile)
             evidence = tuple(str(e) for e in review.get("evidence", ()))
             score = stored_score(review.get("score", 0.0))
-            found.append(Candidate(str(review[other]), name, score, evidence))
+            found.append(Candidate(str(review[other]), name, score, evidence, note))
         else:
+            found.sort(key=lambda c: c.key)
+            found.sort(key=lambda c: c.strength, reverse=True)  # as the search orders them
             out[subject] = found
     return out
 
@@ -237,6 +245,25 @@ def hold_import(rs: RunState, record: RemoteContact, candidates: Sequence[Candid
         profile = rs.book.profiles.get(cand.key)
         if profile is not None:
             _store(rs, IMPORT, record.role, profile, record, cand)
+    _held_import(rs, record, candidates)
+
+
+def hold_import_again(
+    rs: RunState, record: RemoteContact, candidates: Sequence[Candidate]
+) -> None:
+    """Hold an import again whose reviews stand exactly as stored (:func:`hold_import`).
+
+    Only for a record held by the last import phase when neither side of any of its pairs, nor
+    their links or reviews, changed since: storing would change nothing, so only this run's
+    note of what it held and its outcome row are made (a routine sync holds ~10k at 100k).
+    """
+    for cand in candidates:
+        if cand.key in rs.book.profiles:
+            rs.held.setdefault(proposal_id(rs.name, cand.key, record.remote_id), set()).add(IMPORT)
+    _held_import(rs, record, candidates)
+
+
+def _held_import(rs: RunState, record: RemoteContact, candidates: Sequence[Candidate]) -> None:
     rs.counts["held"] += 1
     others = "; ".join(f"{c.key} {c.describe()}" for c in candidates[:3])
     rs.outcomes.append(

@@ -113,19 +113,45 @@ def unlinked_own_contacts(book: Book, info: ConnectorInfo) -> dict[str, list[Rem
     The rules keep the link of an agent paid to an organization blank, but the user may maintain
     the agent's own contact as well (seed 000); its balance is still the agent's.
     """
-    index = planner.paid_agents_by_key(book)
     found: dict[str, list[RemoteContact]] = {}
-    if not index:
-        return found
-    for record in book.remote[info.name].values():
-        if record.status != "active" or record.role not in info.roles:
-            continue
-        if book.linked_profile(info.name, record.role, record.remote_id):
-            continue
-        agent = planner.paid_agent_of(record, index)
-        if agent is not None:
-            found.setdefault(agent.id, []).append(record)
+    for record, agent in sorted(_own_contacts(book, info), key=lambda pair: pair[0].key):
+        if not book.linked_profile(info.name, record.role, record.remote_id):
+            found.setdefault(agent, []).append(record)
     return found
+
+
+def _own_contacts(book: Book, info: ConnectorInfo) -> list[tuple[RemoteContact, str]]:
+    """(active record, agent id) of every record that is the own contact of a paid agent.
+
+    Linked or not: that is read when asked.  Kept between runs while the paid agents stand;
+    the records changed since are looked at again.
+    """
+    index = planner.paid_agents_by_key(book)
+    if not index:
+        return []
+    key, state = ("own contacts", info.name), tuple((k, p.id) for k, p in index.items())
+    group = f"remote:{info.name}"
+    kept = derived.kept_since(book, key, (group,), state)
+    records = book.remote[info.name]
+    if kept is None:
+        found = {k: agent for k, r in records.items() if (agent := _own_agent(info, r, index))}
+    else:
+        found = dict(kept[0])
+        for k in kept[1][group]:
+            found.pop(str(k), None)
+            if (record := records.get(str(k))) is not None and (
+                agent := _own_agent(info, record, index)
+            ):
+                found[str(k)] = agent
+    derived.keep(book, key, found, state)
+    return [(records[k], agent) for k, agent in found.items()]
+
+
+def _own_agent(info: ConnectorInfo, record: RemoteContact, index: Mapping[str, Profile]) -> str:
+    if record.status != "active" or record.role not in info.roles:
+        return ""
+    agent = planner.paid_agent_of(record, index)
+    return agent.id if agent is not None else ""
 
 
 def shown_balance(
@@ -204,7 +230,7 @@ def _moved_since(
     Those changed, those whose link of this connector changed, the holders of the records
     that changed, and every profile paid to an organization (its balance reads the
     organization's records and the unlinked records that may be its own contact).  None:
-    walk every profile (more than a tenth of the book changed).
+    walk every profile (more than half the book changed).
     """
     if not derived.few(changed, len(book.profiles)):
         return None
@@ -217,16 +243,23 @@ def _moved_since(
     return moved
 
 
-def refresh_ids(book: Book, info: ConnectorInfo, role: str) -> list[str]:
-    """The records whose balances a profile shows: linked ones and agents' own unlinked ones."""
+def refresh_ids(
+    book: Book, info: ConnectorInfo, role: str, among: set[str] | None = None
+) -> list[str]:
+    """The records whose balances a profile shows: linked ones and agents' own unlinked ones.
+
+    ``among``: only those of these remote ids (the records a connector says changed).
+    """
     ids = [
         link.remote_id
         for link in book.links_of_connector(info.name)
-        if link.role == role and book.remote_record(info.name, role, link.remote_id) is not None
+        if link.role == role
+        and (among is None or link.remote_id in among)
+        and book.remote_record(info.name, role, link.remote_id) is not None
     ]
     for records in unlinked_own_contacts(book, info).values():
         ids.extend(r.remote_id for r in records if r.role == role)
-    return list(dict.fromkeys(ids))
+    return list(dict.fromkeys(i for i in ids if among is None or i in among))
 
 
 def refresh_balances(rs: RunState, full_pull: bool) -> int:
@@ -254,11 +287,10 @@ def refresh_balances(rs: RunState, full_pull: bool) -> int:
     keys = changes.keys if isinstance(changes, BalanceChanges) else None
     changed = 0
     for role in rs.info.roles:
-        ids = refresh_ids(rs.book, rs.info, role)
+        among = None
         if keys is not None:
-            fresh = _linked_since(rs, role, checked_at)
-            ids = [i for i in ids if (role, i) in keys or i in fresh]
-        changed += _read_balances(rs, role, ids)
+            among = {i for r, i in keys if r == role} | _linked_since(rs, role, checked_at)
+        changed += _read_balances(rs, role, refresh_ids(rs.book, rs.info, role, among))
     watermark = changes.watermark if isinstance(changes, BalanceChanges) else ""
     meta[BALANCES_SINCE] = watermark or meta.get("watermark", "")
     return changed

@@ -8,10 +8,12 @@ warnings naming the candidates.
 
 from __future__ import annotations
 
+from loftterm.book import Book
 from loftterm.book.book import now_iso
 from loftterm.engine import company_names, derived, planner, plausible
 from loftterm.engine.baseline import baseline_for, report_first_link
 from loftterm.engine.decide import holds, merged
+from loftterm.engine.decide.reviewqueue import proposal_id
 from loftterm.engine.runs import journal
 from loftterm.engine.runs.runstate import RunState
 from loftterm.matching import Match, Tie
@@ -176,6 +178,9 @@ def _remote_label(rs: RunState, role: str, remote_id: str) -> str:
     return f"{record.name} [{record.remote_id}{status}]"
 
 
+_IMPORT_GROUPS = ("profiles", "links", "proposals")
+
+
 def import_phase(rs: RunState, role: str) -> None:
     """Create local profiles for unlinked remote records, as the import policy says.
 
@@ -185,15 +190,19 @@ def import_phase(rs: RunState, role: str) -> None:
     book = rs.book
     rs.emit("import", 0, None, f"checking unlinked {rs.title()} {role}s for import")
     settings = derived.settings_state(rs.settings)
-    known = derived.recall(book, ("imports", rs.name, role), settings)
+    key = ("imports", rs.name, role)
+    known = derived.recall(book, key, settings)
     if known is not None:  # the same book as the last import phase left it: the same holds
         for record, found in known:
-            holds.hold_import(rs, record, found)
+            holds.hold_import_again(rs, record, found)
         return
     held: list[tuple[RemoteContact, list[plausible.Candidate]]] = []
     records = planner.plan_imports(book, rs.info, rs.settings, role)
     checked = [r for r in records if not holds.import_overridden(book, rs.name, r.remote_id)]
-    candidates = holds.standing(book, rs.name, holds.IMPORT, role, (r.remote_id for r in checked))
+    standing = _standing_as_kept(book, rs.name, key, settings)
+    candidates = {r.remote_id: standing[r.remote_id] for r in checked if r.remote_id in standing}
+    again = (r.remote_id for r in checked if r.remote_id not in candidates)
+    candidates.update(holds.standing(book, rs.info, holds.IMPORT, role, again))
     fresh = [r for r in checked if r.remote_id not in candidates]
     candidates.update(plausible.local_candidates(book, rs.info, rs.settings, fresh))
     checked_ids = {r.remote_id for r in checked}
@@ -210,10 +219,17 @@ def import_phase(rs: RunState, role: str) -> None:
                 if (twin := imported.get(c.key)) is not None
             ]
         if found:
-            holds.hold_import(rs, record, found)
+            if record.remote_id in standing:
+                holds.hold_import_again(rs, record, found)
+            else:
+                holds.hold_import(rs, record, found)
             held.append((record, list(found)))
             continue
-        if record.remote_id in checked_ids and record.email and book.profiles_with_email(record.email):
+        if (
+            record.remote_id in checked_ids
+            and record.email
+            and book.profiles_with_email(record.email)
+        ):
             continue  # its email is a profile's, which a person said it is not: a ledger duplicate
         profile = Profile(
             id=book.new_profile_id(),
@@ -231,4 +247,32 @@ def import_phase(rs: RunState, role: str) -> None:
         done = len(imported)
         rs.emit("import", done, done, f"imported {done} new profiles")
     else:
-        derived.keep(book, ("imports", rs.name, role), held, settings)
+        derived.keep(book, key, held, settings)
+
+
+def _standing_as_kept(
+    book: Book, connector: str, key: tuple[str, ...], settings: str
+) -> dict[str, list[plausible.Candidate]]:
+    """The records the last import phase held whose holds stand exactly as it stored them.
+
+    A held record stands while neither it nor any candidate profile changed, no link of those
+    profiles moved (a review's note names them) and none of its reviews changed; the rest are
+    looked at again.  (A record a person said to import anyway is not held: it is not asked.)
+    """
+    kept = derived.kept_since(book, key, (*_IMPORT_GROUPS, f"remote:{connector}"), settings)
+    if kept is None:
+        return {}
+    held, changed = kept
+    records = {str(k).partition(":")[2] for k in changed[f"remote:{connector}"]}
+    profiles = {str(p) for p in changed["profiles"]}
+    profiles.update(str(k[0]) for k in changed["links"] if isinstance(k, tuple))
+    reviews = {str(k) for k in changed["proposals"]}
+    out: dict[str, list[plausible.Candidate]] = {}
+    for record, found in held:
+        rid = record.remote_id
+        if rid in records or any(
+            c.key in profiles or proposal_id(connector, c.key, rid) in reviews for c in found
+        ):
+            continue
+        out[rid] = found
+    return out

@@ -127,7 +127,7 @@ def creates_with_candidates(
             for p, r in wanted
             if r == role and not holds.create_overridden(rs.book, rs.name, role, p.id)
         ]
-        found = holds.standing(rs.book, rs.name, holds.CREATE, role, (p.id for p in profiles))
+        found = holds.standing(rs.book, rs.info, holds.CREATE, role, (p.id for p in profiles))
         fresh = [p for p in profiles if p.id not in found]
         found.update(plausible.remote_candidates(rs.book, rs.info, rs.settings, role, fresh))
         out.update({(pid, role): cands for pid, cands in found.items()})
