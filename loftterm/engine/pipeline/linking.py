@@ -210,6 +210,7 @@ def import_phase(rs: RunState, role: str) -> None:
         book, rs.info, rs.settings, [r for r in checked if r.remote_id not in candidates]
     )
     imported: dict[str, Profile] = {}
+    by_twin = False  # a hold on a profile this run made: its note says so, this run only
     for record in records:
         found = candidates.get(record.remote_id)
         if not found:  # alike to a record imported just before: that profile is its candidate
@@ -218,6 +219,7 @@ def import_phase(rs: RunState, role: str) -> None:
                 for c in twins.get(record.remote_id, ())
                 if (twin := imported.get(c.key)) is not None
             ]
+            by_twin = by_twin or bool(found)
         if found:
             if record.remote_id in standing:
                 holds.hold_import_again(rs, record, found)
@@ -246,7 +248,7 @@ def import_phase(rs: RunState, role: str) -> None:
     if imported:
         done = len(imported)
         rs.emit("import", done, done, f"imported {done} new profiles")
-    else:
+    if not by_twin:
         derived.keep(book, key, held, settings)
 
 
