@@ -60,9 +60,14 @@ def follow_company(rs: RunState) -> None:
     Called before the field diff of a ``company_names`` connector, so the change is pushed in
     the same run.  The outcome says which contact is renamed and why.
     """
-    if not rs.info.company_names or derived.recall(rs.book, ("companies", rs.name)):
+    key = ("companies", rs.name)
+    if not rs.info.company_names or derived.recall(rs.book, key):
         return
-    for link in rs.book.links_of_connector(rs.name):
+    # After a walk every tracked company is the profile's: only pairs changed since can differ.
+    kept = derived.kept_pairs(rs.book, key, rs.name, rs.info.roles)
+    links = rs.book.links_of_connector(rs.name) if kept is None else [
+        link for k, link in rs.book.links.items() if k in kept[1]] if kept[1] else []
+    for link in links:
         profile = rs.book.profiles.get(link.profile_id)
         seen = link.baseline.get(TRACKED)
         if profile is None or not isinstance(seen, str):

@@ -98,3 +98,18 @@ def few(changed: Mapping[str, set[Hashable]], size: int) -> bool:
     their balances must not have the next routine run walk everything again.
     """
     return sum(map(len, changed.values())) <= max(1000, size // 2)
+
+
+
+def kept_pairs(
+    book: Book, key: Hashable, connector: str, roles: Iterable[str]
+) -> tuple[Any, set[tuple[str, str, str]]] | None:
+    """What the walk ``key`` kept (:func:`keep`) and the link keys whose pair changed since.
+
+    None: walk every link (nothing kept, or the changes are not few).  The moved keys include
+    links dropped since.
+    """
+    kept = kept_since(book, key, pair_groups(connector))
+    if kept is None or not few(kept[1], len(book.links)):
+        return None
+    return kept[0], pairs_moved(book, connector, roles, kept[1])

@@ -15,9 +15,9 @@ from typing import Any, cast
 import pytest
 
 from loftterm.book import Book
-from loftterm.engine import planner, plausible
+from loftterm.engine import company_names, planner, plausible
 from loftterm.engine.decide import holds, merged
-from loftterm.engine.pipeline import balances
+from loftterm.engine.pipeline import balances, linking
 from loftterm.engine.pipeline.diagnose import book_warnings
 from loftterm.engine.pipeline.linking import import_phase
 from loftterm.engine.runs.runstate import RunState
@@ -267,3 +267,77 @@ def test_kept_own_contacts_are_those_of_the_whole_mirror(maker: BookMaker, seed:
     for _ in range(80):
         edit()
     assert agree_after_edits(maker, few(rng, edit), own)
+
+
+def merge_and_company_editor(maker: BookMaker, rng: random.Random) -> Callable[[], None]:
+    """The random edits, plus records merged away remotely and profiles' companies changed."""
+    book, edit = maker.book, random_editor(maker, rng)
+
+    def edit_more() -> None:
+        what = rng.randrange(4)
+        records = sorted(book.remote["xero"])
+        linked = sorted(key for link in book.links.values()
+                        if (key := f"contact:{link.remote_id}") in book.remote["xero"])
+        if what == 0 and linked:  # mostly a linked record: the link phase relinks those
+            record = book.remote["xero"][rng.choice(linked if rng.random() < 0.8 else records)]
+            survivor = book.remote["xero"][rng.choice(records)]
+            record.merged_to = "" if rng.random() < 0.3 else survivor.remote_id
+            book.touch_remote("xero", [record.key])
+        elif what == 1 and book.profiles:
+            holders = sorted(link.profile_id for link in book.links.values()
+                             if link.profile_id in book.profiles)
+            profile = book.profiles[rng.choice(holders if holders and rng.random() < 0.8
+                                               else sorted(book.profiles))]
+            profile.fields = dataclasses.replace(profile.fields, company=rng.choice(["", "Acme"]))
+            book.touch_profile(profile)
+        elif what == 2 and book.links:
+            link = book.links[rng.choice(sorted(book.links))]
+            link.baseline = {**link.baseline, company_names.TRACKED: rng.choice(["", "Acme"])}
+            book.touch_link(link)
+        else:
+            edit()
+
+    return edit_more
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_kept_merged_away_links_are_those_of_every_link(maker: BookMaker, seed: int) -> None:
+    """The links whose record was merged away (the link phase relinks them to the survivor)."""
+    rng = random.Random(seed)
+    edit = merge_and_company_editor(maker, rng)
+
+    def merged_away() -> list[str]:
+        return [link.remote_id for link in linking._merged_away(run_state(maker), "contact")]
+
+    for _ in range(150):
+        edit()
+    assert agree_after_edits(maker, few(rng, edit), merged_away)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_company_renames_of_what_changed_are_those_of_every_link(
+    maker: BookMaker, seed: int
+) -> None:
+    """Links whose profile's company changed are renamed once, kept walk or whole walk."""
+    rng = random.Random(seed)
+    edit = merge_and_company_editor(maker, rng)
+    book = maker.book
+    info = dataclasses.replace(XERO, company_names=True)
+
+    def follow(book: Book) -> list[str]:
+        rs = RunState(book, cast(Any, None), info, {}, cast(Any, None))
+        company_names.follow_company(rs)
+        return [*map(repr, rs.outcomes),
+                *sorted(repr((k, link.baseline, link.name_source)) for k, link in book.links.items())]
+
+    for _ in range(150):
+        edit()
+    renamed = 0
+    for _ in range(40):
+        few(rng, edit)()
+        book.save()
+        twin = Book.open(book.path)  # the same book with nothing kept
+        mine = follow(book)
+        assert mine == follow(twin)
+        renamed += sum(line.startswith("OutcomeRow") for line in mine)
+    assert renamed

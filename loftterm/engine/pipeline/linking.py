@@ -53,9 +53,7 @@ def heal_merges(rs: RunState, role: str) -> None:
     A survivor already linked to another profile is left alone with a warning (a person decides).
     """
     book = rs.book
-    for link in list(book.links_of_connector(rs.name)):
-        if link.role != role:
-            continue
+    for link in _merged_away(rs, role):
         record = book.remote_record(rs.name, role, link.remote_id)
         if record is None or not record.merged_to:
             continue
@@ -86,6 +84,35 @@ def heal_merges(rs: RunState, role: str) -> None:
             survivor.remote_id,
             f"{record.name} was merged into {survivor.name} in {rs.title()}: relinked",
         )
+
+
+def _merged_away(rs: RunState, role: str) -> list[Link]:
+    """The links of a role whose record was merged away, in the book's order.
+
+    Kept between runs (a routine sync of a big book has a handful): the pairs changed since
+    are looked at again.
+    """
+    book, key = rs.book, ("merged away", rs.name)
+    kept = derived.kept_pairs(book, key, rs.name, rs.info.roles)
+    if kept is not None:
+        found: set[tuple[str, str, str]] = set(kept[0]) - kept[1]
+        found.update(k for k in kept[1] if (link := book.links.get(k)) is not None
+                     and _is_merged_away(book, rs.name, link))
+    else:
+        found = {
+            (link.profile_id, link.connector, link.role)
+            for link in book.links_of_connector(rs.name)
+            if _is_merged_away(book, rs.name, link)
+        }
+    derived.keep(book, key, found)
+    if not found:
+        return []
+    return [link for k, link in book.links.items() if k in found and k[2] == role]
+
+
+def _is_merged_away(book: Book, connector: str, link: Link) -> bool:
+    record = book.remote_record(connector, link.role, link.remote_id)
+    return record is not None and bool(record.merged_to)
 
 
 def link_phase(rs: RunState, role: str) -> None:
