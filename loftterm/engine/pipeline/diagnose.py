@@ -112,8 +112,14 @@ def archived_holder_warnings(rs: RunState, only: Set[str] | None = None) -> None
 def duplicate_holder_warnings(rs: RunState, only: Set[str] | None = None) -> None:
     """Warn when an active, unlinked remote record holds the email of a profile linked elsewhere."""
     book = rs.book
+    # only some profiles: a record can concern them only through one of their emails
+    emails = None if only is None else {
+        email for pid in only
+        if (profile := book.profiles.get(pid)) is not None and (email := _folded(profile.email))}
     for record in book.remote[rs.name].values():
         if record.status != "active" or not record.email or record.role not in rs.info.roles:
+            continue
+        if emails is not None and _folded(record.email) not in emails:
             continue
         if book.linked_profile(rs.name, record.role, record.remote_id):
             continue
@@ -129,6 +135,10 @@ def duplicate_holder_warnings(rs: RunState, only: Set[str] | None = None) -> Non
                     f"{rs.title()} also has {record.name} ({record.remote_id}) with {record.email}, "
                     f"besides the linked contact: merge the duplicates in {rs.title()}, then sync",
                     [record.remote_id, link.remote_id])
+
+
+def _folded(email: str) -> str:
+    return email.strip().lower()  # as ``Book.profiles_with_email`` compares them
 
 
 def archived_link_warnings(rs: RunState, only: Set[str] | None = None) -> None:
