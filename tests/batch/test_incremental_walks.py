@@ -345,3 +345,18 @@ def test_company_renames_of_what_changed_are_those_of_every_link(
     for _ in range(150):
         edit()
     assert agree_with_reopened(book, few(rng, edit), follow, "OutcomeRow(")
+
+
+def test_a_hold_on_a_profile_imported_in_the_same_run_is_held_again(maker: BookMaker) -> None:
+    """Two alike records, no profile: one is imported, the other held on it; the next run with
+    nothing changed holds it again (its note named a profile of that run: not replayed)."""
+    maker.remote("R1", "Harbour Realty")
+    maker.remote("R2", "Harbour Realty")
+    runs = []
+    for _ in range(3):
+        rs = run_state(maker)
+        import_phase(rs, "contact")
+        holds.withdraw_stale(rs)
+        runs.append([(row.remote_id, row.status) for row in rs.outcomes])
+    assert runs[0] == [("R1", "created"), ("R2", "held")]
+    assert runs[1] == runs[2] == [("R2", "held")]

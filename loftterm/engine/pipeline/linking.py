@@ -219,8 +219,8 @@ def import_phase(rs: RunState, role: str) -> None:
     settings = derived.settings_state(rs.settings)
     key = ("imports", rs.name, role)
     known = derived.recall(book, key, settings)
-    if known is not None:  # the same book as the last import phase left it: the same holds
-        for record, found in known:
+    if known is not None and known[1]:  # the same book the last import phase left: its holds
+        for record, found in known[0]:
             holds.hold_import_again(rs, record, found)
         return
     held: list[tuple[RemoteContact, list[plausible.Candidate]]] = []
@@ -237,7 +237,9 @@ def import_phase(rs: RunState, role: str) -> None:
         book, rs.info, rs.settings, [r for r in checked if r.remote_id not in candidates]
     )
     imported: dict[str, Profile] = {}
-    by_twin = False  # a hold on a profile this run made: its note says so, this run only
+    # A hold on a profile this run made says so in its note, this run only: such records are
+    # not kept (the next run reads their reviews back), and the list is not complete.
+    by_twin = False
     for record in records:
         found = candidates.get(record.remote_id)
         if not found:  # alike to a record imported just before: that profile is its candidate
@@ -247,6 +249,9 @@ def import_phase(rs: RunState, role: str) -> None:
                 if (twin := imported.get(c.key)) is not None
             ]
             by_twin = by_twin or bool(found)
+            if found:
+                holds.hold_import(rs, record, found)
+                continue
         if found:
             if record.remote_id in standing:
                 holds.hold_import_again(rs, record, found)
@@ -275,8 +280,7 @@ def import_phase(rs: RunState, role: str) -> None:
     if imported:
         done = len(imported)
         rs.emit("import", done, done, f"imported {done} new profiles")
-    if not by_twin:
-        derived.keep(book, key, held, settings)
+    derived.keep(book, key, (held, not by_twin), settings)
 
 
 def _standing_as_kept(
@@ -291,7 +295,7 @@ def _standing_as_kept(
     kept = derived.kept_since(book, key, (*_IMPORT_GROUPS, f"remote:{connector}"), settings)
     if kept is None:
         return {}
-    held, changed = kept
+    (held, _), changed = kept
     records = {str(k).partition(":")[2] for k in changed[f"remote:{connector}"]}
     profiles = {str(p) for p in changed["profiles"]}
     profiles.update(str(k[0]) for k in changed["links"] if isinstance(k, tuple))
