@@ -662,7 +662,8 @@ def test_property_search_scores_every_positive_record(
 def test_a_pass_memo_gives_the_same_result_as_a_fresh_pass(
     seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """New profiles or a few pool changes reuse the index; many changes build a new one."""
+    """New profiles, a few new records or many gone reuse the index; many new, or almost all
+    gone, build a new one."""
     from loftterm.matching import PassMemo, _match
 
     locals_, remotes = make_books(seed, 300, 300)
@@ -679,7 +680,12 @@ def test_a_pass_memo_gives_the_same_result_as_a_fresh_pass(
     assert memo.index is index and changed == match_records(locals_, fewer)
     monkeypatch.setattr(_match, "_LAYERED_MIN", 10)
     monkeypatch.setattr(_match, "_LAYERED_MAX", 0.1)
-    changed = match_records(locals_, remotes[:200], memo=memo)  # 100 gone: a new index
+    changed = match_records(locals_, remotes[:200], memo=memo)  # 100 gone: still skipped
+    assert memo.index is index and changed == match_records(locals_, remotes[:200])
+    changed = match_records(locals_, remotes[:20], memo=memo)  # 280 of 300 gone: a new index
+    assert memo.index is not index and changed == match_records(locals_, remotes[:20])
+    index = memo.index
+    changed = match_records(locals_, remotes[:200], memo=memo)  # 180 new: a new index
     assert memo.index is not index and changed == match_records(locals_, remotes[:200])
     again = match_records(locals_, fewer, rule="overlap", memo=memo)
     assert again == match_records(locals_, fewer, rule="overlap")

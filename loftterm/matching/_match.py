@@ -89,7 +89,8 @@ class PassMemo:
     The index built over the last pool is kept with the best answer found for each name;
     records gone from the pool (or renamed) are skipped in it (``NameIndex.best_except``) and
     those new to it are searched in a small index of their own, so only what changed costs.
-    Past :data:`_LAYERED_MAX` of the pool changed, the index is built again.
+    Past :data:`_LAYERED_MAX` of the pool new, or :data:`_GONE_MAX` of it gone, the index is
+    built again.
     """
 
     index: NameIndex | None = None
@@ -111,7 +112,9 @@ class PassMemo:
         now = {rec.key: rec.name for rec in pool}
         gone = frozenset(k for k, name in self.names.items() if now.get(k) != name)
         added = [rec for rec in pool if self.names.get(rec.key) != rec.name]
-        if len(gone) + len(added) > max(_LAYERED_MIN, int(len(self.names) * _LAYERED_MAX)):
+        if len(added) > max(_LAYERED_MIN, int(len(self.names) * _LAYERED_MAX)):
+            return None
+        if len(gone) > len(self.names) * _GONE_MAX:
             return None
         if not gone >= self.skip:  # a skipped record is back: it may beat a kept answer
             self.answers = {}
@@ -125,6 +128,9 @@ class PassMemo:
 
 _LAYERED_MAX = 0.5
 _LAYERED_MIN = 2000
+#: Records gone from the pool only cost a skip in the kept index (never more than the search
+#: it was built for), and most answers stand: it is built again only once it is mostly dead.
+_GONE_MAX = 0.9
 
 
 def _name_answers(
