@@ -41,8 +41,9 @@ async def _open_profile(pilot: Pilot[None], app: LofttermApp, text: str) -> Prof
     await pilot.press("2")
     await settle(pilot)
     app.links.set_filters(text=text)
-    await settle(pilot)  # the filter is applied by a worker: under load a pause is too short
-    assert app.links.query_one(LinkList).match_count == 1
+    # the filter is applied by a worker: under load a pause is too short, so wait for it
+    await _wait_for(pilot, lambda: app.links.query_one(LinkList).match_count == 1,
+                    f"the Links list filtered to {text!r} alone")
     await pilot.press("enter")
     await settle(pilot)
     assert isinstance(app.screen, ProfileScreen)
