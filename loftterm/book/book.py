@@ -53,6 +53,11 @@ PARTS_KEY = "_parts"  # in the written meta document: part group -> file, beside
 # load order: profiles first (links and the mirror share their values)
 
 
+def email_key(email: str) -> str:
+    """An email as the book compares and indexes it (``profiles_with_email``)."""
+    return email.strip().lower()
+
+
 def now_iso() -> str:
     """Return the current UTC time as ISO-8601 with seconds."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()
@@ -343,10 +348,10 @@ class Book:
     def _index_profile(self, profile: Profile) -> None:
         old = self._profiles.get(profile.id)  # the people are read (callers see to it)
         if old is not None and old.email:
-            self._by_email[old.email.strip().lower()].discard(old.id)
+            self._by_email[email_key(old.email)].discard(old.id)
         self._profiles[profile.id] = profile
         if profile.email:
-            self._by_email[profile.email.strip().lower()].add(profile.id)
+            self._by_email[email_key(profile.email)].add(profile.id)
 
     def put_profile(self, profile: Profile) -> None:
         """Insert or replace a profile (stamping ``updated_at``)."""
@@ -373,7 +378,7 @@ class Book:
     def _drop_profile(self, profile_id: str) -> None:
         old = self._profiles.pop(profile_id, None)
         if old is not None and old.email:
-            self._by_email[old.email.strip().lower()].discard(old.id)
+            self._by_email[email_key(old.email)].discard(old.id)
 
     def profile(self, profile_id: str) -> Profile:
         """Return a profile or raise a one-line error naming the id."""
@@ -389,10 +394,10 @@ class Book:
         edit does not say what the email was); such stale entries are left out here.
         """
         self._need("people")
-        key = email.strip().lower()
+        key = email_key(email)
         profiles = self._profiles
         return {pid for pid in self._by_email.get(key, ())
-                if (found := profiles.get(pid)) is not None and found.email.strip().lower() == key}
+                if (found := profiles.get(pid)) is not None and email_key(found.email) == key}
 
     def new_profile_id(self, prefix: str = "P") -> str:
         """Return an unused profile id."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Set
 
-from loftterm.book.book import now_iso
+from loftterm.book.book import email_key, now_iso
 from loftterm.engine import derived, planner
 from loftterm.engine.runs.runstate import RunState
 from loftterm.matching import normalise
@@ -115,11 +115,11 @@ def duplicate_holder_warnings(rs: RunState, only: Set[str] | None = None) -> Non
     # only some profiles: a record can concern them only through one of their emails
     emails = None if only is None else {
         email for pid in only
-        if (profile := book.profiles.get(pid)) is not None and (email := _folded(profile.email))}
+        if (profile := book.profiles.get(pid)) is not None and (email := email_key(profile.email))}
     for record in book.remote[rs.name].values():
         if record.status != "active" or not record.email or record.role not in rs.info.roles:
             continue
-        if emails is not None and _folded(record.email) not in emails:
+        if emails is not None and email_key(record.email) not in emails:
             continue
         if book.linked_profile(rs.name, record.role, record.remote_id):
             continue
@@ -135,10 +135,6 @@ def duplicate_holder_warnings(rs: RunState, only: Set[str] | None = None) -> Non
                     f"{rs.title()} also has {record.name} ({record.remote_id}) with {record.email}, "
                     f"besides the linked contact: merge the duplicates in {rs.title()}, then sync",
                     [record.remote_id, link.remote_id])
-
-
-def _folded(email: str) -> str:
-    return email.strip().lower()  # as ``Book.profiles_with_email`` compares them
 
 
 def archived_link_warnings(rs: RunState, only: Set[str] | None = None) -> None:
