@@ -15,6 +15,7 @@ from typing import Any, cast
 import pytest
 
 from loftterm.book import Book
+from loftterm.connector import ConnectorInfo
 from loftterm.engine import company_names, planner, plausible
 from loftterm.engine.decide import holds, merged
 from loftterm.engine.pipeline import balances, linking
@@ -77,8 +78,9 @@ def random_editor(
     return edit
 
 
-def run_state(maker: BookMaker) -> RunState:
-    return RunState(maker.book, cast(Any, None), XERO, {}, cast(Any, None))
+def run_state(book: Book, info: ConnectorInfo = XERO) -> RunState:
+    """A run of ``info`` on ``book`` with no connector behind it (the walks read the book only)."""
+    return RunState(book, cast(Any, None), info, {}, cast(Any, None))
 
 
 def from_scratch(maker: BookMaker, walk: Callable[[], Any]) -> Any:
@@ -141,7 +143,7 @@ def test_warnings_of_what_changed_are_the_warnings_of_the_whole_book(
     maker.book.connector_meta("xero")["last_full_pull"] = "2026-01-01T00:00:00+00:00"
 
     def warnings() -> list[tuple[str, str, str, list[str]]]:
-        rs = run_state(maker)
+        rs = run_state(maker.book)
         book_warnings(rs)
         return [(w.kind, w.profile_id, w.message, w.remote_ids) for w in rs.found]
 
@@ -214,7 +216,7 @@ def _import_run(book: Book) -> list[str]:
     Imported profiles get random ids: they are named by the order they were made in.
     """
     before = set(book.profiles)
-    rs = RunState(book, cast(Any, None), XERO, {}, cast(Any, None))
+    rs = run_state(book)
     import_phase(rs, "contact")
     holds.withdraw_stale(rs)
     reviews = {pid: {k: v for k, v in p.items() if k not in ("created", "updated")}
@@ -319,7 +321,7 @@ def test_kept_merged_away_links_are_those_of_every_link(maker: BookMaker, seed: 
     edit = merge_and_company_editor(maker, rng)
 
     def merged_away() -> list[str]:
-        return [link.remote_id for link in linking._merged_away(run_state(maker), "contact")]
+        return [link.remote_id for link in linking._merged_away(run_state(maker.book), "contact")]
 
     for _ in range(150):
         edit()
@@ -337,7 +339,7 @@ def test_company_renames_of_what_changed_are_those_of_every_link(
     info = dataclasses.replace(XERO, company_names=True)
 
     def follow(book: Book) -> list[str]:
-        rs = RunState(book, cast(Any, None), info, {}, cast(Any, None))
+        rs = run_state(book, info)
         company_names.follow_company(rs)
         return [*map(repr, rs.outcomes),
                 *sorted(repr((k, link.baseline, link.name_source)) for k, link in book.links.items())]
@@ -354,7 +356,7 @@ def test_a_hold_on_a_profile_imported_in_the_same_run_is_held_again(maker: BookM
     maker.remote("R2", "Harbour Realty")
     runs = []
     for _ in range(3):
-        rs = run_state(maker)
+        rs = run_state(maker.book)
         import_phase(rs, "contact")
         holds.withdraw_stale(rs)
         runs.append([(row.remote_id, row.status) for row in rs.outcomes])
