@@ -472,13 +472,13 @@ def test_changes_reach_back_only_so_far(monkeypatch: pytest.MonkeyPatch, tmp_pat
 def test_only_a_big_books_heap_is_frozen_out_of_the_collector() -> None:
     import gc
 
-    from loftterm.book import storage
+    from loftterm import heap
 
     before = gc.get_freeze_count()
-    storage.freeze_big_heap(storage.FREEZE_MIN - 1)
+    heap.freeze_big_heap(heap.FREEZE_MIN - 1)
     assert gc.get_freeze_count() == before
     try:
-        storage.freeze_big_heap(storage.FREEZE_MIN)
+        heap.freeze_big_heap(heap.FREEZE_MIN)
         assert gc.get_freeze_count() > before
     finally:
         gc.unfreeze()

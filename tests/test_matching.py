@@ -580,8 +580,20 @@ def test_index_agrees_with_all_pairs_reference(
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
-def test_workers_fork_and_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("count_queries", [False, True], ids=["pool-counts", "query-counts"])
+def test_workers_fork_and_agree(monkeypatch: pytest.MonkeyPatch, count_queries: bool) -> None:
+    """Forked workers give the one-process answer, with the names' trigrams counted or not."""
     monkeypatch.setattr(matching_match, "_FORK_MIN", 10)
+    monkeypatch.setattr(matching_match, "_COUNT_QUERIES_OVER", 0 if count_queries else 10**6)
+    counted: list[bool] = []
+    real_grams = matching_match._query_grams
+
+    def noting_grams(distinct: list[str], pool: int) -> list[frozenset[str]] | None:
+        grams = real_grams(distinct, pool)
+        counted.append(grams is not None)
+        return grams
+
+    monkeypatch.setattr(matching_match, "_query_grams", noting_grams)
     forks: list[int] = []
     real_fork = os.fork
 
@@ -595,6 +607,26 @@ def test_workers_fork_and_agree(monkeypatch: pytest.MonkeyPatch) -> None:
     locals_, remotes, slow = generated_case("jaccard", DEFAULT_THRESHOLD)
     assert match_records(locals_, remotes, workers=3) == slow
     assert len(forks) == (2 if threading.active_count() == 1 else 0)
+    assert counted == [count_queries]
+
+
+def test_a_pass_pauses_the_cyclic_collector() -> None:
+    """The pass allocates millions of small containers and no cycles: no collection walks them."""
+    import gc
+
+    seen: list[bool] = []
+    real_index = matching_match.NameIndex
+
+    def noting_index(*args: object, **kwargs: object) -> object:
+        seen.append(gc.isenabled())
+        return real_index(*args, **kwargs)  # type: ignore[arg-type]
+
+    locals_, remotes, slow = generated_case("jaccard", DEFAULT_THRESHOLD)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(matching_match, "NameIndex", noting_index)
+        assert match_records(locals_, remotes) == slow
+    assert seen == [False]
+    assert gc.isenabled()  # and it is back on after
 
 
 def test_workers_must_be_positive() -> None:

@@ -38,11 +38,11 @@ from loftterm.book.storage import (
     corrupt_message,
     encode_document,
     encode_part,
-    gc_paused,
     write_part,
 )
 from loftterm.durable import fsync_directory
 from loftterm.errors import BookCorruptError, UsageError
+from loftterm.heap import gc_paused
 from loftterm.models import Link, Profile, RemoteContact, Warning
 
 SCHEMA_VERSION = 3  # what this reads; written as 1 in one file, 2 in parts, 3 with logs (save)

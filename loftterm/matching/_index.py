@@ -37,6 +37,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from fractions import Fraction
+from itertools import chain
 
 from ._postings import Postings, Rec, bound, postings
 from ._records import MatchRecord
@@ -121,13 +122,10 @@ class NameIndex(RelinkSearch):
 
         # Containment only indexes trigrams of names of three characters or more.
         indexed = [u for u in range(len(unit_grams)) if not by_text or len(self._unit_norm[u]) >= 3]
-        counts: Counter[str] = Counter()
-        for u in indexed:
-            if self._unit_active[u]:
-                counts.update(unit_grams[u])
+        active_unit = self._unit_active
+        counts = Counter(chain.from_iterable(unit_grams[u] for u in indexed if active_unit[u]))
         vocab = set(counts)
-        for u in indexed:
-            vocab.update(unit_grams[u])
+        vocab.update(chain.from_iterable(unit_grams[u] for u in indexed if not active_unit[u]))
         if query_grams:
             for gram in vocab:
                 counts[gram] += query_grams.get(gram, 0)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import chain
 
+from loftterm.heap import gc_paused
+
 from ._index import NameIndex, best_of
 from ._records import ArchivedHolder, Match, MatchRecord, MatchResult, Outbid, Tie
 from ._text import (
@@ -23,31 +25,51 @@ from ._text import (
 )
 
 _ONE = Fraction(1)
+_ZERO = Fraction(0)
 _FORK_MIN = 4000
 """Fewer distinct names than this are searched in-process: forking would cost more."""
 
 _MEMO_POOL_MAX = 50_000
 """A pass memo keeps no index over a bigger pool (~1.1 MB per 1,000 names held: a first sync's)."""
 
-_Best = tuple[int, int, list[int]]
+_Best = tuple[int, int, list[str]]
+"""A name's best score as ``(numerator, denominator, keys tied at it)``; no keys: none found."""
 _NONE_BEST: _Best = (0, 1, [])
 
 
-def _search(index: NameIndex, norms: list[str], grams: list[frozenset[str]]) -> list[_Best]:
-    return [index.best_units(norm, gram) for norm, gram in zip(norms, grams, strict=True)]
+def _search(
+    index: NameIndex, norms: list[str], grams: list[frozenset[str]] | None
+) -> list[_Best]:
+    """Each name's best in ``index``, with its keys (computed here, so by every worker)."""
+    found: list[_Best] = []
+    if grams is None:
+        for norm in norms:
+            num, den, units = index.best_units(norm)
+            found.append((num, den, index.active_keys(units)) if units else _NONE_BEST)
+        return found
+    for norm, gram in zip(norms, grams, strict=True):
+        num, den, units = index.best_units(norm, gram)
+        found.append((num, den, index.active_keys(units)) if units else _NONE_BEST)
+    return found
 
 
 def _best_many(
-    index: NameIndex, norms: list[str], grams: list[frozenset[str]], workers: int
+    index: NameIndex, norms: list[str], grams: list[frozenset[str]] | None, workers: int
 ) -> list[_Best]:
-    """Return ``index.best_units`` for each name, forking ``workers - 1`` helpers if worth it.
+    """Return each name's best in ``index``, forking ``workers - 1`` helpers if worth it.
 
-    Helper ``k`` takes names ``k, k + workers, ...`` and sends its results back pickled
-    through a pipe; a helper that fails has its share done here instead.
+    Helper ``k`` takes names ``k, k + workers, ...`` and sends its answers back pickled
+    through a pipe; a helper that fails has its share done here instead.  Everything a name
+    needs past the index (its trigrams when ``grams`` is None, its keys) is done by the
+    worker that searches it: the parent's own part is what bounds many workers.
     """
     workers = min(workers, len(norms) // (_FORK_MIN // 2) or 1)
     if workers <= 1 or not hasattr(os, "fork") or threading.active_count() > 1:
         return _search(index, norms, grams)
+
+    def share(part: int) -> list[_Best]:
+        return _search(index, norms[part::workers], None if grams is None else grams[part::workers])
+
     children: list[tuple[int, int, int]] = []
     for part in range(1, workers):
         read, write = os.pipe()
@@ -56,7 +78,7 @@ def _best_many(
             code = 1
             try:
                 os.close(read)
-                found = _search(index, norms[part::workers], grams[part::workers])
+                found = share(part)
                 with os.fdopen(write, "wb") as pipe:
                     pipe.write(pickle.dumps(found, pickle.HIGHEST_PROTOCOL))
                 code = 0
@@ -65,19 +87,33 @@ def _best_many(
         os.close(write)
         children.append((part, pid, read))
     results: list[list[_Best]] = [[] for _ in range(workers)]
-    results[0] = _search(index, norms[0::workers], grams[0::workers])
+    results[0] = share(0)
     for part, pid, read in children:
-        with os.fdopen(read, "rb") as pipe:
-            payload = pipe.read()
+        with os.fdopen(read, "rb") as answers:
+            payload = answers.read()
         _, status = os.waitpid(pid, 0)
-        if status == 0 and payload:
-            results[part] = pickle.loads(payload)
-        else:
-            results[part] = _search(index, norms[part::workers], grams[part::workers])
+        results[part] = pickle.loads(payload) if status == 0 and payload else share(part)
     merged: list[_Best] = [_NONE_BEST] * len(norms)
     for part, found in enumerate(results):
         merged[part::workers] = found
     return merged
+
+
+def _query_grams(distinct: list[str], pool: int) -> list[frozenset[str]] | None:
+    """The trigrams of the names looked up, when counting them pays; else None.
+
+    Counting them lets the index filter on trigrams rare on both sides, which keeps candidate
+    lists short when many names face a small pool.  Against a pool as big as the names (a
+    first sync) the pool's own counts do as well (measured: the same search time at 100k), and
+    computing every name's trigrams before the index would keep that work out of the workers.
+    """
+    if len(distinct) <= _COUNT_QUERIES_OVER * pool:
+        return None
+    return [gram_set(norm) for norm in distinct]
+
+
+_COUNT_QUERIES_OVER = 2
+"""Names looked up are counted into the index's trigram order past this many per pooled record."""
 
 
 @dataclass
@@ -147,39 +183,53 @@ def _name_answers(
     added = memo.reuse(pool, rule, limit)
     delta = None
     if added is None:
-        # Trigrams of the names looked up, computed once: counted so the index filters on
-        # trigrams rare on both sides, then handed to the searches.
-        grams = [gram_set(norm) for norm in distinct]
-        index = NameIndex(pool, rule, limit, query_grams=Counter(chain.from_iterable(grams)))
+        grams = _query_grams(distinct, len(pool))
+        counts = None if grams is None else Counter(chain.from_iterable(grams))
+        index = NameIndex(pool, rule, limit, query_grams=counts)
         found = _best_many(index, distinct, grams, workers)
         memo.index, memo.rule, memo.skip = index, (rule, limit), frozenset()
         memo.names = {rec.key: rec.name for rec in pool} if kept else {}
-        memo.answers = {
-            norm: (Fraction(num, den), index.active_keys(units)) if units else (Fraction(0), [])
-            for norm, (num, den, units) in zip(distinct, found, strict=True)
-        }
+        memo.answers = _scored(distinct, found)
+        out = {norm: answer for norm, answer in memo.answers.items() if answer[1]}
     else:
         assert memo.index is not None
         for norm in distinct:
             if norm not in memo.answers:
                 memo.answers[norm] = memo.index.best_except(norm, memo.skip)
         delta = NameIndex(added, rule, limit) if added else None
-    position: dict[str, int] = {}
-    out: dict[str, tuple[Fraction, list[str]]] = {}
-    for norm in distinct:
-        answer = memo.answers[norm]
-        score, keys = answer if delta is None else best_of(answer, delta.best(norm))
-        if len(keys) > 1 and added is not None:  # ties in the pool's order, as one index gives
-            position = position or {rec.key: i for i, rec in enumerate(pool)}
-            keys = sorted(keys, key=position.__getitem__)
-        if keys:
-            out[norm] = (score, keys)
+        position: dict[str, int] = {}
+        out = {}
+        for norm in distinct:
+            answer = memo.answers[norm]
+            score, keys = answer if delta is None else best_of(answer, delta.best(norm))
+            if len(keys) > 1:  # ties in the pool's order, as one index gives
+                position = position or {rec.key: i for i, rec in enumerate(pool)}
+                keys = sorted(keys, key=position.__getitem__)
+            if keys:
+                out[norm] = (score, keys)
     if len(pool) > _MEMO_POOL_MAX or not kept:
         memo.index, memo.names, memo.answers = None, {}, {}
     return out
 
 
+def _scored(distinct: list[str], found: list[_Best]) -> dict[str, tuple[Fraction, list[str]]]:
+    """Each name's answer with its score as a fraction (one object per distinct score)."""
+    fractions: dict[tuple[int, int], Fraction] = {}
+    answers: dict[str, tuple[Fraction, list[str]]] = {}
+    for norm, (num, den, keys) in zip(distinct, found, strict=True):
+        if keys:
+            score = fractions.get((num, den))
+            if score is None:
+                score = fractions[num, den] = Fraction(num, den)
+            answers[norm] = (score, keys)
+        else:
+            answers[norm] = (_ZERO, [])
+    return answers
+
+
 def _check_unique(records: Sequence[MatchRecord], side: str) -> None:
+    if len({rec.key for rec in records}) == len(records):  # the usual case, in one C loop
+        return
     seen: set[str] = set()
     for rec in records:
         if rec.key in seen:
@@ -187,6 +237,7 @@ def _check_unique(records: Sequence[MatchRecord], side: str) -> None:
         seen.add(rec.key)
 
 
+@gc_paused()  # millions of small containers and no cycles: the collector doubled the pass
 def match_records(
     locals_: Sequence[MatchRecord],
     remotes: Sequence[MatchRecord],

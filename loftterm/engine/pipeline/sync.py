@@ -19,7 +19,6 @@ import pluggy
 
 from loftterm.book import Book
 from loftterm.book.book import now_iso
-from loftterm.book.storage import freeze_big_heap, gc_paused, release_free_memory
 from loftterm.connector import SyncEvent, TokenStoreProtocol
 from loftterm.engine.baseline import settle_baselines
 from loftterm.engine.context import build_context, close_context
@@ -33,6 +32,7 @@ from loftterm.engine.pipeline.pull import pull_phase
 from loftterm.engine.pipeline.pushing import push_changes_phase, push_new_phase
 from loftterm.engine.runs.runstate import COUNT_KEYS, MATERIAL_KEYS, RunState, SyncCancelled
 from loftterm.errors import LofttermError
+from loftterm.heap import freeze_big_heap, gc_paused, release_free_memory
 from loftterm.plugins import ConnectorHooks
 from loftterm.views import OutcomeRow
 
