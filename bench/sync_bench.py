@@ -27,6 +27,11 @@ Runs, each through ``BookConsole.sync`` (what ``loftterm sync`` does):
    quiet day;
 8. ``full again``: ``--full-pull`` with nothing changed: every page, nothing written.
 
+Then, each in a fresh process through the real entry point (``python -m loftterm``), what cron
+or a person's command costs on that book: a sync with nothing new, ``status`` and
+``links --state missing`` (wall time and that process's own peak RSS): they start cold, with
+nothing derived by an earlier run.
+
 Every HTTP request is recorded below httpx (by method and path) and classified; the floor is
 what the counts imply: ceil(records/1000) pages (QBO: per entity), ceil(creates/50) (QBO: /30
 per batch), creates and updates batched apart, one call for an unchanged incremental pull plus
@@ -47,8 +52,10 @@ import itertools
 import json
 import math
 import multiprocessing
+import os
 import pstats
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -393,10 +400,46 @@ def case(name: str, n: int, profile: bool) -> dict[str, Any]:
                 })
                 if profiler is not None:
                     out["profile"] = top_functions(profiler)
+            out["fresh"] = fresh_process_runs(work, book_path, name, settings)
     finally:
         pipe.send("stop")
         proc.join(30)
     return out
+
+
+#: What a person or cron runs against the same book afterwards, each in a process of its own.
+FRESH = (("sync, nothing new (cron)", ("--sync", "--connector", "{name}")),
+         ("status", ("status",)),
+         ("links --state missing", ("links", "--state", "missing")))
+
+
+def fresh_process_runs(work: Path, book: Path, name: str, settings: dict[str, Any]
+                       ) -> list[dict[str, Any]]:
+    """Run the :data:`FRESH` commands through the real entry point, each in a new process.
+
+    The console runs above keep what they derived between runs (the TUI lives for hours); a
+    cron job or a support person's command starts cold: it opens the book and derives
+    everything again.  Wall time and the process's own peak RSS (``wait4``) of each.
+    """
+    import yaml
+
+    config = work / "fresh-config.yaml"
+    config.write_text(yaml.safe_dump(
+        {"book": str(book), "connectors": {name: {"enabled": True, **settings}}}))
+    runs = []
+    for label, args in FRESH:
+        command = [sys.executable, "-m", "loftterm", "--config", str(config),
+                   *(arg.format(name=name) for arg in args)]
+        started = time.perf_counter()
+        child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        assert child.stderr is not None
+        errors = child.stderr.read().decode(errors="replace").strip()
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        runs.append({"run": label, "wall_s": time.perf_counter() - started,
+                     "peak_mb": usage.ru_maxrss / 1024, "rc": child.returncode,
+                     "error": errors.splitlines()[-1] if errors and child.returncode else ""})
+    return runs
 
 
 def top_functions(profiler: cProfile.Profile, limit: int = 25) -> str:
@@ -442,6 +485,14 @@ def target_rows(case: dict[str, Any]) -> list[tuple[str, float | None, str, floa
         newcomers and newcomers["phases"].get("link", 0.0), "s", 0.5)
     worst = max(case["runs"], key=lambda r: r["peak_mb"])
     add(f"peak RSS, worst run ({worst['run']})", worst, worst["peak_mb"], "MB", 500.0)
+    fresh = {run["run"]: run for run in case.get("fresh", ())}
+    cron = fresh.get(FRESH[0][0])
+    add("fresh process: sync, nothing new (cron): wall", cron, cron and cron["wall_s"], "s", 2.0)
+    add("fresh process: sync, nothing new (cron): peak RSS", cron, cron and cron["peak_mb"],
+        "MB", 500.0)
+    status = fresh.get("status")
+    add("fresh process: status (book open < 1 s): wall", status, status and status["wall_s"],
+        "s", 1.0)
     return rows
 
 
@@ -474,6 +525,15 @@ def report(results: dict[str, Any]) -> str:
                "peak MB", "saves", "written MB (files)", "slowest phases s", "pulled",
                "linked/imported/created/updated", ""]
     lines = [table(headers, rows), ""]
+    fresh_rows = [[res.get("impl", "tree"), res["connector"], f"{res['n']:,}", run["run"],
+                   f"{run['wall_s']:.2f}", f"{run['peak_mb']:.0f}",
+                   "ok" if run["rc"] == 0 else f"exit {run['rc']}: {run['error']}"]
+                  for res in results["cases"] for run in res.get("fresh", ())]
+    if fresh_rows:
+        lines += ["Then each in a fresh process (`python -m loftterm ...`: opens the book and "
+                  "derives everything cold, as cron or a person's command does):", "",
+                  table(["code", "connector", "N", "command", "wall s", "peak MB", ""],
+                        fresh_rows), ""]
     by_key: dict[tuple[str, int], dict[str, dict[str, Any]]] = {}
     for res in results["cases"]:
         by_key.setdefault((res["connector"], res["n"]), {})[res.get("impl", "tree")] = res
