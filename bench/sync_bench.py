@@ -52,7 +52,6 @@ import itertools
 import json
 import math
 import multiprocessing
-import os
 import pstats
 import re
 import subprocess
@@ -413,13 +412,25 @@ FRESH = (("sync, nothing new (cron)", ("--sync", "--connector", "{name}")),
          ("links --state missing", ("links", "--state", "missing")))
 
 
+#: Runs a command and reports its exit code and peak RSS.  A child forked straight from this
+#: big process would count this process's pages as its own until it execs; forked from this
+#: small launcher instead, its ``ru_maxrss`` is its own.
+LAUNCHER = """
+import json, resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+lines = done.stderr.decode(errors="replace").strip().splitlines()
+print(json.dumps({"rc": done.returncode, "error": lines[-1] if lines and done.returncode else "",
+                  "peak_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+"""
+
+
 def fresh_process_runs(work: Path, book: Path, name: str, settings: dict[str, Any]
                        ) -> list[dict[str, Any]]:
     """Run the :data:`FRESH` commands through the real entry point, each in a new process.
 
     The console runs above keep what they derived between runs (the TUI lives for hours); a
     cron job or a support person's command starts cold: it opens the book and derives
-    everything again.  Wall time and the process's own peak RSS (``wait4``) of each.
+    everything again.  Wall time and the process's own peak RSS of each.
     """
     import yaml
 
@@ -428,17 +439,14 @@ def fresh_process_runs(work: Path, book: Path, name: str, settings: dict[str, An
         {"book": str(book), "connectors": {name: {"enabled": True, **settings}}}))
     runs = []
     for label, args in FRESH:
-        command = [sys.executable, "-m", "loftterm", "--config", str(config),
-                   *(arg.format(name=name) for arg in args)]
+        command = [sys.executable, "-c", LAUNCHER, sys.executable, "-m", "loftterm",
+                   "--config", str(config), *(arg.format(name=name) for arg in args)]
         started = time.perf_counter()
-        child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        assert child.stderr is not None
-        errors = child.stderr.read().decode(errors="replace").strip()
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        runs.append({"run": label, "wall_s": time.perf_counter() - started,
-                     "peak_mb": usage.ru_maxrss / 1024, "rc": child.returncode,
-                     "error": errors.splitlines()[-1] if errors and child.returncode else ""})
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        wall = time.perf_counter() - started
+        measured = json.loads(done.stdout)
+        runs.append({"run": label, "wall_s": wall, "peak_mb": measured["peak_kb"] / 1024,
+                     "rc": measured["rc"], "error": measured["error"]})
     return runs
 
 
