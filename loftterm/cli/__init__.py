@@ -11,6 +11,7 @@ from loftterm.cli.commands import COMMANDS, cmd_sync
 from loftterm.cli.output import print_error
 from loftterm.cli.parser import build_parser
 from loftterm.cli.plan_commands import cmd_plan_out
+from loftterm.cli.repeat import cmd_sync_every
 from loftterm.cli.session import Session
 from loftterm.config import find_config_path, load_config
 from loftterm.console import BookConsole
@@ -64,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return COMMANDS[args.command](session, args)
             if args.plan_out:  # --sync --dry-run --plan-out FILE (issue 9)
                 return cmd_plan_out(session, args)
+            if args.sync and args.every is not None:
+                return cmd_sync_every(session, args)
             if args.sync:
                 return cmd_sync(session, args)
             return run_tui(session, args)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from loftterm.cli.output import print_json, print_table
@@ -21,8 +22,11 @@ from loftterm.errors import EXIT_OK
 from loftterm.models import Profile
 
 
-def cmd_sync(session: Session, args: argparse.Namespace) -> int:
-    """``--sync``: run the pipeline headless; summary on stdout, progress on stderr."""
+def cmd_sync(session: Session, args: argparse.Namespace, *, one_line: bool = False) -> int:
+    """``--sync``: run the pipeline headless; summary on stdout, progress on stderr.
+
+    ``one_line``: the JSON summary on a single line (``--every`` prints one per run).
+    """
     show = (sys.stderr.isatty() or args.verbose) and not session.json
     printer = ProgressPrinter() if show else None
     report = session.console.sync(
@@ -33,8 +37,10 @@ def cmd_sync(session: Session, args: argparse.Namespace) -> int:
         repoint=args.repoint,
     )
     if session.json:
-        print_json(report.to_json())
+        print_json(report.to_json(), indent=None if one_line else 2)
         return report.exit_code
+    if one_line:
+        print(f"sync at {datetime.now().strftime('%Y-%m-%d %H:%M:%S')}")
     headers = [
         "connector",
         "pulled",

@@ -8,9 +8,12 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 
-def print_json(data: Any, stream: TextIO | None = None) -> None:
-    """Print one JSON document (sorted keys, money and dates already strings)."""
-    print(json.dumps(data, indent=2, sort_keys=True, default=str), file=stream or sys.stdout)
+def print_json(data: Any, stream: TextIO | None = None, indent: int | None = 2) -> None:
+    """Print one JSON document (sorted keys, money and dates already strings).
+
+    ``indent=None``: on one line, as JSON Lines (a stream of documents).
+    """
+    print(json.dumps(data, indent=indent, sort_keys=True, default=str), file=stream or sys.stdout)
 
 
 def print_table(

@@ -15,6 +15,7 @@ Xero, QuickBooks Online and SortScape, and shows exactly why a link is stuck.
   loftterm --demo               open it on the bundled sandboxes with a scratch book (no account)
   loftterm --sync               sync every enabled connector headless (cron, scripts)
   loftterm --sync --dry-run     print what a sync would do; writes nothing
+  loftterm --sync --every 30    stay running and sync every 30 minutes (a service)
   loftterm status               link states and the pending counter per connector
   loftterm links --state missing
   loftterm unlink P005 --connector xero
@@ -62,6 +63,17 @@ def _common(
     return common
 
 
+def _minutes(text: str) -> float:
+    """``--every``'s value: minutes, fractions allowed, not negative."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: minutes must be 0 or more")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the full parser (top-level flags and subcommands)."""
     common = _common()
@@ -92,9 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--every",
         metavar="MIN",
-        type=int,
+        type=_minutes,
         default=None,
-        help="TUI: automatic sync every MIN minutes (overrides sync.every_minutes)",
+        help="with --sync: stay running and sync every MIN minutes (a service: quiet runs cost "
+        "what changed, the book stays in memory); TUI: automatic sync every MIN minutes "
+        "(overrides sync.every_minutes)",
     )
     parser.add_argument(
         "--web", action="store_true",

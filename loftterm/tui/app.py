@@ -80,7 +80,7 @@ class LofttermApp(App[None]):
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave loftterm"),
     ]
 
-    def __init__(self, core: Console, *, every_minutes: int = 0,
+    def __init__(self, core: Console, *, every_minutes: float = 0,
                  keymap: Mapping[str, str] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
@@ -374,7 +374,7 @@ class LofttermApp(App[None]):
         self.push_screen(MergeScreen(profile_id, name), chosen)
 
 
-def make_app(console: Console, *, every_minutes: int = 0,
+def make_app(console: Console, *, every_minutes: float = 0,
              keymap: Mapping[str, str] | None = None,
              clock: Callable[[], float] | None = None) -> LofttermApp:
     """Build the TUI over a console; the CLI calls ``make_app(console).run()``.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from loftterm.connector import SyncEvent
@@ -52,7 +52,7 @@ class AutoSync:
     :param clock: seconds, monotonic; tests pass a fixed clock so countdowns never move.
     """
 
-    def __init__(self, intervals: dict[str, int], clock: Callable[[], float]) -> None:
+    def __init__(self, intervals: Mapping[str, float], clock: Callable[[], float]) -> None:
         self.clock = clock
         self.intervals = {name: m for name, m in intervals.items() if m > 0}
         start = clock()
