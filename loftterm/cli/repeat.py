@@ -2,8 +2,8 @@
 
 A cron job starts cold at every run: it opens the book and derives everything again (measured
 at 100k profiles: ~7 s and ~530 MB a run with nothing new).  A process that stays keeps what it
-derived, so a quiet run costs what changed (~0.4 s at 100k), as the TUI's auto-sync does; the
-price is the book held in memory between runs (~1 GB at 100k).  SIGTERM (``systemctl stop``,
+derived, so a quiet run costs what changed (0.4-0.8 s at 100k), as the TUI's auto-sync does;
+the price is the book held in memory between runs (~0.7 GB at 100k, more after a full pull).  SIGTERM (``systemctl stop``,
 ``kubectl delete``) lets the run going on finish, then exits; Ctrl-C stops at once.
 """
 
