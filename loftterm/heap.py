@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a whole book is decoded or encoded.
+    """Pause the cyclic garbage collector around big work (a book read or written, a sync, a match).
 
     Reading 100k profiles allocates millions of containers; the collector would walk the
     growing heap over and over (measured: it doubles the time) and can free nothing, since

@@ -86,7 +86,8 @@ def test_a_locked_book_is_reported_and_the_next_run_comes(
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (("--dry-run",), "--dry-run writes nothing"),
+        (("--dry-run",), "a --dry-run (or --plan-out) writes nothing"),
+        (("--dry-run", "--plan-out", "plan.json"), "a --dry-run (or --plan-out) writes nothing"),
         (("--every", "0"), "above 0"),
         (("--every", "-1"), "0 or more"),
         (("--every", "soon"), "not a number of minutes"),

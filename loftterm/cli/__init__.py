@@ -63,10 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         with open_session(args) as session:
             if args.command:
                 return COMMANDS[args.command](session, args)
+            if args.sync and args.every is not None:  # refuses --dry-run (and --plan-out)
+                return cmd_sync_every(session, args)
             if args.plan_out:  # --sync --dry-run --plan-out FILE (issue 9)
                 return cmd_plan_out(session, args)
-            if args.sync and args.every is not None:
-                return cmd_sync_every(session, args)
             if args.sync:
                 return cmd_sync(session, args)
             return run_tui(session, args)

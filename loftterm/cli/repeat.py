@@ -3,8 +3,9 @@
 A cron job starts cold at every run: it opens the book and derives everything again (measured
 at 100k profiles: ~7 s and ~530 MB a run with nothing new).  A process that stays keeps what it
 derived, so a quiet run costs what changed (0.4-0.8 s at 100k), as the TUI's auto-sync does;
-the price is the book held in memory between runs (~0.7 GB at 100k, more after a full pull).  SIGTERM (``systemctl stop``,
-``kubectl delete``) lets the run going on finish, then exits; Ctrl-C stops at once.
+the price is the book held in memory between runs (~0.7 GB at 100k, more after a full pull).
+SIGTERM (``systemctl stop``, ``kubectl delete``) lets the run going on finish, then exits;
+Ctrl-C stops at once.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ def cmd_sync_every(session: Session, args: argparse.Namespace) -> int:
     time; a config or book error stops the loop with its exit code.  Returns the last run's
     exit code.
     """
-    if args.dry_run:
-        raise UsageError("--every repeats real syncs; a --dry-run writes nothing, run it once")
+    if args.dry_run or args.plan_out:
+        raise UsageError("--every repeats real syncs; a --dry-run (or --plan-out) writes nothing, "
+                         "run it once")
     minutes = float(args.every)
     if minutes <= 0:
         raise UsageError(f"--sync --every needs a number of minutes above 0, not {args.every:g}")

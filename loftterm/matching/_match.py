@@ -6,7 +6,7 @@ import os
 import pickle
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import chain
@@ -41,13 +41,10 @@ def _search(
     index: NameIndex, norms: list[str], grams: list[frozenset[str]] | None
 ) -> list[_Best]:
     """Each name's best in ``index``, with its keys (computed here, so by every worker)."""
+    pairs: Iterable[tuple[str, frozenset[str] | None]] = (
+        ((norm, None) for norm in norms) if grams is None else zip(norms, grams, strict=True))
     found: list[_Best] = []
-    if grams is None:
-        for norm in norms:
-            num, den, units = index.best_units(norm)
-            found.append((num, den, index.active_keys(units)) if units else _NONE_BEST)
-        return found
-    for norm, gram in zip(norms, grams, strict=True):
+    for norm, gram in pairs:
         num, den, units = index.best_units(norm, gram)
         found.append((num, den, index.active_keys(units)) if units else _NONE_BEST)
     return found
