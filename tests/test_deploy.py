@@ -91,3 +91,19 @@ def test_the_systemd_template_syncs_one_book_per_instance_on_a_timer() -> None:
     timer = unit("loftterm-sync@.timer")
     assert timer["Timer"]["OnCalendar"] and timer["Timer"]["Persistent"] == "true"
     assert timer["Install"]["WantedBy"] == "timers.target"
+
+
+def test_the_systemd_service_keeps_one_book_in_sync_in_one_process() -> None:
+    service = unit("loftterm-service@.service")
+    assert service["Service"]["Type"] == "simple"
+    assert service["Service"]["User"] == "loftterm"
+    command = shlex.split(service["Service"]["ExecStart"])
+    assert Path(command[0]).name == "loftterm"
+    args = build_parser().parse_args(command[1:])
+    assert args.sync and args.json and args.every == 30 and args.config.endswith("/%i.yaml")
+    assert not args.dry_run and not args.plan_out  # --every refuses them
+    assert service["Service"]["Restart"] == "on-failure"
+    assert set(service["Service"]["RestartPreventExitStatus"].split()) == {"2", "5"}
+    assert {"3", "4"} <= set(service["Service"]["SuccessExitStatus"].split())
+    assert "loftterm-sync@%i.timer" in service["Unit"]["Conflicts"].split()  # one writer per book
+    assert service["Install"]["WantedBy"] == "multi-user.target"
