@@ -6,6 +6,7 @@ real sandboxes in ``tests/test_fleet.py``; here each manifest is read as its too
 
 from __future__ import annotations
 
+import argparse
 import configparser
 import re
 import shlex
@@ -79,14 +80,20 @@ def unit(name: str) -> configparser.ConfigParser:
     return parser
 
 
-def test_the_systemd_template_syncs_one_book_per_instance_on_a_timer() -> None:
-    service = unit("loftterm-sync@.service")
-    assert service["Service"]["Type"] == "oneshot"
+def one_book_sync(service: configparser.ConfigParser) -> argparse.Namespace:
+    """A unit's command, parsed as the CLI parses it: ``loftterm --sync --json`` of book %i."""
     assert service["Service"]["User"] == "loftterm"
     command = shlex.split(service["Service"]["ExecStart"])
     assert Path(command[0]).name == "loftterm"
     args = build_parser().parse_args(command[1:])
     assert args.sync and args.json and args.config.endswith("/%i.yaml")
+    return args
+
+
+def test_the_systemd_template_syncs_one_book_per_instance_on_a_timer() -> None:
+    service = unit("loftterm-sync@.service")
+    assert service["Service"]["Type"] == "oneshot"
+    one_book_sync(service)
     assert "4" in service["Service"]["SuccessExitStatus"].split()
     timer = unit("loftterm-sync@.timer")
     assert timer["Timer"]["OnCalendar"] and timer["Timer"]["Persistent"] == "true"
@@ -96,11 +103,8 @@ def test_the_systemd_template_syncs_one_book_per_instance_on_a_timer() -> None:
 def test_the_systemd_service_keeps_one_book_in_sync_in_one_process() -> None:
     service = unit("loftterm-service@.service")
     assert service["Service"]["Type"] == "simple"
-    assert service["Service"]["User"] == "loftterm"
-    command = shlex.split(service["Service"]["ExecStart"])
-    assert Path(command[0]).name == "loftterm"
-    args = build_parser().parse_args(command[1:])
-    assert args.sync and args.json and args.every == 30 and args.config.endswith("/%i.yaml")
+    args = one_book_sync(service)
+    assert args.every == 30
     assert not args.dry_run and not args.plan_out  # --every refuses them
     assert service["Service"]["Restart"] == "on-failure"
     assert set(service["Service"]["RestartPreventExitStatus"].split()) == {"2", "5"}
