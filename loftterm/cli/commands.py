@@ -22,10 +22,11 @@ from loftterm.errors import EXIT_OK
 from loftterm.models import Profile
 
 
-def cmd_sync(session: Session, args: argparse.Namespace, *, one_line: bool = False) -> int:
+def cmd_sync(session: Session, args: argparse.Namespace, *, in_series: bool = False) -> int:
     """``--sync``: run the pipeline headless; summary on stdout, progress on stderr.
 
-    ``one_line``: the JSON summary on a single line (``--every`` prints one per run).
+    ``in_series``: one run of many (``--every``): the JSON summary on a single line (JSON Lines),
+    the table headed by the run's time.
     """
     show = (sys.stderr.isatty() or args.verbose) and not session.json
     printer = ProgressPrinter() if show else None
@@ -37,9 +38,9 @@ def cmd_sync(session: Session, args: argparse.Namespace, *, one_line: bool = Fal
         repoint=args.repoint,
     )
     if session.json:
-        print_json(report.to_json(), indent=None if one_line else 2)
+        print_json(report.to_json(), indent=None if in_series else 2)
         return report.exit_code
-    if one_line:
+    if in_series:
         print(f"sync at {datetime.now().strftime('%Y-%m-%d %H:%M:%S')}")
     headers = [
         "connector",

@@ -44,7 +44,7 @@ def cmd_sync_every(session: Session, args: argparse.Namespace) -> int:
         while True:
             started = time.monotonic()
             try:
-                code = cmd_sync(session, args, one_line=True)
+                code = cmd_sync(session, args, in_series=True)
             except LofttermError as exc:
                 if exc.exit_code != EXIT_LOCKED:
                     raise

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 
+from loftterm.book.book import email_key
 from loftterm.connector import PushRequest, RecordOutcome
 from loftterm.engine import company_names, derived, planner, plausible
 from loftterm.engine.baseline import agreed_baseline
@@ -182,7 +183,7 @@ def link_same_email_holder(
         for r in holders
         if r.role == role
         and profile.email
-        and r.email.strip().lower() == profile.email.strip().lower()
+        and email_key(r.email) == email_key(profile.email)
         and not rs.book.linked_profile(rs.name, r.role, r.remote_id)
         and not decisions.pair_excluded(rs.book, rs.name, profile.id, r.remote_id)  # not-same/unlink
     ]
