@@ -98,6 +98,21 @@ def test_lock_of_a_killed_process_is_not_stale(tmp_path: Path) -> None:
         pass
 
 
+def test_profiles_sharing_an_email_are_all_found_until_each_leaves(tmp_path: Path) -> None:
+    book = Book(tmp_path / "book.json")
+    for pid in ("P1", "P2", "P3"):
+        book.put_profile(Profile(pid, "agent", ContactFields(name=pid, email="Desk@Shared.example")))
+    assert book.profiles_with_email("desk@shared.example") == {"P1", "P2", "P3"}
+    book.drop_profile("P2")
+    assert book.profiles_with_email("desk@shared.example") == {"P1", "P3"}
+    book.put_profile(Profile("P3", "agent", ContactFields(name="P3", email="p3@own.example")))
+    assert book.profiles_with_email("desk@shared.example") == {"P1"}
+    book.drop_profile("P1")
+    assert book.profiles_with_email("desk@shared.example") == set()
+    book.put_profile(Profile("P1", "agent", ContactFields(name="P1", email="p3@own.example")))
+    assert book.profiles_with_email("P3@own.example") == {"P1", "P3"}
+
+
 def test_an_email_edited_in_place_and_touched_is_found_by_its_new_email_only(tmp_path: Path) -> None:
     book = Book(tmp_path / "book.json")
     book.put_profile(Profile("P1", "agent", ContactFields(name="Ann", email="ann@old.example")))

@@ -56,7 +56,8 @@ PARTS_KEY = "_parts"  # in the written meta document: part group -> file, beside
 
 def email_key(email: str) -> str:
     """An email as the book compares and indexes it (``profiles_with_email``)."""
-    return email.strip().lower()
+    key = email.strip().lower()
+    return email if key == email else key  # the same string, not a copy (index memory)
 
 
 def now_iso() -> str:
@@ -89,7 +90,9 @@ class Book:
         self.meta: dict[str, Any] = {}
         self.items: dict[str, dict[str, Any]] = {}
         self._by_remote: dict[tuple[str, str, str], LinkKey] = {}
-        self._by_email: dict[str, set[str]] = defaultdict(set)
+        # email key -> the id of the one profile with it, or a set when several share it:
+        # a set per email cost ~20 MB at 100k profiles, nearly all of them alone
+        self._by_email: dict[str, str | set[str]] = {}
         self._parts: dict[str, str] = {}  # part group -> file (relative to the book's folder)
         self._changes = Changes()  # what a save must write (book/changes.py)
         self._proposals = MarkedDict(self._changes, "proposals")
@@ -352,10 +355,27 @@ class Book:
     def _index_profile(self, profile: Profile) -> None:
         old = self._profiles.get(profile.id)  # the people are read (callers see to it)
         if old is not None and old.email:
-            self._by_email[email_key(old.email)].discard(old.id)
+            self._unindex_email(old.email, old.id)
         self._profiles[profile.id] = profile
         if profile.email:
-            self._by_email[email_key(profile.email)].add(profile.id)
+            key = email_key(profile.email)
+            known = self._by_email.get(key)
+            if known is None or known == profile.id:
+                self._by_email[key] = profile.id
+            elif isinstance(known, set):
+                known.add(profile.id)
+            else:
+                self._by_email[key] = {known, profile.id}
+
+    def _unindex_email(self, email: str, profile_id: str) -> None:
+        key = email_key(email)
+        known = self._by_email.get(key)
+        if known == profile_id:
+            del self._by_email[key]
+        elif isinstance(known, set):
+            known.discard(profile_id)
+            if len(known) == 1:
+                self._by_email[key] = known.pop()
 
     def put_profile(self, profile: Profile) -> None:
         """Insert or replace a profile (stamping ``updated_at``)."""
@@ -382,7 +402,7 @@ class Book:
     def _drop_profile(self, profile_id: str) -> None:
         old = self._profiles.pop(profile_id, None)
         if old is not None and old.email:
-            self._by_email[email_key(old.email)].discard(old.id)
+            self._unindex_email(old.email, old.id)
 
     def profile(self, profile_id: str) -> Profile:
         """Return a profile or raise a one-line error naming the id."""
@@ -400,7 +420,8 @@ class Book:
         self._need("people")
         key = email_key(email)
         profiles = self._profiles
-        return {pid for pid in self._by_email.get(key, ())
+        known = self._by_email.get(key, ())
+        return {pid for pid in ((known,) if isinstance(known, str) else known)
                 if (found := profiles.get(pid)) is not None and email_key(found.email) == key}
 
     def new_profile_id(self, prefix: str = "P") -> str:
