@@ -46,6 +46,33 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
 
 
+def heap_mb() -> float:
+    """The bytes Python's small-object allocator holds in live objects, in MB (0 if unknown).
+
+    RSS says what a process holds, not what its objects need: freed objects leave their arenas
+    half-used.  This is the objects' own size (``sys._debugmallocstats``, "bytes in allocated
+    blocks", after a collection); objects over 512 bytes (big dicts' tables) are not counted.
+    """
+    import gc
+
+    gc.collect()
+    sys.stderr.flush()
+    with tempfile.TemporaryFile() as out:
+        saved = os.dup(2)
+        os.dup2(out.fileno(), 2)
+        try:
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        out.seek(0)
+        text = out.read().decode(errors="replace")
+    for line in text.splitlines():
+        if line.startswith("# bytes in allocated blocks"):
+            return int(line.split("=")[1].replace(",", "")) / 1e6
+    return 0.0
+
+
 def reset_peak() -> bool:
     """Reset this process's ``VmHWM`` to its current RSS, so the next :func:`peak_mb` is the
     peak of what runs from now on; False where the kernel does not offer it.

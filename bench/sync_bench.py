@@ -67,6 +67,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.append(str(Path(__file__).resolve().parent.parent))
 from _common import (
     export_tree,
+    heap_mb,
     load_note,
     peak_mb,
     reset_peak,
@@ -400,9 +401,54 @@ def case(name: str, n: int, profile: bool) -> dict[str, Any]:
                 if profiler is not None:
                     out["profile"] = top_functions(profiler)
             out["fresh"] = fresh_process_runs(work, book_path, name, settings)
+            out["heap"] = heap_parts(console)
     finally:
         pipe.send("stop")
         proc.join(30)
+    return out
+
+
+#: The book's tables :func:`heap_parts` lets go of, in order (attributes of ``Book``).
+BOOK_TABLES = ("_remote", "_seen", "_proposals", "_decisions", "_journal", "runs", "items",
+               "warnings", "_by_remote", "_by_email", "_links", "_profiles")
+
+
+def heap_parts(console: Any) -> dict[str, Any]:
+    """What the console's live objects weigh after the runs, part by part (issue 15's bound).
+
+    Each part is let go of in turn and the live heap measured again (:func:`heap_mb`); what
+    several parts share counts for the last one.  Derived structures first, then the book's
+    tables, then the book object; what is left is the interpreter, the modules and their
+    caches.  Run last: it empties the console's book in memory (not on disk).
+    """
+    import gc
+
+    gc.unfreeze()  # the runs froze the heap (loftterm.heap): let everything go as usual
+    book = console._book
+    parts: list[tuple[str, float]] = []
+    total = last = heap_mb()
+    out: dict[str, Any] = {"rss_mb": rss_mb(), "heap_mb": total, "parts": parts}
+    if book is None:
+        return out
+    derived = getattr(book, "derived", {})
+    for key in list(derived):
+        del derived[key]
+        now = heap_mb()
+        parts.append((f"derived {key!r}", last - now))
+        last = now
+    for attr in (*(["memo"] if hasattr(book, "memo") else []), *BOOK_TABLES):
+        table = getattr(book, attr, None)
+        if hasattr(table, "clear"):
+            size = len(table)
+            table.clear()
+            now = heap_mb()
+            parts.append((f"book {attr.lstrip('_')} ({size:,})", last - now))
+            last = now
+    del table, book
+    console._book = None
+    now = heap_mb()
+    parts.append(("the book object, the rest", last - now))
+    out["rest_mb"] = now
     return out
 
 
@@ -542,6 +588,16 @@ def report(results: dict[str, Any]) -> str:
                   "derives everything cold, as cron or a person's command does):", "",
                   table(["code", "connector", "N", "command", "wall s", "peak MB", ""],
                         fresh_rows), ""]
+    for res in results["cases"]:
+        heap = res.get("heap")
+        if not heap:
+            continue
+        shown = [[label, f"{mb:.0f}"] for label, mb in heap["parts"] if mb >= 1]
+        shown.append(["interpreter, modules, their caches (left)", f"{heap['rest_mb']:.0f}"])
+        lines += [f"What the console holds after its runs ({res.get('impl', 'tree')}, "
+                  f"{res['connector']} {res['n']:,}): RSS {heap['rss_mb']:.0f} MB, live objects "
+                  f"{heap['heap_mb']:.0f} MB, let go of part by part:", "",
+                  table(["part", "live MB"], shown), ""]
     by_key: dict[tuple[str, int], dict[str, dict[str, Any]]] = {}
     for res in results["cases"]:
         by_key.setdefault((res["connector"], res["n"]), {})[res.get("impl", "tree")] = res
