@@ -482,3 +482,87 @@ def test_only_a_big_books_heap_is_frozen_out_of_the_collector() -> None:
         assert gc.get_freeze_count() > before
     finally:
         gc.unfreeze()
+
+
+def start_run(book: Book, run_id: str, *entries: int) -> None:
+    """What the engine's journal does for a new run: start its document, add entries."""
+    doc = {"run_id": run_id, "entries": []}
+    book.start_journal(run_id, doc, keep=5)
+    for seq in entries:
+        doc["entries"].append({"seq": seq})
+        book.touch_document("journal", run_id)
+
+
+def test_a_new_run_is_journalled_without_reading_the_other_runs(
+    small_parts: None, tmp_path: Path
+) -> None:
+    path = tmp_path / "book.json"
+    build(path)
+    book = Book.open(path)
+    start_run(book, "run2", 1)
+    book.save()  # a checkpoint: the run goes on after it
+    book.started_journal("run2")["entries"].append({"seq": 2})  # type: ignore[index]
+    book.touch_document("journal", "run2")
+    before = files(tmp_path)
+    book.save()
+    after = files(tmp_path)
+    assert "journal" in book._unloaded  # run1's document was never read
+    written = {name.split("/")[-1].split(".")[0] for name in after
+               if before.get(name) != after[name] and ".parts/" in name}
+    assert written == {"journal-log"}
+    again = Book.open(path)
+    assert list(again.journal) == ["run1", "run2"]
+    assert again.journal["run2"]["entries"] == [{"seq": 1}, {"seq": 2}]
+
+
+def test_past_a_few_appended_runs_the_journal_is_read_and_only_the_last_runs_kept(
+    small_parts: None, tmp_path: Path
+) -> None:
+    path = tmp_path / "book.json"
+    build(path)
+    for run in range(2, 12):  # each in a process of its own, as cron runs them
+        book = Book.open(path)
+        start_run(book, f"run{run}", run)
+        book.save()
+    again = Book.open(path)
+    # run10 found 8 runs in the log: it read the journal and kept the last 5; run11 appended
+    assert list(again.journal) == [f"run{run}" for run in range(6, 12)]
+    assert again.journal["run11"]["entries"] == [{"seq": 11}]
+    logs = list((tmp_path / "book.json.parts").glob("journal-log.*"))
+    assert len(logs) <= 1
+
+
+def test_a_long_lived_book_lets_go_of_a_saved_journal_and_keeps_appending(
+    small_parts: None, tmp_path: Path
+) -> None:
+    path = tmp_path / "book.json"
+    build(path)
+    book = Book.open(path)
+    assert book.journal["run1"]  # read, as undo or a first run reads it
+    start_run(book, "run2", 1)
+    assert not book.release_journal()  # not saved yet: nothing is let go of
+    book.save()
+    assert book.release_journal() and "journal" in book._unloaded
+    start_run(book, "run3", 1)
+    book.save()
+    assert book.release_journal()
+    assert list(book.journal) == ["run1", "run2", "run3"]  # read back when asked
+
+
+def test_a_damaged_journal_log_stops_the_save_with_a_one_line_error(
+    small_parts: None, tmp_path: Path
+) -> None:
+    path = tmp_path / "book.json"
+    build(path)
+    book = Book.open(path)
+    start_run(book, "run2", 1)
+    book.save()
+    log = next((tmp_path / "book.json.parts").glob("journal-log.*"))
+    log.write_bytes(log.read_bytes()[:-9])
+    book = Book.open(path)
+    start_run(book, "run3", 1)
+    before = files(tmp_path)
+    with pytest.raises(BookCorruptError) as caught:
+        book.save()
+    assert log.name in str(caught.value) and "\n" not in str(caught.value)
+    assert files(tmp_path) == before

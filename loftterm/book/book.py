@@ -19,11 +19,20 @@ from typing import Any, cast
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 
-from loftterm.book.changes import LOG, Changes, MarkedDict, SaveCheck, base_group, log_group
+from loftterm.book.changes import (
+    LOG,
+    LOG_MIN_OF,
+    Changes,
+    MarkedDict,
+    SaveCheck,
+    base_group,
+    log_group,
+)
 from loftterm.book.documents import MAX_RUNS, part_groups, table_documents, tracked_groups
 from loftterm.book.loading import record_loaders
 from loftterm.book.parts import (
     PART_TABLE,
+    append_log,
     drop_parts,
     lazy_group,
     part_map,
@@ -98,6 +107,11 @@ class Book:
         self._proposals = MarkedDict(self._changes, "proposals")
         self._decisions = MarkedDict(self._changes, "decisions")
         self._journal = MarkedDict(self._changes, "journal")  # by run id (engine/runs/journal.py)
+        # journal documents of the runs started on this book (start_journal) since its journal
+        # was last let go of (release_journal); while its parts are not read, a save appends
+        # these to its log part: a run does not read the other runs' documents to add its own
+        self._journal_fresh: dict[str, dict[str, Any]] = {}
+        self._journal_keep = MAX_RUNS
         self._check = SaveCheck()  # tests: no record changes without being marked
         self._logged: dict[str, set[Any]] = {}  # while a group is read: the keys its log held
         # what the engine derived from this book, by walk, with the version it saw (not stored)
@@ -183,6 +197,10 @@ class Book:
             for part in {base_group(part) for part in self._parts if lazy_group(part) == group}:
                 self._changes.loaded(part, self._logged.pop(part, ()))
             self._remember_encodings()
+            if group == "journal":
+                for run_id, doc in self._journal_fresh.items():
+                    self._journal[run_id] = doc  # newer than any copy read from the log
+                self._prune_journal()
 
     # ----------------------------------------------------------------- loading and saving
     @classmethod
@@ -306,15 +324,19 @@ class Book:
         if whole:
             for group in tracked_groups(self):
                 self._changes.rewrite(group)
+        appended: dict[str, str] = {}
+        journal_appended = self._save_unread_journal(appended)  # may read the journal instead
         groups = part_groups(self, PART_MIN_DOCS)
         kept = {group: name for group, name in self._parts.items()
                 if lazy_group(group) in self._unloaded}
-        parts: dict[str, str] = dict(kept)
+        parts: dict[str, str] = {**kept, **appended}
         saved = [(group, True) for group in tracked_groups(self) if group not in groups]
+        if journal_appended:
+            saved.append(("journal", False))
         with gc_paused():
             written = [self._write_group(group, table, records, document, parts, saved)
                        for group, (table, records, document) in groups.items()]
-        if any(written):
+        if any(written) or journal_appended:
             fsync_directory(self.path.parent / f"{self.path.name}.parts")
         held = {table for group in parts for table in PART_TABLE[lazy_group(group)]}
         logs = any(group.endswith(LOG) for group in parts)  # older loftterms cannot read them
@@ -507,6 +529,75 @@ class Book:
     def touch_document(self, table: str, key: str) -> None:
         """Say a document of ``proposals``, ``decisions`` or ``journal`` was changed in place."""
         self._changes.mark(table, key)
+
+    # ----------------------------------------------------------------- undo journal
+    def started_journal(self, run_id: str) -> dict[str, Any] | None:
+        """The journal document of a run started on this book (:meth:`start_journal`), or None.
+
+        Never reads the journal: the other runs' documents are not looked at.
+        """
+        return self._journal_fresh.get(run_id)
+
+    def start_journal(self, run_id: str, doc: dict[str, Any], keep: int) -> None:
+        """Start the journal document of a new run (``run_id`` made for it: never stored yet).
+
+        Only the last ``keep`` runs' documents are kept.  A book whose journal part was not
+        read (or was let go of) is not read for this: the document is appended to the part's
+        log at the next save (:func:`loftterm.book.parts.append_log`).
+        """
+        self._journal_keep = keep
+        self._journal_fresh[run_id] = doc
+        if "journal" in self._unloaded:
+            self._changes.mark("journal", run_id)
+        else:
+            self._journal[run_id] = doc
+            self._prune_journal()
+
+    def _prune_journal(self) -> None:
+        for old in list(self._journal)[: -self._journal_keep]:
+            del self._journal[old]
+
+    def release_journal(self) -> bool:
+        """Let go of the journal's documents in memory when every one is in a part on disk.
+
+        A long-lived process (the TUI, ``--sync --every``) held every run's undo journal,
+        the first full sync's entries too (~70 MB at 100k); the next run appends its own
+        without reading them, and ``loftterm undo`` reads them again when asked.  True when
+        let go of; False while a change is unsaved or the book is one file.
+        """
+        if "journal" in self._unloaded:  # not read: only runs started here are held
+            if self._changes.since_save("journal") == set():
+                self._journal_fresh.clear()
+            return not self._journal_fresh
+        if "journal" not in self._parts or self._changes.dirty("journal"):
+            return False
+        dict.clear(self._journal)  # not MarkedDict.clear: nothing is removed from the book
+        self._journal_fresh.clear()
+        self._unloaded.add("journal")
+        self._check.forget("journal")
+        return True
+
+    def _save_unread_journal(self, parts: dict[str, str]) -> bool:
+        """Append the runs started on an unread journal to its log part; True if written.
+
+        Past a few runs in the log, the journal is read instead (the caller then saves it
+        the usual way, its base written again with only the last runs kept).
+        """
+        if "journal" not in self._unloaded or not self._journal_fresh:
+            return False
+        if self._changes.since_save("journal") == set():
+            return False  # appended already, nothing started or touched since
+        try:
+            name = append_log(self.path, self._parts, "journal", "run_id", self._journal_fresh,
+                              most=LOG_MIN_OF["journal"])
+        except LayoutMismatch as exc:
+            raise BookCorruptError(corrupt_message(self.path, str(exc))) from None
+        if name is None:
+            self._need("journal")
+            self._changes.rewrite("journal")
+            return False
+        parts[log_group("journal")] = name
+        return True
 
     def touch_remote(self, connector: str, keys: Iterable[str] | None = None) -> None:
         """Say mirrored records (``keys``; None: any of them) were changed in place."""

@@ -216,3 +216,7 @@ class SaveCheck:
                         f"{group} record {key!r} changed without put_/drop_/touch_: "
                         "a save would not write it")
         self._encoded[group] = now
+
+    def forget(self, group: str) -> None:
+        """A group was let go of in memory: it is checked afresh once read again."""
+        self._encoded.pop(group, None)

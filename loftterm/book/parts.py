@@ -19,8 +19,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from loftterm.book.changes import LOG, base_group
-from loftterm.book.storage import LayoutMismatch, iter_book_records
+from loftterm.book.changes import LOG, base_group, log_group
+from loftterm.book.storage import LayoutMismatch, encode_part, iter_book_records, write_part
 
 #: Every table of a book, in the order a whole-book file holds them.
 TABLES = (
@@ -96,6 +96,34 @@ def part_records(book: Path, parts: Mapping[str, str], lazy: str) -> Iterator[tu
                 yield table + suffix, doc
         except LayoutMismatch as exc:
             raise LayoutMismatch(f"its part {name} is missing or damaged: {exc}") from None
+
+
+def append_log(book: Path, parts: Mapping[str, str], group: str, key: str,
+               docs: Mapping[str, Any], most: int) -> str | None:
+    """Write a group's log part again with ``docs`` laid over the documents it holds.
+
+    For a group whose base is not read (the undo journal, appended to run by run): returns
+    the new log part's name, or None when the log would hold more than ``most`` documents
+    (read the group and write its base instead).  ``key`` names each document's key field.
+
+    :raises LayoutMismatch: naming the log part when it is missing or damaged.
+    """
+    log = log_group(group)
+    held: dict[str, Any] = {}
+    previous = book.parent / parts[log] if log in parts else None
+    if previous is not None:
+        try:
+            for _, doc in iter_book_records(previous):
+                held[str(doc[key])] = doc
+        except (LayoutMismatch, KeyError, TypeError) as exc:
+            raise LayoutMismatch(f"its part {parts[log]} is missing or damaged: {exc}") from None
+    held.update(docs)
+    if len(held) > most:
+        return None
+    folder = book.parent / f"{book.name}.parts"
+    made = write_part(folder, part_stem(log), previous,
+                      encode_part(group.partition(":")[0], held.values()))
+    return f"{folder.name}/{made.name}"
 
 
 def part_map(book: Path, parts: Any) -> dict[str, str]:

@@ -83,6 +83,7 @@ class ConsoleBase(Console):
             except BaseException:
                 self._book = None  # the block may have left half a change in memory
                 raise
+            book.release_journal()  # saved: later runs append without holding every run's
             self._book, self._stamp = book, self._file_stamp()
 
     def hooks(self, name: str) -> ConnectorHooks:
