@@ -566,3 +566,17 @@ def test_a_damaged_journal_log_stops_the_save_with_a_one_line_error(
         book.save()
     assert log.name in str(caught.value) and "\n" not in str(caught.value)
     assert files(tmp_path) == before
+
+
+def test_a_reviews_three_columns_read_back_equal_with_repeated_values_kept_once(
+    small_parts: None, tmp_path: Path
+) -> None:
+    path = tmp_path / "book.json"
+    book = build(path)
+    rows = [{"field": "name", "left": "Ann Lee", "proposed": "Ann Lee", "right": "Ann Lee"},
+            {"field": "email", "left": "", "proposed": "a@x.example", "right": "a@x.example"}]
+    book.proposals["H2"] = {"id": "H2", "connector": "xero", "status": "open", "fields": rows}
+    book.save()
+    again = Book.open(path).proposals["H2"]["fields"]
+    assert again == rows
+    assert again[0]["right"] is again[0]["left"] and again[0]["proposed"] is again[0]["left"]

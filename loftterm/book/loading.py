@@ -7,11 +7,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from loftterm.book.changes import GONE, LOG
-from loftterm.book.sharing import share_baseline
+from loftterm.book.sharing import share_baseline, share_review_rows
 from loftterm.models import Link, Profile, RemoteContact, Warning
 
 if TYPE_CHECKING:
     from loftterm.book.book import Book
+
+
+def _as_is(doc: dict[str, Any]) -> dict[str, Any]:
+    return doc
 
 
 def record_loaders(book: Book) -> dict[str, Callable[[Any], None]]:
@@ -82,15 +86,18 @@ def record_loaders(book: Book) -> dict[str, Callable[[Any], None]]:
     def run(doc: Any) -> None:
         book.runs.append(dict(doc))
 
-    def keyed(table: dict[str, dict[str, Any]], key: str) -> Callable[[Any], None]:
+    def keyed(table: dict[str, dict[str, Any]], key: str,
+              shared: Callable[[dict[str, Any]], dict[str, Any]] = _as_is) -> Callable[[Any], None]:
         def load(doc: Any) -> None:
             if key in doc:
-                table[str(doc[key])] = dict(doc)
+                table[str(doc[key])] = shared(dict(doc))
 
         return load
 
-    def keyed_logged(table: dict[str, dict[str, Any]], key: str, group: str) -> Callable[[Any], None]:
-        load = keyed(table, key)
+    def keyed_logged(table: dict[str, dict[str, Any]], key: str, group: str,
+                     shared: Callable[[dict[str, Any]], dict[str, Any]] = _as_is
+                     ) -> Callable[[Any], None]:
+        load = keyed(table, key, shared)
 
         def load_logged(doc: Any) -> None:
             if key in doc and logged(group, str(doc[key]), bool(doc.get(GONE))):
@@ -109,11 +116,11 @@ def record_loaders(book: Book) -> dict[str, Callable[[Any], None]]:
         "remote" + LOG: mirrored_logged,
         "warnings": warning,
         "runs": run,
-        "proposals": keyed(book._proposals, "id"),
+        "proposals": keyed(book._proposals, "id", share_review_rows),
         "items": keyed(book.items, "key"),
         "decisions": keyed(book._decisions, "key"),
         "journal": keyed(book._journal, "run_id"),
-        "proposals" + LOG: keyed_logged(book._proposals, "id", "proposals"),
+        "proposals" + LOG: keyed_logged(book._proposals, "id", "proposals", share_review_rows),
         "decisions" + LOG: keyed_logged(book._decisions, "key", "decisions"),
         "journal" + LOG: keyed_logged(book._journal, "run_id", "journal"),
     }

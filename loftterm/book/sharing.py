@@ -1,11 +1,13 @@
 """Memory sharing at load: values a link's baseline repeats from its profile are kept once.
 
 At 100k links about a third of a book's memory is baselines equal to their profile's fields;
-pointing them at the profile's own strings (and one read-only blank address) saves it.
+pointing them at the profile's own strings (and one read-only blank address) saves it.  A
+review's three columns mostly repeat one value three times: kept once too.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from loftterm.models import ContactFields
@@ -40,3 +42,25 @@ def share_baseline(base: dict[str, Any], fields: ContactFields) -> None:
     for name in ("billing", "shipping"):
         if base.get(name) == _BLANK_ADDRESS:
             base[name] = _SHARED_BLANK_ADDRESS
+
+
+def share_review_rows(review: dict[str, Any]) -> dict[str, Any]:
+    """A loaded review with its three-column rows' equal values kept once (memory, not meaning).
+
+    Each row (``field``, ``left``, ``proposed``, ``right``) is read as strings of its own: at
+    100k, 31k reviews of six rows held ~70 MB, most of it the same name three times over.
+    """
+    rows = review.get("fields")
+    if isinstance(rows, list):
+        review["fields"] = [_shared_row(row) if isinstance(row, dict) else row for row in rows]
+    return review
+
+
+def _shared_row(row: dict[str, Any]) -> dict[str, Any]:
+    left = row.get("left")
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if isinstance(value, str):
+            value = sys.intern(value) if key == "field" else left if value == left else value
+        out[sys.intern(key) if isinstance(key, str) else key] = value
+    return out
