@@ -355,6 +355,11 @@ class Book:
         self.saves += 1
 
     @property
+    def in_parts(self) -> bool:
+        """True for a big book, kept in part files beside its book file (:mod:`.parts`)."""
+        return bool(self._parts)
+
+    @property
     def version(self) -> int:
         """A number that moves with every marked change (profiles, links, mirror, reviews...).
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from loftterm.console import kept_status
 from loftterm.console.base import ConsoleBase
 from loftterm.engine.decide import decisions as remembered
 from loftterm.engine.decide import merge as merging
@@ -50,14 +51,30 @@ class ReadingViews(ConsoleBase):
         return cached[1]
 
     def status(self) -> list[ConnectorStatus]:
-        """Return each enabled connector's dashboard status."""
+        """Return each enabled connector's dashboard status.
+
+        A big book's link-state counts and pending counter are kept beside it while it stands
+        still (:mod:`loftterm.console.kept_status`): asked again, status reads no part.
+        """
         book = self.book()
+        stamp = self._stamp
+        digest = kept_status.book_digest(self.config.book) if book.in_parts else ""
+        if stamp is None or self._file_stamp() != stamp:
+            digest = ""  # saved by another process meanwhile: the digest is not this book's
         out = []
         for conn in self.config.enabled():
             info = self.hooks(conn.name).info
-            counts = {str(state): 0 for state in LinkState}
-            for row in link_rows(book, info):
-                counts[str(row.state)] += 1
+            key = kept_status.status_key(digest, conn.name, conn.settings) if digest else ""
+            kept = kept_status.recall(self.config.book, conn.name, key) if key else None
+            if kept is not None:
+                counts, pending = kept
+            else:
+                counts = {str(state): 0 for state in LinkState}
+                for row in link_rows(book, info):
+                    counts[str(row.state)] += 1
+                pending = self.pending(conn.name)
+                if key and self._file_stamp() == stamp:
+                    kept_status.keep(self.config.book, conn.name, key, counts, pending)
             meta = book.connector_meta(conn.name)
             runs = [r for r in reversed(book.runs) if r.get("connector") == conn.name]
             every = int(conn.settings.get("sync_every_minutes") or 0)
@@ -68,7 +85,7 @@ class ReadingViews(ConsoleBase):
                     str(meta.get("tenant_name") or "not synced yet"),
                     run_summary(runs[0]) if runs else None,
                     counts,
-                    self.pending(conn.name),
+                    pending,
                     every,
                 )
             )

@@ -1,0 +1,78 @@
+"""A big book's status is kept beside it while the book stands still, and derived again after."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connectors.xero.sandbox import XeroSandbox
+from loftterm.book import book as book_module
+from loftterm.config import config_from_mapping
+from loftterm.console import BookConsole
+from loftterm.console.kept_status import kept_path
+from loftterm.demo import seed_demo_book
+from loftterm.plugins import make_plugin_manager
+from tests.conftest import serving
+
+
+@pytest.fixture
+def synced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """A demo book kept in parts, synced once with the Xero sandbox: the console's mapping."""
+    monkeypatch.setattr(book_module, "PART_MIN_DOCS", 3)
+    seed_demo_book(tmp_path / "book.json", ["xero"])
+    for sandbox in serving(XeroSandbox()):
+        mapping = {"book": str(tmp_path / "book.json"),
+                   "connectors": {"xero": {"enabled": True, **sandbox.connector_settings()}}}
+        console_of(mapping).sync("xero")
+        yield mapping
+
+
+def console_of(mapping: dict[str, Any]) -> BookConsole:
+    """A console as a new process has it: nothing read yet."""
+    pm = make_plugin_manager()
+    return BookConsole(config_from_mapping(mapping, pm, base_dir=Path(mapping["book"]).parent,
+                                           source="<test>"), pm)
+
+
+def status_json(console: BookConsole) -> list[dict[str, Any]]:
+    return [status.to_json() for status in console.status()]
+
+
+def test_status_asked_again_reads_no_part_and_says_the_same(synced: dict[str, Any]) -> None:
+    first = status_json(console_of(synced))
+    assert kept_path(Path(synced["book"])).is_file()
+    again = console_of(synced)
+    assert status_json(again) == first
+    held = again._book
+    assert held is not None and held.in_parts and {"people", "mirror"} <= held._unloaded
+
+
+def test_a_change_to_the_book_has_status_derived_again(synced: dict[str, Any]) -> None:
+    console = console_of(synced)
+    before = status_json(console)[0]
+    linked = next(row for row in console.link_rows("xero", "linked"))
+    console.unlink(linked.profile_id, "xero", linked.role)
+    after = status_json(console_of(synced))[0]
+    assert after["states"]["linked"] == before["states"]["linked"] - 1
+    kept_path(Path(synced["book"])).unlink()
+    assert status_json(console_of(synced))[0] == after  # the same as derived from scratch
+
+
+@pytest.mark.parametrize("kept", ["{not json", '{"connectors": {"xero": {"key": 1}}}', "[]"])
+def test_a_damaged_kept_status_is_derived_again(synced: dict[str, Any], kept: str) -> None:
+    first = status_json(console_of(synced))
+    kept_path(Path(synced["book"])).write_text(kept, encoding="utf-8")
+    assert status_json(console_of(synced)) == first
+
+
+def test_other_settings_are_not_answered_from_the_kept_status(synced: dict[str, Any]) -> None:
+    status_json(console_of(synced))
+    stricter = {**synced, "connectors": {"xero": {**synced["connectors"]["xero"],
+                                                  "sync_every_minutes": 45}}}
+    console = console_of(stricter)
+    assert console.status()[0].sync_every_minutes == 45
+    held = console._book
+    assert held is not None and "people" not in held._unloaded  # derived again: people read
