@@ -76,3 +76,21 @@ def test_other_settings_are_not_answered_from_the_kept_status(synced: dict[str, 
     assert console.status()[0].sync_every_minutes == 45
     held = console._book
     assert held is not None and "people" not in held._unloaded  # derived again: people read
+
+
+def test_a_headless_sync_keeps_the_status_its_next_status_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.cli_support import run_loftterm, xero_config
+
+    monkeypatch.setenv("LOFTTERM_PART_MIN_DOCS", "1")  # the child processes' books: in parts
+    for sandbox in serving(XeroSandbox()):
+        config = xero_config(tmp_path, sandbox, demo_book=True)
+        assert run_loftterm("--sync", "--config", str(config)).returncode == 0
+        kept = kept_path(tmp_path / "book.json")
+        assert kept.is_file()
+        quick = run_loftterm("status", "--json", "--config", str(config))
+        kept.unlink()
+        derived = run_loftterm("status", "--json", "--config", str(config))
+        assert quick.returncode == derived.returncode == 0
+        assert quick.stdout == derived.stdout and '"linked"' in quick.stdout

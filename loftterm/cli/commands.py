@@ -18,7 +18,7 @@ from loftterm.cli.progress import ProgressPrinter
 from loftterm.cli.review_commands import REVIEW_COMMANDS
 from loftterm.cli.session import Handler, Session, print_row
 from loftterm.cli.setup_commands import SETUP_COMMANDS
-from loftterm.errors import EXIT_OK
+from loftterm.errors import EXIT_OK, LofttermError
 from loftterm.models import Profile
 
 
@@ -37,6 +37,11 @@ def cmd_sync(session: Session, args: argparse.Namespace, *, in_series: bool = Fa
         full_pull=args.full,
         repoint=args.repoint,
     )
+    if not report.dry_run:
+        try:
+            session.console.keep_status()  # the next `status` reads it, not the whole book
+        except LofttermError:
+            pass  # a cache left unwritten: `status` derives it again, the sync stands
     if session.json:
         print_json(report.to_json(), indent=None if in_series else 2)
         return report.exit_code

@@ -37,6 +37,9 @@ class Console:
         """Return each enabled connector's dashboard status (organisation, last run, counts, pending)."""
         raise NotImplementedError
 
+    def keep_status(self) -> None:
+        """Derive the status now so that ``status`` asked later is quick (no-op: nothing kept)."""
+
     def link_rows(self, connector: str = "", state: str = "", text: str = "") -> list[LinkRow]:
         """Return the link rows (profile x connector x role), filtered."""
         raise NotImplementedError
