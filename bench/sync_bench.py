@@ -489,7 +489,9 @@ def fresh_process_runs(work: Path, book: Path, name: str, settings: dict[str, An
         command = [sys.executable, "-c", LAUNCHER, sys.executable, "-m", "loftterm",
                    "--config", str(config), *(arg.format(name=name) for arg in args)]
         started = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        # in the book's folder: ``-c`` and ``-m`` put the working folder first on the path, and
+        # from this tree's root that imported this tree's loftterm even for a --compare ref
+        done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=work)
         wall = time.perf_counter() - started
         measured = json.loads(done.stdout)
         runs.append({"run": label, "wall_s": wall, "peak_mb": measured["peak_kb"] / 1024,
