@@ -493,14 +493,20 @@ def start_run(book: Book, run_id: str, *entries: int) -> None:
         book.touch_document("journal", run_id)
 
 
-def test_a_new_run_is_journalled_without_reading_the_other_runs(
-    small_parts: None, tmp_path: Path
-) -> None:
+def saved_with_run2(tmp_path: Path) -> tuple[Path, Book]:
+    """The built book opened, a second run journalled and saved (a run's checkpoint)."""
     path = tmp_path / "book.json"
     build(path)
     book = Book.open(path)
     start_run(book, "run2", 1)
-    book.save()  # a checkpoint: the run goes on after it
+    book.save()
+    return path, book
+
+
+def test_a_new_run_is_journalled_without_reading_the_other_runs(
+    small_parts: None, tmp_path: Path
+) -> None:
+    path, book = saved_with_run2(tmp_path)  # the run goes on after its checkpoint
     book.started_journal("run2")["entries"].append({"seq": 2})  # type: ignore[index]
     book.touch_document("journal", "run2")
     before = files(tmp_path)
@@ -552,11 +558,7 @@ def test_a_long_lived_book_lets_go_of_a_saved_journal_and_keeps_appending(
 def test_a_damaged_journal_log_stops_the_save_with_a_one_line_error(
     small_parts: None, tmp_path: Path
 ) -> None:
-    path = tmp_path / "book.json"
-    build(path)
-    book = Book.open(path)
-    start_run(book, "run2", 1)
-    book.save()
+    path, _ = saved_with_run2(tmp_path)
     log = next((tmp_path / "book.json.parts").glob("journal-log.*"))
     log.write_bytes(log.read_bytes()[:-9])
     book = Book.open(path)
