@@ -50,6 +50,37 @@ def test_status_asked_again_reads_no_part_and_says_the_same(synced: dict[str, An
     assert held is not None and held.in_parts and {"people", "mirror"} <= held._unloaded
 
 
+def rows_json(console: BookConsole, state: str, text: str = "") -> list[dict[str, Any]]:
+    return [row.to_json() for row in console.link_rows("xero", state, text)]
+
+
+@pytest.mark.parametrize("state", ["blank", "duplicate", "archived", "disabled", "misplaced"])
+def test_links_not_linked_come_from_the_kept_status_as_derived(
+    synced: dict[str, Any], state: str
+) -> None:
+    status_json(console_of(synced))  # kept
+    quick = console_of(synced)
+    kept_rows = rows_json(quick, state)
+    held = quick._book
+    assert held is not None and {"people", "mirror"} <= held._unloaded  # no part read
+    kept_path(Path(synced["book"])).unlink()
+    assert kept_rows == rows_json(console_of(synced), state)
+
+
+def test_links_searched_among_the_kept_rows_find_what_a_derived_search_finds(
+    synced: dict[str, Any]
+) -> None:
+    derived = console_of(synced)  # no state asked: every row derived, nothing kept
+    blank = [row for row in derived.link_rows("xero") if str(row.state) == "blank"]
+    assert blank, "the demo book has blank links"
+    needle = blank[0].name.split()[0].lower()
+    expected = [row.to_json() for row in derived.link_rows("xero", "", needle)
+                if str(row.state) == "blank"]
+    assert not kept_path(Path(synced["book"])).exists()
+    status_json(console_of(synced))
+    assert rows_json(console_of(synced), "blank", needle) == expected != []
+
+
 def test_a_change_to_the_book_has_status_derived_again(synced: dict[str, Any]) -> None:
     console = console_of(synced)
     before = status_json(console)[0]
@@ -89,8 +120,13 @@ def test_a_headless_sync_keeps_the_status_its_next_status_prints(
         assert run_loftterm("--sync", "--config", str(config)).returncode == 0
         kept = kept_path(tmp_path / "book.json")
         assert kept.is_file()
-        quick = run_loftterm("status", "--json", "--config", str(config))
-        kept.unlink()
-        derived = run_loftterm("status", "--json", "--config", str(config))
-        assert quick.returncode == derived.returncode == 0
-        assert quick.stdout == derived.stdout and '"linked"' in quick.stdout
+        asked = (("status", "--json"), ("links", "--state", "blank", "--json"))
+        quick = [run_loftterm(*args, "--config", str(config)) for args in asked]
+        derived = []
+        for args in asked:
+            kept.unlink()  # each derived from scratch
+            derived.append(run_loftterm(*args, "--config", str(config)))
+        for fast, slow in zip(quick, derived, strict=True):
+            assert fast.returncode == slow.returncode == 0
+            assert fast.stdout == slow.stdout
+        assert '"linked"' in quick[0].stdout and '"blank"' in quick[1].stdout

@@ -46,6 +46,7 @@ class ConsoleBase(Console):
         self._stamp: tuple[int, int] | None = None
         self._hooks: dict[str, ConnectorHooks] = {}
         self._pending: dict[str, tuple[tuple[int, int] | None, PendingCounter]] = {}
+        self._digest_stamp: tuple[int, int] | None = None  # reading.py: the kept status's book
 
     def _file_stamp(self) -> tuple[int, int] | None:
         try:

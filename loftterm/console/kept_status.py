@@ -1,7 +1,8 @@
-"""The dashboard's link-state counts and pending counter, kept beside a book that stands still.
+"""The dashboard's status and the links not linked, kept beside a book that stands still.
 
 ``loftterm status`` on a 100k book read every part of it and walked it all (about 5 s) to
-print a dozen numbers, each time a support person asked.  What it derived is kept in
+print a dozen numbers, each time a support person asked; ``links --state missing`` read every
+profile and mirrored record (3 s) to list a handful of rows.  What it derived is kept in
 ``<book>.status.json`` (not part of the book: deleting it loses nothing) under a key made of
 the book file's bytes (which name every part by the digest of its content), the connector,
 its settings and this loftterm's version.  A book saved since, another config or another
@@ -14,15 +15,16 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from loftterm import __version__
-from loftterm.views import PendingCounter
+from loftterm.models import LinkState
+from loftterm.views import LinkRow, PendingCounter
 
 #: Bump when what is kept changes shape or meaning.
-KEPT_VERSION = 1
+KEPT_VERSION = 2
 _PENDING_FIELDS = tuple(f.name for f in fields(PendingCounter))
 
 
@@ -46,8 +48,18 @@ def status_key(digest: str, connector: str, settings: Mapping[str, Any]) -> str:
     return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
 
 
-def recall(book: Path, connector: str, key: str) -> tuple[dict[str, int], PendingCounter] | None:
-    """The link-state counts and pending counter kept for ``key``; None when not kept.
+@dataclass(frozen=True)
+class Kept:
+    """One connector's status as kept: link-state counts, pending counter, the rows not linked."""
+
+    counts: dict[str, int]
+    pending: PendingCounter
+    #: every link row whose state is not ``linked`` (what support staff look for), in order
+    rows: list[LinkRow]
+
+
+def recall(book: Path, connector: str, key: str) -> Kept | None:
+    """What was kept for ``key``; None when nothing was.
 
     A missing, damaged or foreign file counts as nothing kept.
     """
@@ -58,13 +70,18 @@ def recall(book: Path, connector: str, key: str) -> tuple[dict[str, int], Pendin
             return None
         pending = {name: entry["pending"][name] for name in _PENDING_FIELDS}
         counts = {str(state): int(count) for state, count in entry["states"].items()}
-        return counts, PendingCounter(**pending)
+        rows = [_row(data) for data in entry["rows"]]
+        return Kept(counts, PendingCounter(**pending), rows)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
-def keep(book: Path, connector: str, key: str, counts: Mapping[str, int],
-         pending: PendingCounter) -> None:
+def _row(data: dict[str, Any]) -> LinkRow:
+    return LinkRow(**{**data, "state": LinkState(data["state"]),
+                      "candidates": tuple(data.get("candidates") or ())})
+
+
+def keep(book: Path, connector: str, key: str, kept: Kept) -> None:
     """Keep one connector's status under ``key`` (the other connectors' entries stay).
 
     Written whole to a temp file and renamed over the old one; a book folder that cannot be
@@ -72,12 +89,14 @@ def keep(book: Path, connector: str, key: str, counts: Mapping[str, int],
     """
     target = kept_path(book)
     try:
-        kept = json.loads(target.read_text(encoding="utf-8"))
-        entries = kept["connectors"] if isinstance(kept.get("connectors"), dict) else {}
+        held = json.loads(target.read_text(encoding="utf-8"))
+        entries = held["connectors"] if isinstance(held.get("connectors"), dict) else {}
     except (OSError, ValueError, AttributeError):
         entries = {}
-    entries[connector] = {"key": key, "states": dict(counts),
-                          "pending": {name: getattr(pending, name) for name in _PENDING_FIELDS}}
+    entries[connector] = {
+        "key": key, "states": dict(kept.counts),
+        "pending": {name: getattr(kept.pending, name) for name in _PENDING_FIELDS},
+        "rows": [row.to_json() for row in kept.rows]}
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         temp.write_text(json.dumps({"version": KEPT_VERSION, "connectors": entries}),

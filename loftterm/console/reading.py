@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
+from loftterm.config import ConnectorConfig
 from loftterm.console import kept_status
 from loftterm.console.base import ConsoleBase
 from loftterm.engine.decide import decisions as remembered
@@ -50,6 +51,44 @@ class ReadingViews(ConsoleBase):
             return counter
         return cached[1]
 
+    def _kept_digest(self) -> str:
+        """The digest of the book file when it is the console's big book as read ('' if not).
+
+        ``_digest_stamp`` is then the file stamp of that book: what is derived from the book
+        is kept under this digest only while the console still holds the same book.
+        """
+        book = self.book()
+        stamp = self._stamp
+        digest = kept_status.book_digest(self.config.book) if book.in_parts else ""
+        if stamp is None or self._file_stamp() != stamp:
+            return ""  # saved by another process meanwhile: the digest is not this book's
+        self._digest_stamp = stamp
+        return digest
+
+    def _kept(self, conn: ConnectorConfig, digest: str) -> kept_status.Kept | None:
+        """What ``status`` kept for one connector of the book of ``digest`` (None: nothing)."""
+        key = kept_status.status_key(digest, conn.name, conn.settings) if digest else ""
+        return kept_status.recall(self.config.book, conn.name, key) if key else None
+
+    def _status_of(self, conn: ConnectorConfig, digest: str) -> kept_status.Kept:
+        """One connector's counts, pending counter and rows not linked: kept, or derived."""
+        kept = self._kept(conn, digest)
+        if kept is not None:
+            return kept
+        key = kept_status.status_key(digest, conn.name, conn.settings) if digest else ""
+        book = self.book()
+        counts = {str(state): 0 for state in LinkState}
+        rows = []
+        for row in link_rows(book, self.hooks(conn.name).info):
+            counts[str(row.state)] += 1
+            if row.state != LinkState.LINKED:
+                rows.append(row)
+        kept = kept_status.Kept(counts, self.pending(conn.name), rows)
+        stamp = self._digest_stamp
+        if key and self._stamp == stamp and self._file_stamp() == stamp and self._book is book:
+            kept_status.keep(self.config.book, conn.name, key, kept)
+        return kept
+
     def status(self) -> list[ConnectorStatus]:
         """Return each enabled connector's dashboard status.
 
@@ -57,24 +96,11 @@ class ReadingViews(ConsoleBase):
         still (:mod:`loftterm.console.kept_status`): asked again, status reads no part.
         """
         book = self.book()
-        stamp = self._stamp
-        digest = kept_status.book_digest(self.config.book) if book.in_parts else ""
-        if stamp is None or self._file_stamp() != stamp:
-            digest = ""  # saved by another process meanwhile: the digest is not this book's
+        digest = self._kept_digest()
         out = []
         for conn in self.config.enabled():
             info = self.hooks(conn.name).info
-            key = kept_status.status_key(digest, conn.name, conn.settings) if digest else ""
-            kept = kept_status.recall(self.config.book, conn.name, key) if key else None
-            if kept is not None:
-                counts, pending = kept
-            else:
-                counts = {str(state): 0 for state in LinkState}
-                for row in link_rows(book, info):
-                    counts[str(row.state)] += 1
-                pending = self.pending(conn.name)
-                if key and self._file_stamp() == stamp:
-                    kept_status.keep(self.config.book, conn.name, key, counts, pending)
+            kept = self._status_of(conn, digest)
             meta = book.connector_meta(conn.name)
             runs = [r for r in reversed(book.runs) if r.get("connector") == conn.name]
             every = int(conn.settings.get("sync_every_minutes") or 0)
@@ -84,8 +110,8 @@ class ReadingViews(ConsoleBase):
                     info.title,
                     str(meta.get("tenant_name") or "not synced yet"),
                     run_summary(runs[0]) if runs else None,
-                    counts,
-                    pending,
+                    kept.counts,
+                    kept.pending,
                     every,
                 )
             )
@@ -101,13 +127,23 @@ class ReadingViews(ConsoleBase):
             self.status()
 
     def link_rows(self, connector: str = "", state: str = "", text: str = "") -> list[LinkRow]:
-        """Return the link rows (profile x connector x role), filtered."""
+        """Return the link rows (profile x connector x role), filtered.
+
+        Rows in a state other than ``linked`` come from what ``status`` kept while the book
+        stands still (:mod:`loftterm.console.kept_status`); the others are derived (nothing is
+        kept here: deriving the pending counter too would double a relink session's wait).
+        """
         book = self.book()
         names = [connector] if connector else self.connectors()
         needle = text.strip().lower()
+        enabled = {conn.name: conn for conn in self.config.enabled()}
+        digest = self._kept_digest() if state and state != LinkState.LINKED else ""
         rows = []
         for name in names:
-            for row in link_rows(book, self.hooks(name).info):
+            info = self.hooks(name).info
+            kept = self._kept(enabled[name], digest) if digest and name in enabled else None
+            found: Iterable[LinkRow] = kept.rows if kept is not None else link_rows(book, info)
+            for row in found:
                 if state and str(row.state) != state:
                     continue
                 if (
