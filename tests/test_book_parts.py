@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from loftterm.book import Book
+from loftterm.book import Book, journal_parts, saving
 from loftterm.book import book as book_module
 from loftterm.errors import BookCorruptError
 from loftterm.models import ContactFields, Link, Profile, RemoteContact
@@ -345,8 +345,8 @@ def test_mirror_changes_are_saved_and_an_unchanged_mirror_is_not_encoded(
     build(path)
     book = Book.open(path)
     encoded: list[str] = []
-    real = book_module.encode_part
-    monkeypatch.setattr(book_module, "encode_part",
+    real = saving.encode_part
+    monkeypatch.setattr(saving, "encode_part",
                         lambda table, docs: encoded.append(table) or real(table, docs))
     book.profiles["P0"].archived = True
     book.touch_profile(book.profiles["P0"])
@@ -487,7 +487,7 @@ def test_only_a_big_books_heap_is_frozen_out_of_the_collector() -> None:
 def start_run(book: Book, run_id: str, *entries: int) -> None:
     """What the engine's journal does for a new run: start its document, add entries."""
     doc = {"run_id": run_id, "entries": []}
-    book.start_journal(run_id, doc, keep=5)
+    journal_parts.start(book, run_id, doc, keep=5)
     for seq in entries:
         doc["entries"].append({"seq": seq})
         book.touch_document("journal", run_id)
@@ -507,7 +507,7 @@ def test_a_new_run_is_journalled_without_reading_the_other_runs(
     small_parts: None, tmp_path: Path
 ) -> None:
     path, book = saved_with_run2(tmp_path)  # the run goes on after its checkpoint
-    book.started_journal("run2")["entries"].append({"seq": 2})  # type: ignore[index]
+    journal_parts.started(book, "run2")["entries"].append({"seq": 2})  # type: ignore[index]
     book.touch_document("journal", "run2")
     before = files(tmp_path)
     book.save()
@@ -546,12 +546,12 @@ def test_a_long_lived_book_lets_go_of_a_saved_journal_and_keeps_appending(
     book = Book.open(path)
     assert book.journal["run1"]  # read, as undo or a first run reads it
     start_run(book, "run2", 1)
-    assert not book.release_journal()  # not saved yet: nothing is let go of
+    assert not journal_parts.release(book)  # not saved yet: nothing is let go of
     book.save()
-    assert book.release_journal() and "journal" in book._unloaded
+    assert journal_parts.release(book) and "journal" in book._unloaded
     start_run(book, "run3", 1)
     book.save()
-    assert book.release_journal()
+    assert journal_parts.release(book)
     assert list(book.journal) == ["run1", "run2", "run3"]  # read back when asked
 
 

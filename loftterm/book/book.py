@@ -11,7 +11,7 @@ import os
 import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -19,54 +19,38 @@ from typing import Any, cast
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 
+from loftterm.book import journal_parts, saving
 from loftterm.book.changes import (
-    LOG,
-    LOG_MIN_OF,
     Changes,
     MarkedDict,
     SaveCheck,
     base_group,
-    log_group,
 )
-from loftterm.book.documents import MAX_RUNS, part_groups, table_documents, tracked_groups
+from loftterm.book.documents import MAX_RUNS, tracked_groups
+from loftterm.book.emails import EmailIndex, email_key
 from loftterm.book.loading import record_loaders
 from loftterm.book.parts import (
-    PART_TABLE,
-    append_log,
-    drop_parts,
     lazy_group,
     part_map,
     part_records,
-    part_stem,
     records_of,
 )
+from loftterm.book.saving import PARTS_KEY, SCHEMA_VERSION
 from loftterm.book.sharing import share_baseline
 from loftterm.book.storage import (
     AtomicJSONStorage,
     LayoutMismatch,
-    NumberedTable,
     corrupt_message,
     encode_document,
-    encode_part,
-    write_part,
 )
-from loftterm.durable import fsync_directory
 from loftterm.errors import BookCorruptError, UsageError
 from loftterm.heap import gc_paused
 from loftterm.models import Link, Profile, RemoteContact, Warning
 
-SCHEMA_VERSION = 3  # what this reads; written as 1 in one file, 2 in parts, 3 with logs (save)
 # A book with more profiles, links and mirrored records keeps them in parts (see save); the
 # environment can lower it so that trials on small books exercise parts (bench/chaos.py --parts).
 PART_MIN_DOCS = int(os.environ.get("LOFTTERM_PART_MIN_DOCS") or 5000)
-PARTS_KEY = "_parts"  # in the written meta document: part group -> file, beside the book
 # load order: profiles first (links and the mirror share their values)
-
-
-def email_key(email: str) -> str:
-    """An email as the book compares and indexes it (``profiles_with_email``)."""
-    key = email.strip().lower()
-    return email if key == email else key  # the same string, not a copy (index memory)
 
 
 def now_iso() -> str:
@@ -99,17 +83,13 @@ class Book:
         self.meta: dict[str, Any] = {}
         self.items: dict[str, dict[str, Any]] = {}
         self._by_remote: dict[tuple[str, str, str], LinkKey] = {}
-        # email key -> the id of the one profile with it, or a set when several share it:
-        # a set per email cost ~20 MB at 100k profiles, nearly all of them alone
-        self._by_email: dict[str, str | set[str]] = {}
+        self._by_email = EmailIndex()
         self._parts: dict[str, str] = {}  # part group -> file (relative to the book's folder)
         self._changes = Changes()  # what a save must write (book/changes.py)
         self._proposals = MarkedDict(self._changes, "proposals")
         self._decisions = MarkedDict(self._changes, "decisions")
         self._journal = MarkedDict(self._changes, "journal")  # by run id (engine/runs/journal.py)
-        # journal documents of the runs started on this book (start_journal) since its journal
-        # was last let go of (release_journal); while its parts are not read, a save appends
-        # these to its log part: a run does not read the other runs' documents to add its own
+        # the journal documents of the runs started on this book (book/journal_parts.py)
         self._journal_fresh: dict[str, dict[str, Any]] = {}
         self._journal_keep = MAX_RUNS
         self._check = SaveCheck()  # tests: no record changes without being marked
@@ -198,9 +178,7 @@ class Book:
                 self._changes.loaded(part, self._logged.pop(part, ()))
             self._remember_encodings()
             if group == "journal":
-                for run_id, doc in self._journal_fresh.items():
-                    self._journal[run_id] = doc  # newer than any copy read from the log
-                self._prune_journal()
+                journal_parts.read_in(self)
 
     # ----------------------------------------------------------------- loading and saving
     @classmethod
@@ -285,74 +263,15 @@ class Book:
                 self._check.check(group, {key: encode_document(document(key)) for key in records},
                                   self._changes.since_save(group) if marked else None)
 
-    def _write_group(self, group: str, table: str, records: dict[Any, Any],
-                     document: Callable[[Any], dict[str, Any]], parts: dict[str, str],
-                     saved: list[tuple[str, bool]]) -> bool:
-        """Write one part group where it changed (its base, or a log beside it); True if written.
-
-        ``saved`` collects (group, base written) for the marks to clear once the book file,
-        which commits the parts, is written.
-        """
-        known, known_log = self._parts.get(group), self._parts.get(log_group(group))
-        if known and not self._changes.dirty(group):
-            parts.update({group: known, **({log_group(group): known_log} if known_log else {})})
-            return False
-        logged = self._changes.logged(group, len(records)) if known else None
-        name = group if logged is None else log_group(group)
-        keys = records if logged is None else sorted(logged, key=str)
-        folder = self.path.parent / f"{self.path.name}.parts"
-        before = self.path.parent / self._parts[name] if name in self._parts else None
-        made = write_part(folder, part_stem(name), before,
-                          encode_part(table, (document(key) for key in keys)))
-        parts[name] = f"{folder.name}/{made.name}"
-        if known and logged is not None:
-            parts[group] = known
-        saved.append((group, logged is None))
-        return made != before
-
     def save(self, whole: bool = False) -> None:
         """Write the book atomically through TinyDB; a big book only where it changed.
 
         A small book is one file; a big one (:data:`PART_MIN_DOCS`) is written in parts, the main
-        file last, committing them all at once (:mod:`loftterm.book.parts`).  ``whole`` writes
+        file last, committing them all at once (:mod:`loftterm.book.saving`).  ``whole`` writes
         every part read again, logs folded in (a full sync does, once a day): a record edited in
         place without its ``touch_`` is then saved at the latest by the next full sync.
         """
-        if self._broken is not None:
-            raise self._broken  # part of the book could not be read: saving would lose the rest
-        self._remember_encodings(marked=True)
-        if whole:
-            for group in tracked_groups(self):
-                self._changes.rewrite(group)
-        appended: dict[str, str] = {}
-        journal_appended = self._save_unread_journal(appended)  # may read the journal instead
-        groups = part_groups(self, PART_MIN_DOCS)
-        kept = {group: name for group, name in self._parts.items()
-                if lazy_group(group) in self._unloaded}
-        parts: dict[str, str] = {**kept, **appended}
-        saved = [(group, True) for group in tracked_groups(self) if group not in groups]
-        if journal_appended:
-            saved.append(("journal", False))
-        with gc_paused():
-            written = [self._write_group(group, table, records, document, parts, saved)
-                       for group, (table, records, document) in groups.items()]
-        if any(written) or journal_appended:
-            fsync_directory(self.path.parent / f"{self.path.name}.parts")
-        held = {table for group in parts for table in PART_TABLE[lazy_group(group)]}
-        logs = any(group.endswith(LOG) for group in parts)  # older loftterms cannot read them
-        meta = {**self.meta, "schema_version": SCHEMA_VERSION if logs else 2 if parts else 1}
-        if parts:
-            meta[PARTS_KEY] = parts
-        tables = {name: NumberedTable([meta] if name == "meta" else make())
-                  for name, make in table_documents(self).items() if name not in held}
-        db = TinyDB(str(self.path), storage=CachingMiddleware(AtomicJSONStorage))  # type: ignore[no-untyped-call]
-        cast(AtomicJSONStorage, db.storage).write(tables)  # cached by the middleware...
-        db.close()  # ...and flushed here in one atomic write
-        for group, base_written in saved:  # committed: what was marked is on disk now
-            self._changes.saved(group, base_written)
-        previous, self._parts = self._parts, parts
-        drop_parts(self.path, set(parts.values()) | set(previous.values()))
-        self.saves += 1
+        saving.save(self, whole, PART_MIN_DOCS)
 
     @property
     def in_parts(self) -> bool:
@@ -382,27 +301,10 @@ class Book:
     def _index_profile(self, profile: Profile) -> None:
         old = self._profiles.get(profile.id)  # the people are read (callers see to it)
         if old is not None and old.email:
-            self._unindex_email(old.email, old.id)
+            self._by_email.discard(old.email, old.id)
         self._profiles[profile.id] = profile
         if profile.email:
-            key = email_key(profile.email)
-            known = self._by_email.get(key)
-            if known is None or known == profile.id:
-                self._by_email[key] = profile.id
-            elif isinstance(known, set):
-                known.add(profile.id)
-            else:
-                self._by_email[key] = {known, profile.id}
-
-    def _unindex_email(self, email: str, profile_id: str) -> None:
-        key = email_key(email)
-        known = self._by_email.get(key)
-        if known == profile_id:
-            del self._by_email[key]
-        elif isinstance(known, set):
-            known.discard(profile_id)
-            if len(known) == 1:
-                self._by_email[key] = known.pop()
+            self._by_email.add(profile.email, profile.id)
 
     def put_profile(self, profile: Profile) -> None:
         """Insert or replace a profile (stamping ``updated_at``)."""
@@ -429,7 +331,7 @@ class Book:
     def _drop_profile(self, profile_id: str) -> None:
         old = self._profiles.pop(profile_id, None)
         if old is not None and old.email:
-            self._unindex_email(old.email, old.id)
+            self._by_email.discard(old.email, old.id)
 
     def profile(self, profile_id: str) -> Profile:
         """Return a profile or raise a one-line error naming the id."""
@@ -447,8 +349,7 @@ class Book:
         self._need("people")
         key = email_key(email)
         profiles = self._profiles
-        known = self._by_email.get(key, ())
-        return {pid for pid in ((known,) if isinstance(known, str) else known)
+        return {pid for pid in self._by_email.ids(key)
                 if (found := profiles.get(pid)) is not None and email_key(found.email) == key}
 
     def new_profile_id(self, prefix: str = "P") -> str:
@@ -534,75 +435,6 @@ class Book:
     def touch_document(self, table: str, key: str) -> None:
         """Say a document of ``proposals``, ``decisions`` or ``journal`` was changed in place."""
         self._changes.mark(table, key)
-
-    # ----------------------------------------------------------------- undo journal
-    def started_journal(self, run_id: str) -> dict[str, Any] | None:
-        """The journal document of a run started on this book (:meth:`start_journal`), or None.
-
-        Never reads the journal: the other runs' documents are not looked at.
-        """
-        return self._journal_fresh.get(run_id)
-
-    def start_journal(self, run_id: str, doc: dict[str, Any], keep: int) -> None:
-        """Start the journal document of a new run (``run_id`` made for it: never stored yet).
-
-        Only the last ``keep`` runs' documents are kept.  A book whose journal part was not
-        read (or was let go of) is not read for this: the document is appended to the part's
-        log at the next save (:func:`loftterm.book.parts.append_log`).
-        """
-        self._journal_keep = keep
-        self._journal_fresh[run_id] = doc
-        if "journal" in self._unloaded:
-            self._changes.mark("journal", run_id)
-        else:
-            self._journal[run_id] = doc
-            self._prune_journal()
-
-    def _prune_journal(self) -> None:
-        for old in list(self._journal)[: -self._journal_keep]:
-            del self._journal[old]
-
-    def release_journal(self) -> bool:
-        """Let go of the journal's documents in memory when every one is in a part on disk.
-
-        A long-lived process (the TUI, ``--sync --every``) held every run's undo journal,
-        the first full sync's entries too (~70 MB at 100k); the next run appends its own
-        without reading them, and ``loftterm undo`` reads them again when asked.  True when
-        let go of; False while a change is unsaved or the book is one file.
-        """
-        if "journal" in self._unloaded:  # not read: only runs started here are held
-            if self._changes.since_save("journal") == set():
-                self._journal_fresh.clear()
-            return not self._journal_fresh
-        if "journal" not in self._parts or self._changes.dirty("journal"):
-            return False
-        dict.clear(self._journal)  # not MarkedDict.clear: nothing is removed from the book
-        self._journal_fresh.clear()
-        self._unloaded.add("journal")
-        self._check.forget("journal")
-        return True
-
-    def _save_unread_journal(self, parts: dict[str, str]) -> bool:
-        """Append the runs started on an unread journal to its log part; True if written.
-
-        Past a few runs in the log, the journal is read instead (the caller then saves it
-        the usual way, its base written again with only the last runs kept).
-        """
-        if "journal" not in self._unloaded or not self._journal_fresh:
-            return False
-        if self._changes.since_save("journal") == set():
-            return False  # appended already, nothing started or touched since
-        try:
-            name = append_log(self.path, self._parts, "journal", "run_id", self._journal_fresh,
-                              most=LOG_MIN_OF["journal"])
-        except LayoutMismatch as exc:
-            raise BookCorruptError(corrupt_message(self.path, str(exc))) from None
-        if name is None:
-            self._need("journal")
-            self._changes.rewrite("journal")
-            return False
-        parts[log_group("journal")] = name
-        return True
 
     def touch_remote(self, connector: str, keys: Iterable[str] | None = None) -> None:
         """Say mirrored records (``keys``; None: any of them) were changed in place."""

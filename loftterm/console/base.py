@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 import pluggy
 
-from loftterm.book import Book
+from loftterm.book import Book, journal_parts
 from loftterm.book.lock import BookLock
 from loftterm.config import Config, ConnectorConfig
 from loftterm.connector import ConnectorInfo
@@ -84,7 +84,7 @@ class ConsoleBase(Console):
             except BaseException:
                 self._book = None  # the block may have left half a change in memory
                 raise
-            book.release_journal()  # saved: later runs append without holding every run's
+            journal_parts.release(book)  # saved: later runs append without holding every run's
             self._book, self._stamp = book, self._file_stamp()
 
     def hooks(self, name: str) -> ConnectorHooks:

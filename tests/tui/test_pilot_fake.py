@@ -11,6 +11,7 @@ from textual.dom import DOMNode
 from textual.message import Message
 from textual.widgets import Label
 
+from loftterm.connector import SyncEvent
 from loftterm.errors import RemoteError
 from loftterm.models import LinkState
 from loftterm.tui.commands import LofttermCommands
@@ -23,6 +24,7 @@ from loftterm.tui.screens.profile import ProfileScreen
 from loftterm.tui.screens.relink import RelinkScreen
 from loftterm.tui.screens.review import ReviewScreen
 from loftterm.tui.screens.warnings import WarningList
+from loftterm.tui.syncing import ConnectorProgress
 from loftterm.tui.widgets.connector_panel import ConnectorPanel, PhaseRow
 from loftterm.tui.widgets.link_field import LinkField
 from loftterm.tui.widgets.linklist import LinkList
@@ -304,6 +306,28 @@ async def test_dashboard_fits_80x24_with_a_readable_key_line() -> None:
         assert app.dashboard.focused is panels[1]
         why = str(app.dashboard.query_one("#connector-why").render())
         assert "Duplicate Name Exists Error" in why
+
+
+@pytest.mark.asyncio
+async def test_progress_that_reaches_a_panel_before_its_lines_shows_once_mounted() -> None:
+    """A sync's first event can reach a panel mounted that instant (a dashboard reload)."""
+    app = frozen_app(FakeConsole())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first = app.dashboard.query(ConnectorPanel).first()
+        panel = ConnectorPanel(first.status)
+        progress = ConnectorProgress()
+        progress.apply(SyncEvent(first.status.name, "pull", 3, 10, "pulling"))
+        panel.show_progress(progress)  # no lines yet: kept for on_mount
+        panel.update_status(first.status)
+        await first.remove()
+        await app.dashboard.query_one("#panels").mount(panel)
+        await settle(pilot)
+        rows = list(panel.query(PhaseRow))
+        assert [row.phase for row in rows] == ["pull"] and panel.has_class("-syncing")
+        panel.clear_progress()
+        await settle(pilot)
+        assert not panel.query(PhaseRow) and panel.progress is None
 
 
 @pytest.mark.asyncio

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Set
 
-from loftterm.book.book import email_key, now_iso
+from loftterm.book.book import now_iso
+from loftterm.book.emails import email_key
 from loftterm.engine import derived, planner
 from loftterm.engine.runs.runstate import RunState
 from loftterm.matching import normalise

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 
-from loftterm.book.book import email_key
+from loftterm.book.emails import email_key
 from loftterm.connector import PushRequest, RecordOutcome
 from loftterm.engine import company_names, derived, planner, plausible
 from loftterm.engine.baseline import agreed_baseline

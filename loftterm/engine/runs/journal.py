@@ -34,7 +34,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from loftterm.book import Book
+from loftterm.book import Book, journal_parts
 from loftterm.book.book import now_iso
 from loftterm.connector import ArchiveRequest, PushRequest, RecordOutcome
 from loftterm.engine.runs.runstate import RunState
@@ -83,7 +83,7 @@ def entries_of(book: Book, run_id: str) -> list[dict[str, Any]]:
 def _document(book: Book, run_id: str, connector: str, dry_run: bool) -> dict[str, Any]:
     # Every run id is made for its run (a uuid), so one not started on this book is new: the
     # other runs' documents are not read to add it (a quiet run at 100k read ~70 MB of them).
-    doc = book.started_journal(run_id)
+    doc = journal_parts.started(book, run_id)
     if doc is None:
         doc = {
             "run_id": run_id,
@@ -93,7 +93,7 @@ def _document(book: Book, run_id: str, connector: str, dry_run: bool) -> dict[st
             "version": JOURNAL_VERSION,
             "entries": [],
         }
-        book.start_journal(run_id, doc, keep=MAX_JOURNALS)
+        journal_parts.start(book, run_id, doc, keep=MAX_JOURNALS)
     return doc
 
 

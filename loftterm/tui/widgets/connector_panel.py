@@ -140,6 +140,7 @@ class ConnectorPanel(Vertical, can_focus=True):
         super().__init__(id=f"connector-{status.name}", classes="connector-panel")
         self.status = status
         self.countdown = ""
+        self.progress: ConnectorProgress | None = None  # of the running sync, shown on mount
         self.border_title = escape(f"{status.title} · {status.organisation}")
 
     def compose(self) -> ComposeResult:
@@ -150,8 +151,10 @@ class ConnectorPanel(Vertical, can_focus=True):
         yield Static(id="pending", classes="panel-line")
 
     def on_mount(self) -> None:
-        """Fill in the lines."""
+        """Fill in the lines (and the progress of a sync that began while mounting)."""
         self.update_status(self.status)
+        if self.progress is not None:
+            self.show_progress(self.progress)
 
     def update_status(self, status: ConnectorStatus, countdown: str | None = None) -> None:
         """Redraw from a fresh status."""
@@ -159,6 +162,8 @@ class ConnectorPanel(Vertical, can_focus=True):
         if countdown is not None:
             self.countdown = countdown
         self.border_title = escape(f"{status.title} · {status.organisation}")
+        if not self.query("#last-sync"):
+            return  # not composed yet: on_mount draws this status
         self.query_one("#last-sync", Static).update(last_sync_markup(status, self.countdown))
         self.query_one("#states", Static).update(states_markup(status.state_counts))
         self.query_one("#pending", Static).update(pending_markup(status.pending))
@@ -179,8 +184,12 @@ class ConnectorPanel(Vertical, can_focus=True):
         current = progress.phases.get(progress.current, phases[-1])
         if progress.finished:
             current = PhaseProgress(progress.current, 1, 1, "")
+        self.progress = progress
+        boxes = self.query("#phases")  # a panel mounted this instant has no children yet
+        if not boxes:
+            return
         self.add_class("-syncing")
-        box = self.query_one("#phases", Vertical)
+        box = boxes.first(Vertical)
         rows = list(box.query(PhaseRow))
         if rows:
             rows[0].show(current)
@@ -189,5 +198,7 @@ class ConnectorPanel(Vertical, can_focus=True):
 
     def clear_progress(self) -> None:
         """Remove the phase row after a sync."""
+        self.progress = None
         self.remove_class("-syncing")
-        self.query_one("#phases", Vertical).remove_children()
+        for box in self.query("#phases"):
+            box.remove_children()
