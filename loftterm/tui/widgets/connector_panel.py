@@ -150,6 +150,14 @@ class ConnectorPanel(Vertical, can_focus=True):
         yield Static(id="states", classes="panel-line")
         yield Static(id="pending", classes="panel-line")
 
+    @property
+    def composed(self) -> bool:
+        """True once the panel has its lines: a panel mounted this instant has none yet.
+
+        A sync's first event or a countdown tick can reach it then (a dashboard reload).
+        """
+        return bool(self.children)
+
     def on_mount(self) -> None:
         """Fill in the lines (and the progress of a sync that began while mounting)."""
         self.update_status(self.status)
@@ -162,8 +170,8 @@ class ConnectorPanel(Vertical, can_focus=True):
         if countdown is not None:
             self.countdown = countdown
         self.border_title = escape(f"{status.title} · {status.organisation}")
-        if not self.query("#last-sync"):
-            return  # not composed yet: on_mount draws this status
+        if not self.composed:
+            return  # on_mount draws this status
         self.query_one("#last-sync", Static).update(last_sync_markup(status, self.countdown))
         self.query_one("#states", Static).update(states_markup(status.state_counts))
         self.query_one("#pending", Static).update(pending_markup(status.pending))
@@ -172,9 +180,8 @@ class ConnectorPanel(Vertical, can_focus=True):
         """Redraw the last-sync line with the auto-sync countdown."""
         if countdown != self.countdown:
             self.countdown = countdown
-            lines = self.query("#last-sync")  # a panel mounted this instant has no children yet
-            if lines:
-                lines.first(Static).update(last_sync_markup(self.status, countdown))
+            if self.composed:
+                self.query_one("#last-sync", Static).update(last_sync_markup(self.status, countdown))
 
     def show_progress(self, progress: ConnectorProgress) -> None:
         """Show the running phase in place of the last-sync line (the panel keeps its height)."""
@@ -185,11 +192,10 @@ class ConnectorPanel(Vertical, can_focus=True):
         if progress.finished:
             current = PhaseProgress(progress.current, 1, 1, "")
         self.progress = progress
-        boxes = self.query("#phases")  # a panel mounted this instant has no children yet
-        if not boxes:
-            return
+        if not self.composed:
+            return  # on_mount shows it
         self.add_class("-syncing")
-        box = boxes.first(Vertical)
+        box = self.query_one("#phases", Vertical)
         rows = list(box.query(PhaseRow))
         if rows:
             rows[0].show(current)
@@ -200,5 +206,5 @@ class ConnectorPanel(Vertical, can_focus=True):
         """Remove the phase row after a sync."""
         self.progress = None
         self.remove_class("-syncing")
-        for box in self.query("#phases"):
-            box.remove_children()
+        if self.composed:
+            self.query_one("#phases", Vertical).remove_children()
